@@ -1,0 +1,58 @@
+# Every target sets up .venv itself, so a fresh clone needs only python3, gcc and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYX := $(wildcard _speedups/*.pyx _speedups/*.pxi)
+BUILT := _speedups/.built
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: all venv build run test lint types pytest pytest-compiled pytest-pure bench bench-load test-matrix docs clean
+
+all: test
+
+$(STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e ".[test,dev]"
+	touch $@
+
+venv: $(STAMP)
+
+# The editable install builds the extensions once; rebuild in place when a .pyx changes.
+$(BUILT): $(STAMP) $(PYX) setup.py
+	$(PY) setup.py -q build_ext --inplace
+	touch $@
+
+build: $(BUILT)
+
+run: build
+	$(PY) -m uvicorn examples.shop:app --host $(HOST) --port $(PORT) --loop uvloop --http httptools
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: $(STAMP)
+	$(VENV)/bin/mypy fastcore
+
+pytest-compiled: build
+	FASTCORE_REQUIRE_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+pytest-pure: build
+	FASTCORE_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint types pytest-compiled pytest-pure
+
+bench: build
+	FASTCORE_REQUIRE_EXTENSIONS=1 $(PY) -m pytest bench/micro -p no:randomly --benchmark-only \
+		--benchmark-group-by=group --benchmark-columns=min,median,mean,ops,rounds \
+		--benchmark-sort=name $(BENCH_ARGS)
+
+# Runs the suite on every interpreter from 3.10 to 3.13 found on PATH or under pyenv.
+test-matrix:
+	bash scripts/test-matrix.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info _speedups/*.c _speedups/*.so $(BUILT)

@@ -1,0 +1,1 @@
+"""Compiled twins of ``fastcore._pure``; chosen by ``fastcore._accel``."""

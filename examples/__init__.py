@@ -1,0 +1,1 @@
+"""Runnable example apps; ``make run`` serves ``examples.shop:app``."""

@@ -1,0 +1,54 @@
+"""fastcore: FastAPI's typed handlers on a compiled router, with msgspec end to end.
+
+``from fastcore import FastAPI, Depends, Query, HTTPException`` is all a FastAPI app
+needs to change. This module is the public API; everything not exported here is
+private.
+"""
+
+from __future__ import annotations
+
+from fastcore import status
+from fastcore.app import FastCore
+from fastcore.background import BackgroundTasks
+from fastcore.exceptions import (
+    FastCoreError,
+    HTTPException,
+    RequestValidationError,
+    ResponseValidationError,
+    WebSocketException,
+)
+from fastcore.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
+from fastcore.requests import Request
+from fastcore.responses import Response
+from fastcore.routing import APIRoute, APIRouter
+
+__version__ = "0.1.0"
+
+#: FastAPI's name for the app class, so that only the import line changes.
+FastAPI = FastCore
+
+__all__ = [
+    "APIRoute",
+    "APIRouter",
+    "BackgroundTasks",
+    "Body",
+    "Cookie",
+    "Depends",
+    "FastAPI",
+    "FastCore",
+    "FastCoreError",
+    "File",
+    "Form",
+    "HTTPException",
+    "Header",
+    "Path",
+    "Query",
+    "Request",
+    "RequestValidationError",
+    "Response",
+    "ResponseValidationError",
+    "Security",
+    "WebSocketException",
+    "__version__",
+    "status",
+]

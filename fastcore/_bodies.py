@@ -1,0 +1,166 @@
+"""Request bodies: decoded and validated in one msgspec call, explained only on failure.
+
+A route's body parameters become one ``BodyPlan`` at start-up. Valid JSON for a
+Struct, dataclass, TypedDict or builtin is decoded by a ``msgspec.json.Decoder``
+built for that type; only a failing body is decoded again, untyped, and walked by
+``fastcore.validation`` to report every error as FastAPI does. Pydantic models are
+validated by pydantic after an untyped msgspec decode, which is what FastAPI does
+(``json.loads`` then ``validate_python``) at a lower cost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from fastcore import _typing as t
+from fastcore import validation
+from fastcore.dependencies import ParamField
+from fastcore.exceptions import HTTPException, RequestValidationError
+from fastcore.params import Body, Undefined
+
+__all__ = ["BodyPlan", "build_body_plan"]
+
+_decode_any = msgspec.json.decode
+Validator = Callable[[Any, tuple[Any, ...]], tuple[Any, list[dict[str, Any]]]]
+
+
+def _is_json(content_type: bytes | None) -> bool:
+    if not content_type:
+        return True
+    main = content_type.split(b";", 1)[0].strip().lower()
+    return main == b"application/json" or main.endswith(b"+json")
+
+
+def _parse_json(body: bytes) -> Any:
+    """Untyped JSON; what msgspec refuses is retried with ``json.loads`` as FastAPI parses."""
+    try:
+        return _decode_any(body)
+    except msgspec.DecodeError:
+        pass
+    try:
+        # NOTE: json.loads accepts what msgspec does not (NaN, Infinity); FastAPI accepts it too
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise RequestValidationError(validation.json_invalid(body), body=body) from None
+    except (ValueError, RecursionError):
+        # Undecodable bytes or absurd nesting: FastAPI's 400 for a body it cannot parse.
+        raise HTTPException(400, "There was an error parsing the body") from None
+
+
+def _fallback_error(exc: Exception, value: Any, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
+    # NOTE: only reached if msgspec refuses a value the slow path accepts; never hide it.
+    return [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": value}]
+
+
+def _msgspec_validator(tp: Any) -> Validator:
+    def validate(value: Any, loc: tuple[Any, ...]) -> tuple[Any, list[dict[str, Any]]]:
+        try:
+            return msgspec.convert(value, tp, strict=False), []
+        except msgspec.ValidationError as exc:
+            return None, validation.errors_for(tp, value, loc) or _fallback_error(exc, value, loc)
+
+    return validate
+
+
+def _pydantic_validator(tp: Any) -> Validator:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter: Any = TypeAdapter(tp)
+
+    def validate(value: Any, loc: tuple[Any, ...]) -> tuple[Any, list[dict[str, Any]]]:
+        try:
+            return adapter.validate_python(value, from_attributes=True), []
+        except ValidationError as exc:
+            return None, [_pydantic_error(e, loc) for e in exc.errors(include_url=False)]
+
+    return validate
+
+
+def _pydantic_error(err: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
+    out = {"type": err["type"], "loc": [*loc, *err["loc"]], "msg": err["msg"], "input": err["input"]}
+    if "ctx" in err:
+        out["ctx"] = err["ctx"]
+    return out
+
+
+def validator_for(tp: Any) -> Validator:
+    """Validation of an already decoded JSON value against ``tp``, by msgspec or pydantic."""
+    return _pydantic_validator(tp) if t.is_pydantic_type(tp) else _msgspec_validator(tp)
+
+
+def _missing_or_default(field: ParamField, loc: tuple[Any, ...], container: Any) -> Any:
+    if field.default_factory is not None:
+        return field.default_factory(), []
+    if field.default is not Undefined:
+        return field.default, []
+    return None, [validation.missing(loc, container)]
+
+
+class BodyPlan:
+    """Turns body bytes into the values of the route's body parameters."""
+
+    def __init__(self, fields: Sequence[ParamField], embed: bool) -> None:
+        self.fields = tuple(fields)
+        self.embed = embed
+        self.validators = tuple(validator_for(f.annotation) for f in self.fields)
+        self.media_type = getattr(self.fields[0].marker, "media_type", "application/json")
+        self._decoder: msgspec.json.Decoder[Any] | None = None
+        if not embed and not t.is_pydantic_type(self.fields[0].annotation):
+            self._decoder = msgspec.json.Decoder(self.fields[0].annotation, strict=False)
+
+    def values(
+        self, body: bytes, content_type: bytes | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The body parameters by wire key, and every error; invalid JSON raises at once."""
+        if self.embed:
+            return self._embedded(body, content_type)
+        field = self.fields[0]
+        if not body:
+            value, errors = _missing_or_default(field, ("body",), None)
+            return {field.key: value}, errors
+        if self._decoder is not None and _is_json(content_type):
+            try:
+                return {field.key: self._decoder.decode(body)}, []
+            except msgspec.DecodeError:
+                pass  # invalid (ValidationError is a DecodeError): the explaining path below
+        value, errors = self.validators[0](self._parse(body, content_type), ("body",))
+        return {field.key: value}, errors
+
+    def _parse(self, body: bytes, content_type: bytes | None) -> Any:
+        if not _is_json(content_type):
+            return body.decode("utf-8", "replace")
+        return _parse_json(body)
+
+    def _embedded(
+        self, body: bytes, content_type: bytes | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        obj = self._parse(body, content_type) if body else None
+        out: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for field, validate in zip(self.fields, self.validators):
+            loc = ("body", field.key)
+            if isinstance(obj, dict) and field.key in obj:
+                value, errs = validate(obj[field.key], loc)
+            else:
+                # NOTE: FastAPI reports a missing embedded field with input None
+                value, errs = _missing_or_default(field, loc, None)
+            out[field.key] = value
+            errors.extend(errs)
+        return out, errors
+
+
+def build_body_plan(fields: Sequence[ParamField]) -> BodyPlan | None:
+    """One plan for all the route's body parameters, embedded as FastAPI embeds them."""
+    unique: dict[str, ParamField] = {}
+    for f in fields:
+        unique.setdefault(f.key, f)
+    if not unique:
+        return None
+    found = list(unique.values())
+    marker = found[0].marker
+    embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)
+    return BodyPlan(found, embed)

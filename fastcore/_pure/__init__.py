@@ -1,0 +1,1 @@
+"""Pure-Python twins of the compiled modules in ``_speedups/``: same names, same behaviour."""

@@ -1,0 +1,77 @@
+"""Return value -> JSON bytes, filtered through the response model as FastAPI does.
+
+Built once per route. A value that already is the model's exact type is encoded
+as it is (the common, fast case); anything else is converted into the model first,
+which drops fields the model does not declare, then encoded. A value that does not
+fit the model is a server error (ResponseValidationError), never silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, get_origin
+
+import msgspec
+
+from fastcore import _typing as t
+from fastcore.encoders import encode_json
+from fastcore.exceptions import ResponseValidationError
+
+__all__ = ["Serializer", "make_serializer"]
+
+Serializer = Callable[[Any], bytes]
+
+_PASS_THROUGH: tuple[Any, ...] = (None, Any, dict, list, object, type(None))
+
+
+def _passes_through(model: Any) -> bool:
+    if model in _PASS_THROUGH:
+        return True
+    return model in (dict, list) or get_origin(model) is dict and model == dict[str, Any]
+
+
+def _pydantic_serializer(model: Any) -> Serializer:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter: Any = TypeAdapter(model)
+
+    def serialize(value: Any) -> bytes:
+        try:
+            checked = adapter.validate_python(value, from_attributes=True)
+        except ValidationError as exc:
+            errs = [_response_error(e) for e in exc.errors(include_url=False)]
+            raise ResponseValidationError(errs, body=value) from None
+        return adapter.dump_json(checked)  # type: ignore[no-any-return]
+
+    return serialize
+
+
+def _response_error(err: Any) -> dict[str, Any]:
+    return {"type": err["type"], "loc": ["response", *err["loc"]], "msg": err["msg"],
+            "input": err["input"]}
+
+
+def _msgspec_serializer(model: Any) -> Serializer:
+    exact = model if isinstance(model, type) else None
+
+    def serialize(value: Any) -> bytes:
+        if exact is not None and type(value) is exact:
+            return encode_json(value)
+        try:
+            checked = msgspec.convert(value, model, from_attributes=True, strict=False)
+        except msgspec.ValidationError as exc:
+            err = {"type": "model_attributes_type", "loc": ["response"], "msg": str(exc),
+                   "input": value}
+            raise ResponseValidationError([err], body=value) from None
+        return encode_json(checked)
+
+    return serialize
+
+
+def make_serializer(model: Any) -> Serializer:
+    """The function that turns a handler's return value into response bytes."""
+    if _passes_through(model):
+        return encode_json
+    if t.is_pydantic_type(model):
+        return _pydantic_serializer(model)
+    return _msgspec_serializer(model)

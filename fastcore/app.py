@@ -1,0 +1,283 @@
+"""FastCore (also exported as FastAPI): the application object users decorate.
+
+It records routes, exception handlers, middleware and lifespan, and on ``freeze()``
+turns them into plans and one compiled router. ``freeze`` is called by the ASGI
+lifespan, by the first request, or by the test client; registering a route after
+it is an error, so what the router serves is always what the docs describe.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from fastcore import _typing as t
+from fastcore._accel import load
+from fastcore._serialize import make_serializer
+from fastcore.asgi import Dispatcher
+from fastcore.background import BackgroundTasks
+from fastcore.datastructures import State
+from fastcore.dependencies import analyze
+from fastcore.exceptions import FastCoreError
+from fastcore.handlers import RequestNeeds, build_call_plan
+from fastcore.params import Depends
+from fastcore.plans import RoutePlan
+from fastcore.requests import Request
+from fastcore.responses import JSONResponse, Response
+from fastcore.routing import APIRoute, APIRouter, is_default
+
+__all__ = ["FastCore"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_router_mod = load("router")
+
+#: Parameter types that are injected rather than read from the request.
+SPECIAL_TYPES: dict[type, str] = {
+    Request: "request",
+    Response: "response",
+    BackgroundTasks: "background",
+}
+
+
+def _response_model(route: APIRoute) -> Any:
+    """The route's response model: given, or the return annotation unless it is a Response."""
+    if not is_default(route.response_model):
+        return route.response_model
+    try:
+        hints = inspect.get_annotations(route.endpoint, eval_str=True)
+    except Exception:
+        hints = getattr(route.endpoint, "__annotations__", {})
+    ret = hints.get("return")
+    if ret is None or ret is inspect.Signature.empty:
+        return None
+    bare = t.split_annotated(ret)[0]
+    if isinstance(bare, type) and issubclass(bare, Response):
+        return None
+    args = getattr(bare, "__args__", ())
+    if any(isinstance(a, type) and issubclass(a, Response) for a in args):
+        return None
+    return ret
+
+
+class FastCore:
+    """The app: routes, handlers, middleware, lifespan and the OpenAPI document."""
+
+    def __init__(  # noqa: PLR0913 - FastAPI's keyword set
+        self,
+        *,
+        debug: bool = False,
+        title: str = "FastAPI",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = JSONResponse,
+        redirect_slashes: bool = True,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        root_path: str = "",
+        exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.debug = debug
+        self.title, self.summary, self.description, self.version = title, summary, description, version
+        self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers
+        self.docs_url, self.redoc_url = docs_url, redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.terms_of_service, self.contact, self.license_info = terms_of_service, contact, license_info
+        self.root_path = root_path
+        self.redirect_slashes = redirect_slashes
+        self.extra = extra
+        self.state = State()
+        self.router = APIRouter(
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            generate_unique_id_function=generate_unique_id_function,
+        )
+        self.lifespan_context = lifespan
+        self.on_startup = list(on_startup or [])
+        self.on_shutdown = list(on_shutdown or [])
+        self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
+        self.user_middleware: list[tuple[Any, dict[str, Any]]] = []
+        self.openapi_schema: dict[str, Any] | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._asgi: Callable[..., Awaitable[None]] | None = None
+
+    # -- routes ---------------------------------------------------------------------------
+    @property
+    def routes(self) -> list[APIRoute]:
+        return self.router.routes
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
+        return self.router.add_api_route(path, endpoint, **options)
+
+    def api_route(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.api_route(path, **options)
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.get(path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.put(path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.post(path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.delete(path, **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.options(path, **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.head(path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.patch(path, **options)
+
+    def trace(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.router.trace(path, **options)
+
+    def include_router(self, router: APIRouter, **options: Any) -> None:
+        self.router.include_router(router, **options)
+
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        return self.router.url_path_for(name, **params)
+
+    # -- handlers, middleware, lifespan ---------------------------------------------------
+    def exception_handler(self, key: int | type[BaseException]) -> Callable[[F], F]:
+        """Register ``handler(request, exc) -> Response`` for a status code or exception class."""
+
+        def decorator(func: F) -> F:
+            self.add_exception_handler(key, func)
+            return func
+
+        return decorator
+
+    def add_exception_handler(self, key: int | type[BaseException], handler: Any) -> None:
+        self._check_open("exception handlers")
+        self.exception_handlers[key] = handler
+
+    def add_middleware(self, middleware_class: Any, *args: Any, **options: Any) -> None:
+        """Wrap the app in a pure ASGI middleware ``middleware_class(app, **options)``."""
+        self._check_open("middleware")
+        if args:
+            raise FastCoreError("add_middleware takes the middleware's options as keywords")
+        self.user_middleware.insert(0, (middleware_class, options))
+
+    def on_event(self, event: str) -> Callable[[F], F]:
+        """The older startup/shutdown decorator; ``lifespan=`` is the newer way."""
+        if event not in ("startup", "shutdown"):
+            raise FastCoreError(f"unknown event {event!r}: use 'startup' or 'shutdown'")
+
+        def decorator(func: F) -> F:
+            (self.on_startup if event == "startup" else self.on_shutdown).append(func)
+            return func
+
+        return decorator
+
+    def _check_open(self, what: str) -> None:
+        if self._dispatcher is not None:
+            raise FastCoreError(f"{what} cannot be added after the app has started serving")
+
+    # -- start-up -------------------------------------------------------------------------
+    @property
+    def frozen(self) -> bool:
+        return self._dispatcher is not None
+
+    def freeze(self) -> None:
+        """Plan every route and build the router; idempotent."""
+        if self._dispatcher is not None:
+            return
+        self._add_docs_routes()
+        router = _router_mod.Router()
+        explicit_head = {r.path for r in self.routes if "HEAD" in r.methods}
+        for route in self.routes:
+            route.plan = self._plan(route)
+            for method in sorted(route.methods):
+                router.add(method, route.path, route.plan)
+            if "GET" in route.methods and route.path not in explicit_head:
+                router.add("HEAD", route.path, route.plan)
+                explicit_head.add(route.path)
+        self.router._frozen = True
+        self._dispatcher = Dispatcher(self, router)
+        app: Any = self._dispatcher
+        for cls, options in reversed(self.user_middleware):
+            app = cls(app, **options)
+        self._asgi = app
+
+    def _plan(self, route: APIRoute) -> RoutePlan:
+        specials = dict(SPECIAL_TYPES)
+        dep = analyze(route.endpoint, frozenset(route.param_convertors), specials)
+        if route.dependencies:
+            extra = analyze(_route_dependencies(route.dependencies), frozenset(), specials)
+            dep.dependencies[:0] = [s for s in extra.dependencies]
+            for sub in dep.dependencies[: len(extra.dependencies)]:
+                sub.name = ""
+        route.dependant = dep
+        model = _response_model(route)
+        route.response_field = model
+        response_class = route.response_class
+        if is_default(response_class):
+            response_class = response_class.value or JSONResponse
+        status = route.status_code or getattr(response_class, "default_status_code", None) or 200
+        return RoutePlan(
+            build_call_plan(dep), RequestNeeds(dep), make_serializer(model), status, response_class
+        )
+
+    def _add_docs_routes(self) -> None:
+        from fastcore.openapi.routes import add_docs_routes
+
+        add_docs_routes(self)
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document, built once."""
+        if self.openapi_schema is None:
+            from fastcore.openapi.builder import build_openapi
+
+            self.freeze()
+            self.openapi_schema = build_openapi(self)
+        return self.openapi_schema
+
+    # -- ASGI -----------------------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self._asgi is None:
+            self.freeze()
+        assert self._asgi is not None
+        scope["app"] = self
+        await self._asgi(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"<FastCore {self.title!r} with {len(self.routes)} routes>"
+
+
+def _route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:
+    """A synthetic callable whose parameters are the route-level dependencies, in order."""
+
+    def route_dependencies(**_: Any) -> None:
+        return None
+
+    params = [
+        inspect.Parameter(f"_dep{i}", inspect.Parameter.KEYWORD_ONLY, default=d)
+        for i, d in enumerate(deps)
+    ]
+    route_dependencies.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    route_dependencies.__qualname__ = "route dependencies"
+    return route_dependencies
+

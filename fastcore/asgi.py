@@ -1,0 +1,230 @@
+"""The ASGI 3 entry: routes a scope to its plan, turns exceptions into responses, runs lifespan.
+
+This is how an app runs under uvicorn, granian or hypercorn and how the test client
+drives it. Exception handling follows Starlette as FastAPI users know it: handlers
+looked up by status code (for HTTPException) and by exception class; anything else is
+a 500 "Internal Server Error" and the exception is re-raised for the server to log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastcore._accel import load
+from fastcore.concurrency import run_in_threadpool
+from fastcore.datastructures import URL
+from fastcore.encoders import encode_json
+from fastcore.exceptions import HTTPException, RequestValidationError
+from fastcore.requests import Request
+from fastcore.responses import PlainTextResponse, RedirectResponse, Response
+
+__all__ = ["Dispatcher", "http_exception_handler", "request_validation_exception_handler"]
+
+_router_mod = load("router")
+FOUND, METHOD_NOT_ALLOWED = _router_mod.FOUND, _router_mod.METHOD_NOT_ALLOWED
+logger = logging.getLogger("fastcore")
+
+
+def _json(content: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(encode_json(content), status, headers=headers, media_type="application/json")
+
+
+async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    """FastAPI's answer to an HTTPException: ``{"detail": ...}`` and its headers."""
+    if exc.status_code < 200 or exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return _json({"detail": exc.detail}, exc.status_code, exc.headers)
+
+
+async def request_validation_exception_handler(
+    request: Request, exc: RequestValidationError
+) -> Response:
+    """FastAPI's 422: every error under ``detail``."""
+    return _json({"detail": exc.errors()}, 422)
+
+
+class _SendTracker:
+    """Remembers whether the response has started, so an error after it is not answered twice."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        self.started = True
+        await self.send(message)
+
+
+class _HeadSend(_SendTracker):
+    """Drops response bodies for HEAD requests, keeping the headers (Content-Length included)."""
+
+    __slots__ = ()
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        self.started = True
+        await self.send(message)
+
+
+class Dispatcher:
+    """The innermost ASGI app of a frozen FastCore: router, plans and error handling."""
+
+    def __init__(self, app: Any, router: Any) -> None:
+        self.app = app
+        self.router = router
+        self.redirect_slashes = app.redirect_slashes
+        self.handlers: dict[Any, Callable[..., Any]] = {
+            HTTPException: http_exception_handler,
+            RequestValidationError: request_validation_exception_handler,
+            **app.exception_handlers,
+        }
+        self.server_error_handler = app.exception_handlers.get(
+            500, app.exception_handlers.get(Exception)
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "lifespan":
+            await Lifespan(self.app)(scope, receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            raise RuntimeError(f"fastcore cannot serve ASGI scope type {kind!r}")
+
+    async def http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        tracker = _HeadSend(send) if scope["method"] == "HEAD" else _SendTracker(send)
+        try:
+            await self._route(scope, receive, tracker)
+        except Exception as exc:
+            await self._on_error(exc, scope, receive, tracker)
+
+    async def _route(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        status, target, params = self.router.match(scope["method"], path)
+        if status == FOUND:
+            scope["path_params"] = params
+            await target(scope, receive, send, params)
+            return
+        if status == METHOD_NOT_ALLOWED:
+            raise HTTPException(405, headers={"Allow": ", ".join(target)})
+        if self.redirect_slashes and path != "/":
+            alt = path[:-1] if path.endswith("/") else path + "/"
+            if self.router.match(scope["method"], alt)[0] != _router_mod.NOT_FOUND:
+                url = URL(scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt})
+                await RedirectResponse(str(url))(scope, receive, send)
+                return
+        raise HTTPException(404)
+
+    def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
+        if isinstance(exc, HTTPException) and exc.status_code in self.handlers:
+            return self.handlers[exc.status_code]
+        for cls in type(exc).__mro__:
+            if cls in self.handlers and cls is not Exception:
+                return self.handlers[cls]
+        return None
+
+    async def _on_error(self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        handler = self._handler_for(exc)
+        if handler is not None:
+            if send.started:
+                raise RuntimeError("an exception was raised after the response had started") from exc
+            response = await _call_handler(handler, Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
+        if not send.started:
+            response = PlainTextResponse("Internal Server Error", status_code=500)
+            if self.server_error_handler is not None:
+                response = await _call_handler(self.server_error_handler, Request(scope, receive), exc)
+            await response(scope, receive, send)
+        raise exc
+
+
+async def _call_handler(handler: Callable[..., Any], request: Request, exc: Exception) -> Response:
+    if inspect.iscoroutinefunction(handler):
+        response = await handler(request, exc)
+    else:
+        response = await run_in_threadpool(handler, request, exc)
+    if not isinstance(response, Response):
+        raise TypeError(f"exception handler {handler!r} returned {response!r}, not a Response")
+    return response
+
+
+class Lifespan:
+    """The ASGI lifespan protocol: freeze, startup hooks and the lifespan context, then shutdown."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        started = False
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                state = await self.startup(stack)
+                if state:
+                    if "state" not in scope:
+                        raise RuntimeError("the server does not support lifespan state")
+                    scope["state"].update(state)
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                message = await receive()
+                await self._run_hooks(self.app.on_shutdown)
+        except BaseException as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if not started:
+                logger.exception("application startup failed")
+                await send({"type": "lifespan.startup.failed", "message": text})
+            else:
+                logger.exception("application shutdown failed")
+                await send({"type": "lifespan.shutdown.failed", "message": text})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def startup(self, stack: contextlib.AsyncExitStack) -> dict[str, Any] | None:
+        self.app.freeze()
+        await self._run_hooks(self.app.on_startup)
+        factory = self.app.lifespan_context
+        if factory is None:
+            return None
+        return await stack.enter_async_context(_as_async_cm(factory(self.app)))  # type: ignore[no-any-return]
+
+    @staticmethod
+    async def _run_hooks(hooks: list[Callable[[], Any]]) -> None:
+        for hook in hooks:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+
+
+def _as_async_cm(cm: Any) -> Any:
+    if hasattr(cm, "__aenter__"):
+        return cm
+    if hasattr(cm, "__enter__"):
+        return _SyncToAsync(cm)
+    raise TypeError("lifespan= must return an (async) context manager")
+
+
+class _SyncToAsync:
+    def __init__(self, cm: Any) -> None:
+        self.cm = cm
+
+    async def __aenter__(self) -> Any:
+        return self.cm.__enter__()
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return self.cm.__exit__(*exc)

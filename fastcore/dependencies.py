@@ -1,0 +1,274 @@
+"""A callable's signature -> a ``Dependant``: where each parameter comes from.
+
+Handlers and dependencies are analysed the same way, once, at start-up. The result
+is plain data; ``fastcore.handlers`` turns it into the per-request plan. A mistake
+in a signature is raised here as a FastCoreError naming the callable and parameter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from fastcore import _typing as t
+from fastcore.exceptions import FastCoreError
+from fastcore.params import Body, Depends, Header, Param, Path, Query, Undefined
+
+__all__ = ["Dependant", "ParamField", "SubDependency", "analyze", "callable_name"]
+
+#: The kinds of callable a plan knows how to run.
+ASYNC, SYNC, ASYNC_GEN, GEN = "async", "sync", "asyncgen", "gen"
+
+
+@dataclasses.dataclass
+class ParamField:
+    """One parameter read from the request."""
+
+    name: str
+    source: str  # path, query, header, cookie, body
+    key: str  # the name on the wire (alias; hyphenated header)
+    annotation: Any  # the type as written, constraints from the marker merged in
+    default: Any
+    default_factory: Callable[[], Any] | None
+    marker: Param
+    is_sequence: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is Undefined and self.default_factory is None
+
+
+@dataclasses.dataclass
+class SubDependency:
+    """A parameter filled by calling another Dependant."""
+
+    name: str
+    dependant: Dependant
+    use_cache: bool
+
+
+@dataclasses.dataclass
+class Dependant:
+    """Everything a call needs, found by reading its signature once."""
+
+    call: Callable[..., Any]
+    name: str
+    kind: str = SYNC
+    params: list[ParamField] = dataclasses.field(default_factory=list)
+    dependencies: list[SubDependency] = dataclasses.field(default_factory=list)
+    specials: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> kind
+    scopes: tuple[str, ...] = ()
+    marker: Depends | None = None
+
+    def by_source(self, source: str) -> list[ParamField]:
+        return [p for p in self.params if p.source == source]
+
+    def flat(self) -> list[Dependant]:
+        """This dependant and all below it, depth first, sub-dependencies before their user."""
+        out: list[Dependant] = []
+        for sub in self.dependencies:
+            out.extend(sub.dependant.flat())
+        out.append(self)
+        return out
+
+    @property
+    def cache_key(self) -> tuple[Any, tuple[str, ...]]:
+        return (self.call, self.scopes)
+
+
+def callable_name(call: Any) -> str:
+    """A readable name for messages: module.qualname for functions, the class for instances."""
+    target = call if inspect.isroutine(call) or inspect.isclass(call) else type(call)
+    module = getattr(target, "__module__", "")
+    qual = getattr(target, "__qualname__", repr(target))
+    return f"{module}.{qual}" if module else qual
+
+
+def _call_kind(call: Any) -> str:
+    target = call
+    if not (inspect.isroutine(call) or inspect.isclass(call)):
+        target = getattr(call, "__call__", call)  # noqa: B004 - instances with __call__
+    if inspect.isclass(call):
+        return SYNC
+    while isinstance(target, __import__("functools").partial):
+        target = target.func
+    if inspect.isasyncgenfunction(target):
+        return ASYNC_GEN
+    if inspect.isgeneratorfunction(target):
+        return GEN
+    if inspect.iscoroutinefunction(target):
+        return ASYNC
+    return SYNC
+
+
+def _hints(call: Any, name: str) -> dict[str, Any]:
+    target = call
+    if inspect.isclass(call):
+        target = call.__init__
+    elif not inspect.isroutine(call) and not isinstance(call, __import__("functools").partial):
+        target = call.__call__
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception as exc:  # NameError for a forward reference, TypeError for bad hints
+        raise FastCoreError(f"cannot read the type hints of {name}: {exc}") from exc
+
+
+def _signature(call: Any, name: str) -> inspect.Signature:
+    try:
+        return inspect.signature(call)
+    except (TypeError, ValueError) as exc:
+        raise FastCoreError(f"cannot read the signature of {name}: {exc}") from exc
+
+
+def _markers(metadata: tuple[Any, ...], default: Any) -> tuple[Param | Depends | None, Any]:
+    """The marker from Annotated metadata or the default, and the real default."""
+    marker: Param | Depends | None = None
+    for item in metadata:
+        if isinstance(item, (Param, Depends)):
+            marker = item
+    if isinstance(default, (Param, Depends)):
+        marker, default = default, Undefined
+    elif marker is not None and isinstance(marker, Param) and default is Undefined:
+        default = marker.default
+    if isinstance(marker, Param) and default is Undefined and marker.default is not Undefined:
+        default = marker.default
+    return marker, default
+
+
+class _Analyzer:
+    """Reads one callable; a class so the error messages know what they are about."""
+
+    def __init__(self, call: Any, path_names: frozenset[str], specials: dict[type, str]):
+        self.call = call
+        self.name = callable_name(call)
+        self.path_names = path_names
+        self.specials = specials
+
+    def fail(self, param: str, why: str) -> FastCoreError:
+        return FastCoreError(f"{self.name}: parameter {param!r} {why}")
+
+    def run(self, marker: Depends | None = None) -> Dependant:
+        dep = Dependant(call=self.call, name=self.name, kind=_call_kind(self.call), marker=marker)
+        if marker is not None:
+            dep.scopes = marker.scopes
+        hints = _hints(self.call, self.name)
+        for p in _signature(self.call, self.name).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            default = Undefined if p.default is p.empty else p.default
+            self.add(dep, p.name, hints.get(p.name, Any), default)
+        return dep
+
+    def add(self, dep: Dependant, name: str, hint: Any, default: Any) -> None:
+        tp, metadata = t.split_annotated(hint)
+        marker, default = _markers(metadata, default)
+        if isinstance(marker, Depends):
+            sub_call = marker.dependency if marker.dependency is not None else tp
+            if not callable(sub_call):
+                raise self.fail(name, "uses Depends() without a callable dependency")
+            sub = _Analyzer(sub_call, self.path_names, self.specials).run(marker)
+            dep.dependencies.append(SubDependency(name, sub, marker.use_cache))
+            return
+        special = self._special(tp)
+        if special is not None and marker is None:
+            dep.specials[name] = special
+            return
+        dep.params.append(self.field(name, tp, metadata, marker, default))
+
+    def _special(self, tp: Any) -> str | None:
+        if isinstance(tp, type):
+            for cls, kind in self.specials.items():
+                if issubclass(tp, cls):
+                    return kind
+        return None
+
+    def field(
+        self, name: str, tp: Any, metadata: tuple[Any, ...], marker: Param | None, default: Any
+    ) -> ParamField:
+        if marker is None:
+            marker = self._infer_marker(name, tp, default)
+        if isinstance(marker, Path) or marker.in_ == "path":
+            default = self._check_path(name, marker, default)
+        source = marker.in_
+        annotation = _with_constraints(tp, metadata, marker)
+        is_seq = source != "body" and t.is_sequence_of_scalars(tp)
+        if source in ("query", "header", "cookie", "path") and not (t.is_scalar(tp) or is_seq):
+            raise self.fail(name, f"has type {tp!r}, which a {source} parameter cannot carry")
+        if source == "path" and is_seq:
+            raise self.fail(name, "is a path parameter and cannot be a list")
+        return ParamField(
+            name=name,
+            source=source,
+            key=_wire_key(name, marker),
+            annotation=annotation,
+            default=default,
+            default_factory=marker.default_factory,
+            marker=marker,
+            is_sequence=is_seq,
+        )
+
+    def _infer_marker(self, name: str, tp: Any, default: Any) -> Param:
+        if name in self.path_names:
+            return Path()
+        if t.is_scalar(tp):
+            return Query(default)
+        if t.is_body_type(tp) or t.is_sequence_of_scalars(tp) or tp is Any:
+            return Body(default)
+        raise self.fail(name, f"has type {tp!r}, which fastcore cannot read from a request")
+
+    def _check_path(self, name: str, marker: Param, default: Any) -> Any:
+        key = marker.alias or name
+        if key not in self.path_names:
+            raise self.fail(name, f"is declared Path() but {{{key}}} is not in the route's path")
+        if default is not Undefined:
+            raise self.fail(name, "is a path parameter and cannot have a default value")
+        return Undefined
+
+
+def _wire_key(name: str, marker: Param) -> str:
+    if marker.alias:
+        return marker.alias.lower() if isinstance(marker, Header) else marker.alias
+    if isinstance(marker, Header) and marker.convert_underscores:
+        return name.replace("_", "-")
+    return name
+
+
+def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
+    """Fold the marker's gt/le/... and msgspec.Meta metadata into one msgspec-ready type."""
+    metas = [m for m in metadata if isinstance(m, msgspec.Meta)]
+    own = marker.meta()
+    if own is not None:
+        metas.append(own)
+    if not metas:
+        return tp
+    optional = t.is_optional(tp) and tp is not Any
+    inner = t.non_none(tp) if optional else tp
+    constrained = typing.Annotated[(inner, *metas)]  # type: ignore[valid-type]
+    return constrained | None if optional else constrained
+
+
+def analyze(
+    call: Callable[..., Any], path_names: frozenset[str], specials: dict[type, str]
+) -> Dependant:
+    """Read ``call`` (a handler) and its dependencies into a Dependant tree."""
+    dep = _Analyzer(call, path_names, specials).run()
+    _check_body_names(dep)
+    return dep
+
+
+def _check_body_names(dep: Dependant) -> None:
+    seen: dict[str, str] = {}
+    for d in dep.flat():
+        for p in d.params:
+            if p.source != "body":
+                continue
+            if p.key in seen and seen[p.key] != d.name:
+                raise FastCoreError(
+                    f"{d.name}: body parameter {p.key!r} is also declared by {seen[p.key]}"
+                )
+            seen[p.key] = d.name

@@ -1,0 +1,283 @@
+"""A route's Dependant -> a RoutePlan, and running that plan for one request.
+
+Everything that can be decided at start-up is decided in ``build_plan``: each
+parameter becomes an extractor closure holding its key, converter, default and error
+location; the dependency tree becomes nested ``CallPlan``s; the body becomes one
+``BodyPlan``; the return value gets one serializer. A request then runs closures
+over already-parsed request data: no ``inspect`` or ``typing`` calls, no lookups of
+what a parameter is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastcore import validation
+from fastcore._bodies import BodyPlan, build_body_plan
+from fastcore.background import BackgroundTasks
+from fastcore.concurrency import run_in_threadpool
+from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
+from fastcore.exceptions import RequestValidationError
+from fastcore.requests import Request, parse_cookies, read_body
+from fastcore.responses import Response
+
+__all__ = ["CallPlan", "RequestData", "RequestNeeds", "build_call_plan", "raise_if_errors"]
+
+Errors = list[dict[str, Any]]
+Extractor = Callable[["RequestData", Errors], Any]
+_MISSING: Any = object()
+
+
+class RequestData:
+    """What one request has parsed so far; filled as the plan needs it."""
+
+    __slots__ = (
+        "background",
+        "body",
+        "body_values",
+        "cache",
+        "cookies",
+        "headers",
+        "path_params",
+        "query",
+        "query_pairs",
+        "receive",
+        "request",
+        "scope",
+        "stack",
+        "sub_response",
+    )
+
+    def __init__(self, scope: dict[str, Any], receive: Any, path_params: dict[str, Any]) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.path_params = path_params
+        self.query: dict[str, str] = {}
+        self.query_pairs: list[tuple[str, str]] = []
+        self.headers: dict[str, str] = {}
+        self.cookies: dict[str, str] = {}
+        self.body: bytes | None = None
+        self.body_values: dict[str, Any] = {}
+        self.request: Request | None = None
+        self.sub_response: Response | None = None
+        self.background: BackgroundTasks | None = None
+        self.cache: dict[Any, Any] = {}
+        self.stack: contextlib.AsyncExitStack | None = None
+
+    def parse_query(self) -> None:
+        qs = self.scope.get("query_string", b"")
+        if qs:
+            pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
+            self.query_pairs = pairs
+            self.query = dict(pairs)
+
+    def parse_headers(self) -> None:
+        headers: dict[str, str] = {}
+        for name, value in self.scope["headers"]:
+            key = name.decode("latin-1")
+            if key not in headers:  # NOTE: the first of repeated headers wins, as in Starlette
+                headers[key] = value.decode("latin-1")
+        self.headers = headers
+
+    def parse_cookies(self) -> None:
+        for name, value in self.scope["headers"]:
+            if name == b"cookie":
+                self.cookies = parse_cookies(value.decode("latin-1"))
+                return
+
+    def get_request(self) -> Request:
+        if self.request is None:
+            self.request = Request(self.scope, self.receive)
+            if self.body is not None:
+                self.request._body = self.body
+        return self.request
+
+    def get_response(self) -> Response:
+        if self.sub_response is None:
+            response = Response()
+            del response.headers["content-length"]
+            response.status_code = None  # type: ignore[assignment]
+            self.sub_response = response
+        return self.sub_response
+
+    def get_background(self) -> BackgroundTasks:
+        if self.background is None:
+            self.background = BackgroundTasks()
+        return self.background
+
+
+def _getter(field: ParamField) -> Callable[[RequestData], Any]:
+    key = field.key
+    if field.source == "path":
+        return lambda rd: rd.path_params.get(key, _MISSING)
+    if field.source == "query":
+        if field.is_sequence:
+            return lambda rd: [v for k, v in rd.query_pairs if k == key] or _MISSING
+        return lambda rd: rd.query.get(key, _MISSING)
+    if field.source == "header":
+        lkey = key.lower()
+        if field.is_sequence:
+            bkey = lkey.encode("latin-1")
+            return lambda rd: [
+                v.decode("latin-1") for k, v in rd.scope["headers"] if k == bkey
+            ] or _MISSING
+        return lambda rd: rd.headers.get(lkey, _MISSING)
+    if field.source == "cookie":
+        return lambda rd: rd.cookies.get(key, _MISSING)
+    return lambda rd: rd.body_values.get(key, _MISSING)
+
+
+def _param_extractor(field: ParamField) -> Extractor:
+    get = _getter(field)
+    convert = validation.converter(field.annotation)
+    tp, loc = field.annotation, (field.source, field.key)
+    required, default, factory = field.required, field.default, field.default_factory
+
+    def extract(rd: RequestData, errors: Errors) -> Any:
+        raw = get(rd)
+        if raw is _MISSING:
+            if required:
+                errors.append(validation.missing(loc))
+                return None
+            return factory() if factory is not None else default
+        try:
+            return convert(raw)
+        except Exception as exc:
+            found = validation.errors_for(tp, raw, loc)
+            errors.extend(found or [{"type": "value_error", "loc": list(loc), "msg": str(exc),
+                                     "input": raw}])
+            return None
+
+    return extract
+
+
+def _body_extractor(field: ParamField) -> Extractor:
+    key = field.key
+    return lambda rd, errors: rd.body_values.get(key)
+
+
+_SPECIALS: dict[str, Callable[[RequestData], Any]] = {
+    "request": RequestData.get_request,
+    "response": RequestData.get_response,
+    "background": RequestData.get_background,
+}
+
+
+class _ThreadedContext:
+    """A sync generator dependency entered and exited in the thread pool."""
+
+    def __init__(self, cm: contextlib.AbstractContextManager[Any]) -> None:
+        self.cm = cm
+
+    async def __aenter__(self) -> Any:
+        return await run_in_threadpool(self.cm.__enter__)
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return await run_in_threadpool(self.cm.__exit__, *exc_info)
+
+
+class CallPlan:
+    """How to fill and call one handler or dependency."""
+
+    __slots__ = ("call", "cm_factory", "extractors", "key", "kind", "name", "specials", "subs")
+
+    def __init__(self, dep: Dependant, subs: tuple[tuple[str, CallPlan, bool], ...]) -> None:
+        self.call = dep.call
+        self.name = dep.name
+        self.kind = dep.kind
+        self.key = dep.cache_key
+        self.subs = subs
+        self.extractors = tuple(
+            (p.name, _body_extractor(p) if p.source == "body" else _param_extractor(p))
+            for p in dep.params
+        )
+        self.specials = tuple((name, _SPECIALS[kind]) for name, kind in dep.specials.items())
+        self.cm_factory: Any = None
+        if dep.kind == ASYNC_GEN:
+            self.cm_factory = contextlib.asynccontextmanager(dep.call)
+        elif dep.kind == GEN:
+            self.cm_factory = contextlib.contextmanager(dep.call)
+
+    async def solve(self, rd: RequestData, errors: Errors) -> dict[str, Any]:
+        """The keyword arguments for this call; sub-dependencies are called on the way."""
+        kwargs: dict[str, Any] = {}
+        for name, sub, use_cache in self.subs:
+            if use_cache and sub.key in rd.cache:
+                value = rd.cache[sub.key]
+            else:
+                before = len(errors)
+                sub_kwargs = await sub.solve(rd, errors)
+                if len(errors) > before:
+                    continue  # NOTE: as FastAPI: a dependency with invalid input is not called
+                value = await sub.invoke(sub_kwargs, rd)
+                if use_cache:
+                    rd.cache[sub.key] = value
+            if name:
+                kwargs[name] = value
+        for name, extract in self.extractors:
+            kwargs[name] = extract(rd, errors)
+        for name, special in self.specials:
+            kwargs[name] = special(rd)
+        return kwargs
+
+    async def invoke(self, kwargs: dict[str, Any], rd: RequestData) -> Any:
+        kind = self.kind
+        if kind is ASYNC:
+            return await self.call(**kwargs)
+        if kind is SYNC:
+            return await run_in_threadpool(self.call, **kwargs)
+        if rd.stack is None:
+            raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
+        if kind is ASYNC_GEN:
+            return await rd.stack.enter_async_context(self.cm_factory(**kwargs))
+        return await rd.stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
+
+
+def build_call_plan(dep: Dependant) -> CallPlan:
+    """Compile a Dependant tree into CallPlans; shared sub-trees are compiled once."""
+    subs = tuple((s.name, build_call_plan(s.dependant), s.use_cache) for s in dep.dependencies)
+    return CallPlan(dep, subs)
+
+
+class RequestNeeds:
+    """What a route reads from the request, so that nothing else is parsed."""
+
+    def __init__(self, dep: Dependant) -> None:
+        flat = dep.flat()
+        sources = {p.source for d in flat for p in d.params}
+        self.query = "query" in sources
+        self.headers = "header" in sources
+        self.cookies = "cookie" in sources
+        self.has_yield = any(d.kind in (ASYNC_GEN, GEN) for d in flat)
+        self.body_plan: BodyPlan | None = build_body_plan(
+            [p for d in flat for p in d.params if p.source == "body"]
+        )
+
+    async def prepare(self, rd: RequestData) -> Errors:
+        """Parse what the plan needs; return the body's errors (invalid JSON raises)."""
+        if self.query:
+            rd.parse_query()
+        if self.headers:
+            rd.parse_headers()
+        if self.cookies:
+            rd.parse_cookies()
+        if self.body_plan is None:
+            return []
+        body = rd.body = await read_body(rd.receive)
+        ctype = None
+        for name, value in rd.scope["headers"]:
+            if name == b"content-type":
+                ctype = value
+                break
+        values, errors = self.body_plan.values(body, ctype)
+        rd.body_values = values
+        return errors
+
+
+def raise_if_errors(errors: Errors, rd: RequestData) -> None:
+    if errors:
+        raise RequestValidationError(errors, body=rd.body)
+

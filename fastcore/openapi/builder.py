@@ -1,0 +1,439 @@
+"""The OpenAPI 3.1 document of an app, built once from its frozen routes.
+
+The document matches what FastAPI publishes for the same handlers (operation ids,
+summaries, parameters, request bodies, the 422 response, ``Body_<id>`` components), so
+generated clients and API gateways configured against a FastAPI app keep working.
+
+It is built in two passes: the first reads every route and registers each type it
+needs with a ``SchemaSet``; the schema generators then run once for the whole app; the
+second pass writes the operations. Building per type or per route would make the cost
+grow with the number of routes times the number of models.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from fastcore.dependencies import Dependant, ParamField
+from fastcore.exceptions import FastCoreError
+from fastcore.openapi.schemas import (
+    HTTP_VALIDATION_ERROR,
+    REF_PREFIX,
+    VALIDATION_ERROR,
+    Schema,
+    SchemaSet,
+    deep_update,
+    field_schema,
+    is_ref_like,
+    jsonable,
+    title_from,
+)
+from fastcore.params import File
+from fastcore.plans import body_allowed
+from fastcore.responses import JSONResponse
+from fastcore.routing import APIRoute
+
+__all__ = ["build_openapi", "get_openapi"]
+
+#: The order of operations within a path: the order of the OpenAPI Path Item's fields.
+#: NOTE: FastAPI iterates a set here, so its order for multi-method routes varies by run.
+METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+METHODS_WITH_BODY = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
+PARAM_SOURCES = ("path", "query", "header", "cookie")
+STATUS_RANGES = {
+    "1XX": "Information",
+    "2XX": "Success",
+    "3XX": "Redirection",
+    "4XX": "Client Error",
+    "5XX": "Server Error",
+    "DEFAULT": "Default Response",
+}
+
+
+def _validation_response() -> Schema:
+    """A fresh 422 entry: each operation gets its own, as ``openapi_extra`` may change it."""
+    schema = {"$ref": REF_PREFIX + "HTTPValidationError"}
+    return {"description": "Validation Error", "content": {"application/json": {"schema": schema}}}
+
+
+def build_openapi(app: Any) -> dict[str, Any]:
+    """The document for a frozen app, from its settings and routes."""
+    return get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version=getattr(app, "openapi_version", "3.1.0"),
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        servers=app.servers,
+        terms_of_service=app.terms_of_service,
+        contact=app.contact,
+        license_info=app.license_info,
+        external_docs=getattr(app, "openapi_external_docs", None),
+    )
+
+
+def get_openapi(
+    *,
+    title: str,
+    version: str,
+    openapi_version: str = "3.1.0",
+    summary: str | None = None,
+    description: str | None = None,
+    routes: Sequence[Any],
+    tags: list[dict[str, Any]] | None = None,
+    servers: list[dict[str, Any]] | None = None,
+    terms_of_service: str | None = None,
+    contact: dict[str, Any] | None = None,
+    license_info: dict[str, Any] | None = None,
+    external_docs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """FastAPI's ``get_openapi``, for apps that customise their document; routes must be frozen."""
+    info: dict[str, Any] = {"title": title}
+    for key, value in (
+        ("summary", summary),
+        ("description", description),
+        ("termsOfService", terms_of_service),
+        ("contact", contact),
+        ("license", license_info),
+    ):
+        if value:
+            info[key] = value
+    info["version"] = version
+    output: dict[str, Any] = {"openapi": openapi_version, "info": info}
+    if servers:
+        output["servers"] = servers
+    paths, components = _paths_and_components(routes)
+    output["paths"] = paths
+    if components:
+        output["components"] = components
+    if tags:
+        output["tags"] = tags
+    if external_docs:
+        output["externalDocs"] = external_docs
+    result: dict[str, Any] = jsonable(output)
+    return result
+
+
+def _paths_and_components(routes: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    schemas = SchemaSet()
+    docs = [
+        _RouteDoc(route, schemas)
+        for route in routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    ]
+    schemas.resolve()
+    paths: dict[str, dict[str, Any]] = {}
+    security: dict[str, Any] = {}
+    operation_ids: set[str] = set()
+    for doc in docs:
+        paths.setdefault(doc.route.path_format, {}).update(doc.operations(operation_ids))
+        security.update(doc.security_schemes)
+    components: dict[str, Any] = {}
+    if schemas.components:
+        components["schemas"] = schemas.components
+    if security:
+        components["securitySchemes"] = security
+    return paths, components
+
+
+# -- the dependency tree ------------------------------------------------------------------
+
+
+def _security_scheme(call: Any) -> tuple[str, dict[str, Any]] | None:
+    """``(name, definition)`` for a security object (OAuth2, API key, HTTP auth), else None.
+
+    Any callable with a ``scheme_name`` and an OpenAPI ``model`` (a dict, a pydantic model
+    or a msgspec Struct) is one, so fastcore's security classes and FastAPI's both count.
+    """
+    name = getattr(call, "scheme_name", None)
+    model = getattr(call, "model", None)
+    if not isinstance(name, str) or model is None:
+        return None
+    dump = getattr(model, "model_dump", None)
+    if callable(dump):
+        return name, dump(by_alias=True, exclude_none=True, mode="json")
+    definition = model if isinstance(model, dict) else jsonable(model)
+    return name, {k: v for k, v in definition.items() if v is not None}
+
+
+def _walk(root: Dependant) -> tuple[list[Dependant], list[tuple[str, dict[str, Any], list[str]]]]:
+    """The dependants in FastAPI's order (the route first, then depth first), each once.
+
+    Also the security schemes met on the way, each with the OAuth2 scopes that the
+    ``Security(...)`` markers above it ask for.
+    """
+    seen: list[Any] = []
+    found: list[Dependant] = []
+    security: list[tuple[str, dict[str, Any], list[str]]] = []
+    stack: list[tuple[Dependant, list[str], bool]] = [(root, [], True)]
+    while stack:
+        dep, parent_scopes, is_root = stack.pop()
+        if dep.cache_key in seen:
+            continue
+        seen.append(dep.cache_key)
+        found.append(dep)
+        scopes = parent_scopes + [s for s in dep.scopes if s not in parent_scopes]
+        scheme = None if is_root else _security_scheme(dep.call)
+        if scheme is not None:
+            security.append((*scheme, scopes))
+        stack.extend((sub.dependant, scopes, False) for sub in reversed(dep.dependencies))
+    return found, security
+
+
+def _doc_name(field: ParamField) -> str:
+    """The parameter's name on the wire as the docs show it: the alias keeps its case."""
+    marker = field.marker
+    if marker.alias:
+        return marker.alias
+    if field.source == "header" and getattr(marker, "convert_underscores", True):
+        return field.name.replace("_", "-")
+    return field.name
+
+
+def _status_text(code: Any) -> str | None:
+    text = STATUS_RANGES.get(str(code).upper())
+    if text is not None:
+        return text
+    try:
+        return http.client.responses.get(int(code))
+    except (TypeError, ValueError):
+        return None
+
+
+# -- one route ----------------------------------------------------------------------------
+
+
+class _RouteDoc:
+    """One route: what it needs registered (first pass) and its operations (second pass)."""
+
+    def __init__(self, route: APIRoute, schemas: SchemaSet) -> None:
+        planned: Any = route
+        if route.plan is None:
+            raise FastCoreError(
+                f"route {route.path!r} is not planned yet: freeze the app before building "
+                "its OpenAPI document"
+            )
+        self.route = route
+        self.schemas = schemas
+        self.operation_id = route.operation_id or route.unique_id
+        dependants, security = _walk(planned.dependant)
+        self._collect_params(dependants)
+        self._collect_security(security)
+        self._collect_body(route)
+        self._collect_responses(route, planned.response_field)
+
+    # first pass: what the route needs -------------------------------------------------
+    def _collect_params(self, dependants: list[Dependant]) -> None:
+        fields = [p for d in dependants for p in d.params if p.source != "body"]
+        self.has_params = bool(fields)  # NOTE: hidden ones count for the 422, as in FastAPI
+        shown = [p for p in fields if p.marker.include_in_schema]
+        shown.sort(key=lambda p: PARAM_SOURCES.index(p.source))
+        self.params = [(p, self.schemas.add(p.annotation)) for p in shown]
+
+    def _collect_security(self, found: list[tuple[str, dict[str, Any], list[str]]]) -> None:
+        self.security_schemes: dict[str, Any] = {}
+        requirements: dict[str, list[str]] = {}
+        for name, definition, scopes in found:
+            self.security_schemes[name] = definition
+            merged = requirements.setdefault(name, [])
+            merged.extend(s for s in scopes if s not in merged)
+        self.security = [{name: scopes} for name, scopes in requirements.items()]
+
+    def _collect_body(self, route: APIRoute) -> None:
+        plan = route.plan.needs.body_plan
+        self.body_fields: list[tuple[ParamField, int]] = []
+        self.embed = False
+        self.body_media_type = "application/json"
+        if plan is None:
+            return
+        self.body_fields = [(f, self.schemas.add(f.annotation)) for f in plan.fields]
+        self.embed = plan.embed
+        self.body_media_type = plan.media_type
+        if any(isinstance(f.marker, File) for f in plan.fields):
+            self.body_media_type = "multipart/form-data"
+        if self.embed:
+            self.schemas.reserve(self.body_name)
+
+    def _collect_responses(self, route: APIRoute, model: Any) -> None:
+        cls = route.plan.response_class
+        self.status = route.plan.status_code
+        self.media_type: str | None = getattr(cls, "media_type", None)
+        self.is_json = isinstance(cls, type) and issubclass(cls, JSONResponse)
+        self.response: int | None = None
+        if model is not None and self.is_json and self.media_type:
+            self.response = self.schemas.add(model, "serialization")
+        self.extra_models: dict[Any, int] = {}
+        for code, extra in route.responses.items():
+            if isinstance(extra, dict) and extra.get("model") is not None:
+                self.extra_models[code] = self.schemas.add(extra["model"], "serialization")
+
+    @property
+    def body_name(self) -> str:
+        return "Body_" + self.route.unique_id
+
+    # second pass: the operations ------------------------------------------------------
+    def operations(self, operation_ids: set[str]) -> dict[str, Any]:
+        """``{method: operation}`` for each of the route's methods."""
+        methods = sorted(self.route.methods, key=_method_rank)
+        out: dict[str, Any] = {}
+        for method in methods:
+            out[method.lower()] = self._operation(method, operation_ids)
+        return out
+
+    def _operation(self, method: str, operation_ids: set[str]) -> dict[str, Any]:
+        route = self.route
+        op: dict[str, Any] = {}
+        if route.tags:
+            op["tags"] = list(route.tags)
+        op["summary"] = route.summary or title_from(str(route.name))
+        if route.description:
+            op["description"] = route.description
+        op["operationId"] = self._operation_id(operation_ids)
+        parameters = self._parameters()
+        if parameters:
+            op["parameters"] = parameters
+        if method in METHODS_WITH_BODY and self.body_fields:
+            op["requestBody"] = self._request_body()
+        op["responses"] = self._responses()
+        if route.deprecated:
+            op["deprecated"] = True
+        if self.security:
+            op["security"] = copy.deepcopy(self.security)
+        if route.openapi_extra:
+            deep_update(op, copy.deepcopy(route.openapi_extra))
+        return op
+
+    def _operation_id(self, operation_ids: set[str]) -> str:
+        if self.operation_id in operation_ids:
+            name = getattr(self.route.endpoint, "__name__", "<unnamed endpoint>")
+            warnings.warn(
+                f"Duplicate Operation ID {self.operation_id} for function {name}", stacklevel=4
+            )
+        operation_ids.add(self.operation_id)
+        return self.operation_id
+
+    def _parameters(self) -> list[dict[str, Any]]:
+        """Path, query, header and cookie parameters; one per (in, name), required wins."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for field, handle in self.params:
+            param = self._parameter(field, handle)
+            key = (param["in"], param["name"])
+            if key not in found or param["required"]:
+                found[key] = param
+        return list(found.values())
+
+    def _parameter(self, field: ParamField, handle: int) -> dict[str, Any]:
+        name = _doc_name(field)
+        base = self.schemas.get(handle)
+        schema = field_schema(base, field, name, generated_title="$ref" not in base)
+        param: dict[str, Any] = {
+            "name": name,
+            "in": field.source,
+            "required": field.required,
+            "schema": schema,
+        }
+        marker = field.marker
+        if marker.description:
+            param["description"] = marker.description
+        examples = marker.json_schema_extra.get("openapi_examples")
+        if examples:
+            param["examples"] = examples
+        if marker.deprecated:
+            param["deprecated"] = True
+        return param
+
+    def _request_body(self) -> dict[str, Any]:
+        if self.embed:
+            self.schemas.add_component(self.body_name, self._body_component())
+            schema: Schema = {"$ref": REF_PREFIX + self.body_name}
+            required = any(f.required for f, _ in self.body_fields)
+        else:
+            field, handle = self.body_fields[0]
+            base = self.schemas.get(handle)
+            schema = field_schema(base, field, field.key, generated_title="$ref" not in base)
+            required = field.required
+        media: dict[str, Any] = {"schema": schema}
+        examples = self.body_fields[0][0].marker.json_schema_extra.get("openapi_examples")
+        if examples and not self.embed:
+            media["examples"] = examples
+        body: dict[str, Any] = {"content": {self.body_media_type: media}}
+        if required:
+            body["required"] = True
+        return body
+
+    def _body_component(self) -> Schema:
+        """FastAPI's ``Body_<operation id>`` model: one property per body parameter."""
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for field, handle in self.body_fields:
+            base = self.schemas.get(handle)
+            properties[field.key] = field_schema(
+                base, field, field.key, generated_title=not is_ref_like(base)
+            )
+            if field.required:
+                required.append(field.key)
+        component: Schema = {"properties": properties, "type": "object"}
+        if required:
+            component["required"] = required
+        component["title"] = self.body_name
+        return component
+
+    def _response_schema(self, handle: int | None, field_name: str) -> Schema:
+        if handle is None:
+            return {} if self.is_json else {"type": "string"}
+        schema = self.schemas.get(handle)
+        if "$ref" not in schema:
+            schema["title"] = title_from(field_name)
+        return schema
+
+    def _responses(self) -> dict[str, Any]:
+        route = self.route
+        status = str(self.status)
+        main: dict[str, Any] = {"description": route.response_description}
+        responses: dict[str, Any] = {status: main}
+        if body_allowed(self.status) and self.media_type:
+            schema = self._response_schema(self.response, "Response_" + route.unique_id)
+            main["content"] = {self.media_type: {"schema": schema}}
+        for code, extra in route.responses.items():
+            if isinstance(extra, dict):
+                self._extra_response(responses, code, extra)
+        needs_422 = self.has_params or bool(self.body_fields)
+        if needs_422 and not any(k in responses for k in ("422", "4XX", "default")):
+            responses["422"] = _validation_response()
+            # NOTE: shared, not copied: the document is copied whole (jsonable) at the end.
+            self.schemas.add_component("ValidationError", VALIDATION_ERROR)
+            self.schemas.add_component("HTTPValidationError", HTTP_VALIDATION_ERROR)
+        return responses
+
+    def _extra_response(self, responses: dict[str, Any], code: Any, extra: dict[str, Any]) -> None:
+        """One of the route's ``responses=`` entries, merged in as FastAPI merges it."""
+        given = copy.deepcopy(extra)
+        given.pop("model", None)
+        key = str(code).upper()
+        key = "default" if key == "DEFAULT" else key
+        target = responses.setdefault(key, {})
+        handle = self.extra_models.get(code)
+        if handle is not None:
+            schema = self._response_schema(handle, f"Response_{code}_{self.route.unique_id}")
+            media = self.media_type or "application/json"
+            content = given.setdefault("content", {}).setdefault(media, {})
+            deep_update(content.setdefault("schema", {}), schema)
+        description = (
+            given.get("description")
+            or target.get("description")
+            or _status_text(code)
+            or "Additional Response"
+        )
+        deep_update(target, given)
+        target["description"] = description
+
+
+def _method_rank(method: str) -> tuple[int, str]:
+    rank = METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+    return rank, method

@@ -1,0 +1,211 @@
+"""The markers that say where a handler parameter comes from: Path, Query, Header, ...
+
+They are plain data read once at start-up when a route's plan is built; nothing here
+runs per request. Names and keywords follow FastAPI so that a changed import is all
+a FastAPI handler needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "Body",
+    "Cookie",
+    "Depends",
+    "File",
+    "Form",
+    "Header",
+    "Param",
+    "Path",
+    "Query",
+    "Security",
+    "Undefined",
+]
+
+
+class _UndefinedType:
+    """The 'no default given' sentinel: distinct from None, which is a real default."""
+
+    _instance: _UndefinedType | None = None
+
+    def __new__(cls) -> _UndefinedType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "Undefined"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "Undefined"
+
+
+Undefined: Any = _UndefinedType()
+
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+
+
+class Param:
+    """Where a value comes from and what it must satisfy; ``in_`` names the source."""
+
+    in_ = "query"
+
+    def __init__(  # noqa: PLR0913 - mirrors FastAPI's keyword set
+        self,
+        default: Any = Undefined,
+        *,
+        default_factory: Callable[[], Any] | None = None,
+        alias: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        multiple_of: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        regex: str | None = None,
+        examples: Sequence[Any] | None = None,
+        example: Any = Undefined,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        json_schema_extra: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        if default is ...:
+            default = Undefined
+        self.default = default
+        self.default_factory = default_factory
+        self.alias = alias
+        self.title = title
+        self.description = description
+        self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
+        self.multiple_of = multiple_of
+        self.min_length, self.max_length = min_length, max_length
+        self.pattern = pattern if pattern is not None else regex
+        self.examples = list(examples) if examples is not None else None
+        if example is not Undefined and self.examples is None:
+            self.examples = [example]
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.json_schema_extra = dict(json_schema_extra or {}, **extra)
+
+    @property
+    def required(self) -> bool:
+        return self.default is Undefined and self.default_factory is None
+
+    def constraints(self) -> dict[str, Any]:
+        """The validation keywords that were given, as msgspec.Meta takes them."""
+        return {k: getattr(self, k) for k in _CONSTRAINTS if getattr(self, k) is not None}
+
+    def meta(self) -> msgspec.Meta | None:
+        """A msgspec.Meta carrying the constraints, or None when there are none."""
+        kw = self.constraints()
+        return msgspec.Meta(**kw) if kw else None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default!r})"
+
+
+class Path(Param):
+    """A value from the path template; always required."""
+
+    in_ = "path"
+
+    def __init__(self, default: Any = ..., **kwargs: Any) -> None:
+        super().__init__(default, **kwargs)
+
+
+class Query(Param):
+    """A value from the query string; ``list[T]`` collects repeated keys."""
+
+    in_ = "query"
+
+
+class Header(Param):
+    """A request header; underscores in the name become hyphens unless told otherwise."""
+
+    in_ = "header"
+
+    def __init__(self, default: Any = Undefined, *, convert_underscores: bool = True, **kw: Any):
+        super().__init__(default, **kw)
+        self.convert_underscores = convert_underscores
+
+
+class Cookie(Param):
+    """A cookie sent by the client."""
+
+    in_ = "cookie"
+
+
+class Body(Param):
+    """A JSON body, or (``embed=True`` or with other bodies) one key of the body object."""
+
+    in_ = "body"
+
+    def __init__(
+        self,
+        default: Any = Undefined,
+        *,
+        embed: bool | None = None,
+        media_type: str = "application/json",
+        **kw: Any,
+    ) -> None:
+        super().__init__(default, **kw)
+        self.embed = embed
+        self.media_type = media_type
+
+
+class Form(Body):
+    """A field of an urlencoded or multipart form."""
+
+    def __init__(
+        self, default: Any = Undefined, *, media_type: str = "application/x-www-form-urlencoded", **kw: Any
+    ) -> None:
+        super().__init__(default, embed=True, media_type=media_type, **kw)
+
+
+class File(Form):
+    """A file part of a multipart form."""
+
+    def __init__(
+        self, default: Any = Undefined, *, media_type: str = "multipart/form-data", **kw: Any
+    ) -> None:
+        super().__init__(default, media_type=media_type, **kw)
+
+
+class Depends:
+    """A value computed by another callable, itself resolved like a handler."""
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True):
+        self.dependency = dependency
+        self.use_cache = use_cache
+        self.scopes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{type(self).__name__}({name}{cache})"
+
+
+class Security(Depends):
+    """A dependency that also carries OAuth2 scopes for the docs and for SecurityScopes."""
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        scopes: Sequence[str] | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        super().__init__(dependency, use_cache=use_cache)
+        self.scopes = tuple(scopes or ())

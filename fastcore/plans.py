@@ -1,0 +1,109 @@
+"""RoutePlan: one route, ready to serve: extract, validate, call, encode, send.
+
+Built by ``FastCore.freeze`` from an APIRoute. The common case (a JSON response, no
+``Response`` parameter, no background tasks) sends two ASGI messages with pre-built
+header bytes and never creates a Response object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import msgspec
+
+from fastcore._serialize import Serializer
+from fastcore.handlers import CallPlan, RequestData, RequestNeeds
+from fastcore.exceptions import RequestValidationError
+from fastcore.responses import JSONResponse, Response
+
+__all__ = ["RoutePlan", "body_allowed"]
+
+_JSON_HEADER = (b"content-type", b"application/json")
+
+
+def body_allowed(status: int) -> bool:
+    """RFC 9110: 1xx, 204 and 304 responses carry no body."""
+    return not (status < 200 or status in (204, 304))
+
+
+class RoutePlan:
+    """The callable the router returns for a route: ``await plan(scope, receive, send, params)``."""
+
+    __slots__ = ("call", "fast_json", "needs", "response_class", "serialize", "status_code")
+
+    def __init__(
+        self,
+        call: CallPlan,
+        needs: RequestNeeds,
+        serialize: Serializer,
+        status_code: int,
+        response_class: type[Response],
+    ) -> None:
+        self.call = call
+        self.needs = needs
+        self.serialize = serialize
+        self.status_code = status_code
+        self.response_class = response_class
+        self.fast_json = response_class is JSONResponse
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
+        rd = RequestData(scope, receive, params)
+        if not self.needs.has_yield:
+            await self._run(rd, send)
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            rd.stack = stack
+            await self._run(rd, send)
+
+    async def _run(self, rd: RequestData, send: Any) -> None:
+        body_errors = await self.needs.prepare(rd)
+        errors: list[dict[str, Any]] = []
+        kwargs = await self.call.solve(rd, errors)
+        if body_errors:
+            errors.extend(body_errors)
+        if errors:
+            raise RequestValidationError(errors, body=rd.body)
+        result = await self.call.invoke(kwargs, rd)
+        if isinstance(result, Response):
+            if result.background is None and rd.background is not None:
+                result.background = rd.background
+            await result(rd.scope, rd.receive, send)
+            return
+        sub = rd.sub_response
+        status = self.status_code
+        if sub is not None and sub.status_code:
+            status = sub.status_code
+        if self.fast_json and sub is None and rd.background is None:
+            await self._send_json(result, status, send)
+            return
+        response = self._response(result, status, rd)
+        if sub is not None:
+            response.raw_headers.extend(sub.raw_headers)
+        await response(rd.scope, rd.receive, send)
+
+    async def _send_json(self, result: Any, status: int, send: Any) -> None:
+        body = self.serialize(result)
+        if body_allowed(status):
+            headers = [_JSON_HEADER, (b"content-length", b"%d" % len(body))]
+        else:
+            headers, body = [_JSON_HEADER], b""
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _response(self, result: Any, status: int, rd: RequestData) -> Response:
+        cls = self.response_class
+        if cls is JSONResponse:
+            body = self.serialize(result) if body_allowed(status) else b""
+            response = Response(body, status, media_type="application/json", background=rd.background)
+            if not body_allowed(status):
+                _drop_header(response, b"content-length")
+            return response
+        if issubclass(cls, JSONResponse):
+            content = msgspec.json.decode(self.serialize(result))
+            return cls(content, status, background=rd.background)
+        return cls(result, status, background=rd.background)
+
+
+def _drop_header(response: Response, name: bytes) -> None:
+    response.raw_headers[:] = [(k, v) for k, v in response.raw_headers if k != name]

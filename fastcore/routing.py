@@ -1,0 +1,264 @@
+"""Route specs and APIRouter: what the decorators record, before anything is planned.
+
+A route here is a description (path, methods, endpoint, options). ``FastCore.freeze``
+turns each into a plan and puts them all into the compiled router; until then routers
+can be composed freely with ``include_router``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
+from fastcore._accel import load
+from fastcore.exceptions import FastCoreError
+from fastcore.params import Depends
+
+__all__ = ["APIRoute", "APIRouter", "Default", "NoMatchFound", "generate_unique_id"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_router_mod = load("router")
+
+
+class _DefaultPlaceholder:
+    """Marks an option the user did not give, so a router's or app's value can apply."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Default({self.value!r})"
+
+
+def Default(value: Any) -> Any:  # noqa: N802 - FastAPI's name
+    """Wrap a default so that an explicit ``None`` from the user stays distinguishable."""
+    return _DefaultPlaceholder(value)
+
+
+def is_default(value: Any) -> bool:
+    return isinstance(value, _DefaultPlaceholder)
+
+
+class NoMatchFound(Exception):
+    """``url_path_for`` was given a name or parameters no route has."""
+
+
+def generate_unique_id(route: APIRoute) -> str:
+    """FastAPI's operationId: name + path with non-word characters as ``_``, + method."""
+    operation_id = re.sub(r"\W", "_", f"{route.name}{route.path_format}")
+    return f"{operation_id}_{sorted(route.methods)[0].lower()}"
+
+
+class APIRoute:
+    """One decorated endpoint and its options, as given; planned later by the app."""
+
+    def __init__(  # noqa: PLR0913 - FastAPI's keyword set
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        status_code: int | None = None,
+        response_model: Any = Default(None),
+        response_class: Any = Default(None),
+        tags: Sequence[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        operation_id: str | None = None,
+        include_in_schema: bool = True,
+        openapi_extra: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        if not path.startswith("/"):
+            raise FastCoreError(f"route path {path!r} must start with '/'")
+        self.path = path
+        self.param_convertors = dict(_router_mod.parse_template(path))
+        self.path_format = re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"{\1}", path)
+        self.endpoint = endpoint
+        self.methods = {m.upper() for m in (methods or ["GET"])}
+        self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.status_code = status_code
+        self.response_model = response_model
+        self.response_class = response_class
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.summary = summary
+        self.description = description
+        if description is None:
+            doc = inspect.cleandoc(endpoint.__doc__ or "")
+            self.description = doc.split("\f")[0].strip()
+        self.response_description = response_description
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.openapi_extra = openapi_extra
+        self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
+        self.operation_id = operation_id
+        self.unique_id = operation_id or self.generate_unique_id_function(self)
+        self.plan: Any = None  # set by FastCore.freeze
+
+    def __repr__(self) -> str:
+        return f"APIRoute(path={self.path!r}, methods={sorted(self.methods)!r}, name={self.name!r})"
+
+    def url_path(self, **params: Any) -> str:
+        """This route's path with the parameters filled in; NoMatchFound if they do not fit."""
+        if set(params) != set(self.param_convertors):
+            raise NoMatchFound(
+                f"route {self.name!r} takes path parameters {sorted(self.param_convertors)}, "
+                f"got {sorted(params)}"
+            )
+        path = self.path
+        for key, conv in self.param_convertors.items():
+            value = params[key]
+            text = str(value.value if isinstance(value, Enum) else value)
+            if conv != "path" and "/" in text:
+                raise NoMatchFound(f"path parameter {key!r} may not contain '/': {text!r}")
+            path = re.sub(r"\{" + re.escape(key) + r"(:[^}]*)?\}", lambda _m: text, path)
+        return path
+
+
+class APIRouter:
+    """A group of routes sharing a prefix, tags and dependencies."""
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: Sequence[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: Any = Default(None),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise FastCoreError(f"router prefix {prefix!r} must start with '/' and not end with '/'")
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.default_response_class = default_response_class
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.generate_unique_id_function = generate_unique_id_function
+        self.routes: list[APIRoute] = []
+        self._frozen = False
+
+    def _check_open(self) -> None:
+        if self._frozen:
+            raise FastCoreError("routes cannot be added after the app has started serving")
+
+    def add_api_route(
+        self, path: str, endpoint: Callable[..., Any], **options: Any
+    ) -> APIRoute:
+        """Register ``endpoint`` at ``path``; the options are APIRoute's."""
+        self._check_open()
+        options["tags"] = [*self.tags, *(options.get("tags") or [])]
+        options["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
+        options["responses"] = {**self.responses, **(options.get("responses") or {})}
+        if options.get("deprecated") is None:
+            options["deprecated"] = self.deprecated
+        options["include_in_schema"] = self.include_in_schema and options.get(
+            "include_in_schema", True
+        )
+        if is_default(options.get("response_class", Default(None))):
+            options["response_class"] = self.default_response_class
+        if options.get("generate_unique_id_function") is None:
+            options["generate_unique_id_function"] = self.generate_unique_id_function
+        route = APIRoute(self.prefix + path, endpoint, **options)
+        self.routes.append(route)
+        return route
+
+    def api_route(
+        self, path: str, *, methods: Sequence[str] | None = None, **options: Any
+    ) -> Callable[[F], F]:
+        """Decorator form of add_api_route."""
+
+        def decorator(func: F) -> F:
+            self.add_api_route(path, func, methods=methods, **options)
+            return func
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def trace(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["TRACE"], **options)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: Sequence[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        default_response_class: Any = Default(None),
+    ) -> None:
+        """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies."""
+        self._check_open()
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise FastCoreError(f"include prefix {prefix!r} must start with '/' and not end with '/'")
+        for route in router.routes:
+            response_class = route.response_class
+            if is_default(response_class):
+                response_class = default_response_class
+            self.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=sorted(route.methods),
+                name=route.name,
+                status_code=route.status_code,
+                response_model=route.response_model,
+                response_class=response_class,
+                tags=[*(tags or []), *route.tags],
+                dependencies=[*(dependencies or []), *route.dependencies],
+                summary=route.summary,
+                description=route.description,
+                response_description=route.response_description,
+                responses={**(responses or {}), **route.responses},
+                deprecated=route.deprecated or deprecated,
+                operation_id=route.operation_id,
+                include_in_schema=route.include_in_schema and include_in_schema,
+                openapi_extra=route.openapi_extra,
+                generate_unique_id_function=route.generate_unique_id_function,
+            )
+
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        for route in self.routes:
+            if route.name == name:
+                try:
+                    return route.url_path(**params)
+                except NoMatchFound:
+                    continue
+        raise NoMatchFound(f"no route named {name!r} takes parameters {sorted(params)}")

@@ -1,0 +1,350 @@
+"""App-level behaviour: start-up errors, routing rules, routers, lifespan, handlers."""
+
+
+from typing import Annotated, Any
+
+import msgspec
+import pytest
+
+from fastcore import (
+    APIRouter,
+    Body,
+    Depends,
+    FastAPI,
+    FastCore,
+    FastCoreError,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+)
+from fastcore.responses import JSONResponse, PlainTextResponse
+from fastcore.testclient import TestClient
+
+
+class Item(msgspec.Struct):
+    name: str
+    price: Annotated[float, msgspec.Meta(gt=0)]
+    tags: list[str] = []
+
+
+def test_fastapi_alias() -> None:
+    assert FastAPI is FastCore
+
+
+def test_issue_example() -> None:
+    app = FastCore(title="Shop", version="1.0")
+
+    @app.get("/items/{item_id}")
+    async def read_item(
+        item_id: int, q: str | None = None, limit: Annotated[int, Query(le=100)] = 10
+    ) -> dict:
+        return {"item_id": item_id, "q": q, "limit": limit}
+
+    @app.post("/items", status_code=201)
+    async def create_item(item: Item) -> Item:
+        return item
+
+    client = TestClient(app)
+    assert client.get("/items/3?q=x").json() == {"item_id": 3, "q": "x", "limit": 10}
+    r = client.post("/items", json={"name": "n", "price": 2.5})
+    assert r.status_code == 201
+    assert r.json() == {"name": "n", "price": 2.5, "tags": []}
+    r = client.post("/items", json={"name": "n", "price": 0})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["type"] == "greater_than"
+    assert r.json()["detail"][0]["loc"] == ["body", "price"]
+
+
+def _app_with(route: Any, path: str = "/x") -> FastCore:
+    app = FastCore()
+    app.get(path)(route)
+    return app
+
+
+def test_bad_signature_names_handler_and_parameter() -> None:
+    class Thing:
+        pass
+
+    async def handler(thing: Thing) -> None: ...
+
+    with pytest.raises(FastCoreError, match=r"handler.*'thing'"):
+        _app_with(handler).freeze()
+
+
+def test_path_param_with_default_refused() -> None:
+    async def handler(item_id: int = 3) -> None: ...
+
+    with pytest.raises(FastCoreError, match="item_id.*default"):
+        _app_with(handler, "/x/{item_id}").freeze()
+
+
+def test_path_marker_without_template_refused() -> None:
+    async def handler(item_id: Annotated[int, Path()]) -> None: ...
+
+    with pytest.raises(FastCoreError, match="item_id"):
+        _app_with(handler).freeze()
+
+
+def test_duplicate_route_refused() -> None:
+    app = FastCore()
+
+    @app.get("/a/{x}")
+    async def one(x: str) -> None: ...
+
+    @app.get("/a/{y}")
+    async def two(y: str) -> None: ...
+
+    with pytest.raises(FastCoreError, match="/a/"):
+        app.freeze()
+
+
+def test_no_routes_after_freeze() -> None:
+    app = FastCore()
+    app.freeze()
+    with pytest.raises(FastCoreError, match="after"):
+        app.get("/late")(lambda: None)
+
+
+def test_unresolvable_hint_is_a_startup_error() -> None:
+    async def handler(x: "NoSuchType") -> None: ...  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(FastCoreError, match="handler"):
+        _app_with(handler).freeze()
+
+
+def test_include_router_prefix_tags_dependencies_and_url_path_for() -> None:
+    calls: list[str] = []
+
+    def audit() -> None:
+        calls.append("audit")
+
+    router = APIRouter(prefix="/users", tags=["users"], dependencies=[Depends(audit)])
+
+    @router.get("/{user_id}", name="get_user")
+    async def get_user(user_id: int) -> dict:
+        return {"id": user_id}
+
+    app = FastCore()
+    app.include_router(router, prefix="/v1", tags=["v1"])
+    client = TestClient(app)
+    assert client.get("/v1/users/4").json() == {"id": 4}
+    assert calls == ["audit"]
+    assert app.url_path_for("get_user", user_id=4) == "/v1/users/4"
+    assert app.routes[0].tags == ["v1", "users"]
+
+
+def test_static_route_beats_parameter() -> None:
+    app = FastCore()
+
+    @app.get("/users/{user_id}")
+    async def by_id(user_id: str) -> str:
+        return "id"
+
+    @app.get("/users/me")
+    async def me() -> str:
+        return "me"
+
+    client = TestClient(app)
+    assert client.get("/users/me").json() == "me"
+    assert client.get("/users/5").json() == "id"
+
+
+def test_head_answered_for_get_without_body() -> None:
+    app = FastCore()
+
+    @app.get("/h")
+    async def h() -> dict:
+        return {"a": 1}
+
+    r = TestClient(app).head("/h")
+    assert r.status_code == 200
+    assert r.content == b""
+    assert r.headers["content-length"] == "7"
+
+
+def test_method_not_allowed_lists_methods() -> None:
+    app = FastCore()
+
+    @app.get("/m")
+    async def g() -> None: ...
+
+    @app.post("/m")
+    async def p() -> None: ...
+
+    r = TestClient(app).delete("/m")
+    assert r.status_code == 405
+    assert r.json() == {"detail": "Method Not Allowed"}
+    assert r.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_lifespan_and_events() -> None:
+    import contextlib
+
+    seen: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastCore) -> Any:
+        seen.append("start")
+        yield {"pool": "P"}
+        seen.append("stop")
+
+    app = FastCore(lifespan=lifespan)
+
+    @app.on_event("shutdown")
+    def bye() -> None:
+        seen.append("bye")
+
+    @app.get("/s")
+    async def s(request: Request) -> str:
+        return request.state.pool
+
+    with TestClient(app) as client:
+        assert seen == ["start"]
+        assert client.get("/s").json() == "P"
+    assert seen == ["start", "bye", "stop"]
+
+
+def test_exception_handler_by_status_code() -> None:
+    app = FastCore()
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: HTTPException) -> PlainTextResponse:
+        return PlainTextResponse(f"nothing at {request.url.path}", status_code=404)
+
+    r = TestClient(app).get("/missing")
+    assert r.status_code == 404
+    assert r.text == "nothing at /missing"
+
+
+def test_handler_exception_is_500_and_reraised() -> None:
+    app = FastCore()
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        TestClient(app).get("/boom")
+    r = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert r.status_code == 500
+    assert r.text == "Internal Server Error"
+
+
+def test_response_validation_error_is_500() -> None:
+    app = FastCore()
+
+    @app.get("/bad")
+    async def bad() -> Item:
+        return {"name": "x"}  # type: ignore[return-value]
+
+    r = TestClient(app, raise_server_exceptions=False).get("/bad")
+    assert r.status_code == 500
+
+
+def test_response_model_none_disables_filtering() -> None:
+    app = FastCore()
+
+    @app.get("/raw", response_model=None)
+    async def raw() -> Item:
+        return {"anything": 1}  # type: ignore[return-value]
+
+    assert TestClient(app).get("/raw").json() == {"anything": 1}
+
+
+def test_dependency_cache_and_use_cache_false() -> None:
+    counter = {"n": 0}
+
+    def counted() -> int:
+        counter["n"] += 1
+        return counter["n"]
+
+    def uses(a: Annotated[int, Depends(counted)]) -> int:
+        return a
+
+    app = FastCore()
+
+    @app.get("/c")
+    async def c(
+        a: Annotated[int, Depends(counted)],
+        b: Annotated[int, Depends(uses)],
+        fresh: Annotated[int, Depends(counted, use_cache=False)],
+    ) -> list[int]:
+        return [a, b, fresh]
+
+    assert TestClient(app).get("/c").json() == [1, 1, 2]
+
+
+def test_class_dependency_and_header_alias() -> None:
+    class Pager:
+        def __init__(self, page: int = 1, size: Annotated[int, Query(le=50)] = 10) -> None:
+            self.page, self.size = page, size
+
+    app = FastCore()
+
+    @app.get("/p")
+    async def p(
+        pager: Annotated[Pager, Depends()],
+        token: Annotated[str, Header(alias="X-Auth")],
+    ) -> dict:
+        return {"page": pager.page, "size": pager.size, "token": token}
+
+    client = TestClient(app)
+    assert client.get("/p?page=2", headers={"x-auth": "t"}).json() == {
+        "page": 2,
+        "size": 10,
+        "token": "t",
+    }
+    r = client.get("/p?size=99")
+    assert [e["loc"] for e in r.json()["detail"]] == [["query", "size"], ["header", "x-auth"]]
+
+
+def test_dependency_errors_skip_the_call() -> None:
+    called: list[int] = []
+
+    def dep(n: int) -> int:
+        called.append(n)
+        return n
+
+    app = FastCore()
+
+    @app.get("/d")
+    async def d(v: Annotated[int, Depends(dep)]) -> int:
+        return v
+
+    assert TestClient(app).get("/d?n=x").status_code == 422
+    assert called == []
+
+
+def test_custom_response_class_default() -> None:
+    app = FastCore(default_response_class=PlainTextResponse)
+
+    @app.get("/t")
+    async def t() -> str:
+        return "text"
+
+    r = TestClient(app).get("/t")
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text == "text"
+
+
+def test_returned_response_passes_through() -> None:
+    app = FastCore()
+
+    @app.get("/j")
+    async def j() -> JSONResponse:
+        return JSONResponse({"a": 1}, status_code=203, headers={"X-A": "b"})
+
+    r = TestClient(app).get("/j")
+    assert (r.status_code, r.json(), r.headers["x-a"]) == (203, {"a": 1}, "b")
+
+
+def test_single_body_embed_false_with_scalar_type() -> None:
+    app = FastCore()
+
+    @app.post("/n")
+    async def n(value: Annotated[int, Body()]) -> int:
+        return value * 2
+
+    assert TestClient(app).post("/n", json=21).json() == 42
