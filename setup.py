@@ -8,7 +8,7 @@ import os
 
 from setuptools import Extension, setup
 
-EXTENSIONS = ["router"]
+EXTENSIONS = ["query", "router"]
 
 
 def _extensions() -> list[Extension]:
@@ -17,7 +17,9 @@ def _extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     modules = [
-        Extension(f"fastcore._speedups.{name}", [f"_speedups/{name}.pyx"], extra_compile_args=["-O2"])
+        Extension(
+            f"fastcore._speedups.{name}", [f"_speedups/{name}.pyx"], extra_compile_args=["-O2"]
+        )
         for name in EXTENSIONS
     ]
     return cythonize(

@@ -81,7 +81,12 @@ def _pydantic_validator(tp: Any) -> Validator:
 
 
 def _pydantic_error(err: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
-    out = {"type": err["type"], "loc": [*loc, *err["loc"]], "msg": err["msg"], "input": err["input"]}
+    out = {
+        "type": err["type"],
+        "loc": [*loc, *err["loc"]],
+        "msg": err["msg"],
+        "input": err["input"],
+    }
     if "ctx" in err:
         out["ctx"] = err["ctx"]
     return out
@@ -141,7 +146,7 @@ class BodyPlan:
         obj = self._parse(body, content_type) if body else None
         out: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
-        for field, validate in zip(self.fields, self.validators):
+        for field, validate in zip(self.fields, self.validators, strict=True):
             loc = ("body", field.key)
             if isinstance(obj, dict) and field.key in obj:
                 value, errs = validate(obj[field.key], loc)

@@ -27,7 +27,7 @@ _PASS_THROUGH: tuple[Any, ...] = (None, Any, dict, list, object, type(None))
 def _passes_through(model: Any) -> bool:
     if model in _PASS_THROUGH:
         return True
-    return model in (dict, list) or get_origin(model) is dict and model == dict[str, Any]
+    return model in (dict, list) or (get_origin(model) is dict and model == dict[str, Any])
 
 
 def _pydantic_serializer(model: Any) -> Serializer:
@@ -47,8 +47,12 @@ def _pydantic_serializer(model: Any) -> Serializer:
 
 
 def _response_error(err: Any) -> dict[str, Any]:
-    return {"type": err["type"], "loc": ["response", *err["loc"]], "msg": err["msg"],
-            "input": err["input"]}
+    return {
+        "type": err["type"],
+        "loc": ["response", *err["loc"]],
+        "msg": err["msg"],
+        "input": err["input"],
+    }
 
 
 def _msgspec_serializer(model: Any) -> Serializer:
@@ -60,8 +64,12 @@ def _msgspec_serializer(model: Any) -> Serializer:
         try:
             checked = msgspec.convert(value, model, from_attributes=True, strict=False)
         except msgspec.ValidationError as exc:
-            err = {"type": "model_attributes_type", "loc": ["response"], "msg": str(exc),
-                   "input": value}
+            err = {
+                "type": "model_attributes_type",
+                "loc": ["response"],
+                "msg": str(exc),
+                "input": value,
+            }
             raise ResponseValidationError([err], body=value) from None
         return encode_json(checked)
 

@@ -73,11 +73,11 @@ def non_none(tp: Any) -> Any:
     rest = tuple(a for a in args if a is not type(None))
     if len(rest) == 1:
         return rest[0]
-    return Union[rest]  # noqa: UP007 - built from a runtime tuple
+    return Union[rest]
 
 
 def is_scalar(tp: Any) -> bool:
-    """A type one string can carry: numbers, text, bool, UUID, dates, Enum, Literal, unions of those."""
+    """A type one string can carry: numbers, text, bool, UUID, dates, Enum, Literal, unions."""
     tp = split_annotated(tp)[0]
     if tp is Any:
         return True
@@ -92,7 +92,7 @@ def is_scalar(tp: Any) -> bool:
 
 
 def is_sequence_of_scalars(tp: Any) -> bool:
-    """``list[int]``, ``set[str]``, ``tuple[str, ...]``: what repeated query keys or headers fill."""
+    """``list[int]``, ``set[str]``, ``tuple[str, ...]``: what repeated query keys fill."""
     tp = non_none(split_annotated(tp)[0])
     if tp in (list, set, tuple, frozenset):
         return True

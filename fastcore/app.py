@@ -63,7 +63,7 @@ def _response_model(route: APIRoute) -> Any:
 class FastCore:
     """The app: routes, handlers, middleware, lifespan and the OpenAPI document."""
 
-    def __init__(  # noqa: PLR0913 - FastAPI's keyword set
+    def __init__(
         self,
         *,
         debug: bool = False,
@@ -94,12 +94,21 @@ class FastCore:
         **extra: Any,
     ) -> None:
         self.debug = debug
-        self.title, self.summary, self.description, self.version = title, summary, description, version
+        self.title, self.summary, self.description, self.version = (
+            title,
+            summary,
+            description,
+            version,
+        )
         self.openapi_url, self.openapi_tags, self.servers = openapi_url, openapi_tags, servers
         self.docs_url, self.redoc_url = docs_url, redoc_url
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_parameters = swagger_ui_parameters
-        self.terms_of_service, self.contact, self.license_info = terms_of_service, contact, license_info
+        self.terms_of_service, self.contact, self.license_info = (
+            terms_of_service,
+            contact,
+            license_info,
+        )
         self.root_path = root_path
         self.redirect_slashes = redirect_slashes
         self.extra = extra
@@ -280,4 +289,3 @@ def _route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:
     route_dependencies.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     route_dependencies.__qualname__ = "route dependencies"
     return route_dependencies
-

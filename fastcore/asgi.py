@@ -124,7 +124,9 @@ class Dispatcher:
         if self.redirect_slashes and path != "/":
             alt = path[:-1] if path.endswith("/") else path + "/"
             if self.router.match(scope["method"], alt)[0] != _router_mod.NOT_FOUND:
-                url = URL(scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt})
+                url = URL(
+                    scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt}
+                )
                 await RedirectResponse(str(url))(scope, receive, send)
                 return
         raise HTTPException(404)
@@ -137,18 +139,24 @@ class Dispatcher:
                 return self.handlers[cls]
         return None
 
-    async def _on_error(self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _on_error(
+        self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any
+    ) -> None:
         handler = self._handler_for(exc)
         if handler is not None:
             if send.started:
-                raise RuntimeError("an exception was raised after the response had started") from exc
+                raise RuntimeError(
+                    "an exception was raised after the response had started"
+                ) from exc
             response = await _call_handler(handler, Request(scope, receive), exc)
             await response(scope, receive, send)
             return
         if not send.started:
             response = PlainTextResponse("Internal Server Error", status_code=500)
             if self.server_error_handler is not None:
-                response = await _call_handler(self.server_error_handler, Request(scope, receive), exc)
+                response = await _call_handler(
+                    self.server_error_handler, Request(scope, receive), exc
+                )
             await response(scope, receive, send)
         raise exc
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastcore import validation
+from fastcore._accel import load
 from fastcore._bodies import BodyPlan, build_body_plan
 from fastcore.background import BackgroundTasks
 from fastcore.concurrency import run_in_threadpool
@@ -29,6 +29,7 @@ __all__ = ["CallPlan", "RequestData", "RequestNeeds", "build_call_plan", "raise_
 Errors = list[dict[str, Any]]
 Extractor = Callable[["RequestData", Errors], Any]
 _MISSING: Any = object()
+_parse_query = load("query").parse_query
 
 
 class RequestData:
@@ -70,7 +71,7 @@ class RequestData:
     def parse_query(self) -> None:
         qs = self.scope.get("query_string", b"")
         if qs:
-            pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
+            pairs = _parse_query(qs)
             self.query_pairs = pairs
             self.query = dict(pairs)
 
@@ -121,9 +122,9 @@ def _getter(field: ParamField) -> Callable[[RequestData], Any]:
         lkey = key.lower()
         if field.is_sequence:
             bkey = lkey.encode("latin-1")
-            return lambda rd: [
-                v.decode("latin-1") for k, v in rd.scope["headers"] if k == bkey
-            ] or _MISSING
+            return lambda rd: (
+                [v.decode("latin-1") for k, v in rd.scope["headers"] if k == bkey] or _MISSING
+            )
         return lambda rd: rd.headers.get(lkey, _MISSING)
     if field.source == "cookie":
         return lambda rd: rd.cookies.get(key, _MISSING)
@@ -147,8 +148,9 @@ def _param_extractor(field: ParamField) -> Extractor:
             return convert(raw)
         except Exception as exc:
             found = validation.errors_for(tp, raw, loc)
-            errors.extend(found or [{"type": "value_error", "loc": list(loc), "msg": str(exc),
-                                     "input": raw}])
+            errors.extend(
+                found or [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": raw}]
+            )
             return None
 
     return extract
@@ -280,4 +282,3 @@ class RequestNeeds:
 def raise_if_errors(errors: Errors, rd: RequestData) -> None:
     if errors:
         raise RequestValidationError(errors, body=rd.body)
-

@@ -57,7 +57,7 @@ class Param:
 
     in_ = "query"
 
-    def __init__(  # noqa: PLR0913 - mirrors FastAPI's keyword set
+    def __init__(
         self,
         default: Any = Undefined,
         *,
@@ -169,7 +169,11 @@ class Form(Body):
     """A field of an urlencoded or multipart form."""
 
     def __init__(
-        self, default: Any = Undefined, *, media_type: str = "application/x-www-form-urlencoded", **kw: Any
+        self,
+        default: Any = Undefined,
+        *,
+        media_type: str = "application/x-www-form-urlencoded",
+        **kw: Any,
     ) -> None:
         super().__init__(default, embed=True, media_type=media_type, **kw)
 

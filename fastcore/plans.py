@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 
 from fastcore._serialize import Serializer
-from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore.exceptions import RequestValidationError
+from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore.responses import JSONResponse, Response
 
 __all__ = ["RoutePlan", "body_allowed"]
@@ -95,7 +95,9 @@ class RoutePlan:
         cls = self.response_class
         if cls is JSONResponse:
             body = self.serialize(result) if body_allowed(status) else b""
-            response = Response(body, status, media_type="application/json", background=rd.background)
+            response = Response(
+                body, status, media_type="application/json", background=rd.background
+            )
             if not body_allowed(status):
                 _drop_header(response, b"content-length")
             return response

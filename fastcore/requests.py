@@ -116,8 +116,13 @@ class HTTPConnection(Mapping[str, Any]):
         if app is None:
             raise RuntimeError("url_for needs the app in the scope")
         path = app.url_path_for(name, **path_params)
-        return URL(scope={**self.scope, "path": self.scope.get("root_path", "") + path,
-                          "query_string": b""})
+        return URL(
+            scope={
+                **self.scope,
+                "path": self.scope.get("root_path", "") + path,
+                "query_string": b"",
+            }
+        )
 
 
 class Request(HTTPConnection):

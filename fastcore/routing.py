@@ -33,7 +33,7 @@ class _DefaultPlaceholder:
         return f"Default({self.value!r})"
 
 
-def Default(value: Any) -> Any:  # noqa: N802 - FastAPI's name
+def Default(value: Any) -> Any:
     """Wrap a default so that an explicit ``None`` from the user stays distinguishable."""
     return _DefaultPlaceholder(value)
 
@@ -55,7 +55,7 @@ def generate_unique_id(route: APIRoute) -> str:
 class APIRoute:
     """One decorated endpoint and its options, as given; planned later by the app."""
 
-    def __init__(  # noqa: PLR0913 - FastAPI's keyword set
+    def __init__(
         self,
         path: str,
         endpoint: Callable[..., Any],
@@ -103,7 +103,10 @@ class APIRoute:
         self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
         self.operation_id = operation_id
         self.unique_id = operation_id or self.generate_unique_id_function(self)
-        self.plan: Any = None  # set by FastCore.freeze
+        # Set by FastCore.freeze: the analysed signature, the response model, the plan.
+        self.dependant: Any = None
+        self.response_field: Any = None
+        self.plan: Any = None
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, methods={sorted(self.methods)!r}, name={self.name!r})"
@@ -121,7 +124,8 @@ class APIRoute:
             text = str(value.value if isinstance(value, Enum) else value)
             if conv != "path" and "/" in text:
                 raise NoMatchFound(f"path parameter {key!r} may not contain '/': {text!r}")
-            path = re.sub(r"\{" + re.escape(key) + r"(:[^}]*)?\}", lambda _m: text, path)
+            pattern = r"\{" + re.escape(key) + r"(:[^}]*)?\}"
+            path = re.sub(pattern, text.replace("\\", "\\\\"), path)
         return path
 
 
@@ -141,7 +145,9 @@ class APIRouter:
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise FastCoreError(f"router prefix {prefix!r} must start with '/' and not end with '/'")
+            raise FastCoreError(
+                f"router prefix {prefix!r} must start with '/' and not end with '/'"
+            )
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -157,9 +163,7 @@ class APIRouter:
         if self._frozen:
             raise FastCoreError("routes cannot be added after the app has started serving")
 
-    def add_api_route(
-        self, path: str, endpoint: Callable[..., Any], **options: Any
-    ) -> APIRoute:
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         """Register ``endpoint`` at ``path``; the options are APIRoute's."""
         self._check_open()
         options["tags"] = [*self.tags, *(options.get("tags") or [])]
@@ -228,7 +232,9 @@ class APIRouter:
         """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies."""
         self._check_open()
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise FastCoreError(f"include prefix {prefix!r} must start with '/' and not end with '/'")
+            raise FastCoreError(
+                f"include prefix {prefix!r} must start with '/' and not end with '/'"
+            )
         for route in router.routes:
             response_class = route.response_class
             if is_default(response_class):

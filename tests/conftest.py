@@ -28,3 +28,9 @@ def _ids(mods: list[ModuleType]) -> list[str]:
 def router_impl(request: pytest.FixtureRequest) -> ModuleType:
     """The router module, compiled and pure."""
     return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=implementations("query"), ids=_ids(implementations("query")))
+def query_impl(request: pytest.FixtureRequest) -> ModuleType:
+    """The query-string parser, compiled and pure."""
+    return request.param  # type: ignore[no-any-return]

@@ -1,6 +1,5 @@
 """App-level behaviour: start-up errors, routing rules, routers, lifespan, handlers."""
 
-
 from typing import Annotated, Any
 
 import msgspec

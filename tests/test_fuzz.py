@@ -66,7 +66,11 @@ client = TestClient(app, raise_server_exceptions=False)
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
 segment = st.one_of(text, st.integers().map(str), st.uuids().map(str))
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
     max_leaves=12,
 )

@@ -31,7 +31,9 @@ def _app(fw, model):
     app = fw.FastAPI()
 
     @app.get("/users/{user_id}")
-    async def user(user_id: int, verbose: bool = False, limit: Annotated[int, fw.Query(le=100)] = 10):
+    async def user(
+        user_id: int, verbose: bool = False, limit: Annotated[int, fw.Query(le=100)] = 10
+    ):
         return {"id": user_id, "verbose": verbose, "limit": limit}
 
     @app.post("/items")
@@ -50,8 +52,13 @@ def test_plan_path_query(benchmark) -> None:
     app = _app(fastcore, Item)
     app.freeze()
     plan = app.routes[0].plan
-    scope = {"type": "http", "method": "GET", "path": "/users/5", "headers": [],
-             "query_string": b"verbose=true&limit=7"}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/users/5",
+        "headers": [],
+        "query_string": b"verbose=true&limit=7",
+    }
     sent = []
 
     async def send(message):

@@ -4,16 +4,14 @@ Each factory takes the framework module (``fastapi`` or ``fastcore``) and return
 app; the compat tests send the same requests to both and compare what a client sees.
 """
 
-
 import dataclasses
 import datetime
 import enum
 import uuid
 from typing import Annotated, Any, Literal, Optional
 
-from typing_extensions import TypedDict
-
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 
 class Color(str, enum.Enum):
@@ -169,7 +167,9 @@ def behaviour_app(fw: Any) -> Any:
 
     @app.get("/dep")
     async def dep(
-        c: Annotated[dict, Depends(common)], db: Annotated[str, Depends(get_db)], s: int = Depends(sub)
+        c: Annotated[dict, Depends(common)],
+        db: Annotated[str, Depends(get_db)],
+        s: int = Depends(sub),
     ) -> dict:
         return {"c": c, "db": db, "s": s}
 

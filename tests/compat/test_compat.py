@@ -115,7 +115,10 @@ BODY_CASES: list[tuple[str, dict[str, Any]]] = [
     ("/items", {"json": {"price": "abc"}}),
     ("/items", {"json": [1, 2]}),
     ("/items", {"content": b"{not json", "headers": {"content-type": "application/json"}}),
-    ("/items", {"content": b'{"name": "a", "price": 2', "headers": {"content-type": "application/json"}}),
+    (
+        "/items",
+        {"content": b'{"name": "a", "price": 2', "headers": {"content-type": "application/json"}},
+    ),
     ("/items", {}),
     ("/users", {"json": {"user": {"username": "bob"}, "item": {"name": "i", "price": 2}}}),
     ("/users", {"json": {"user": {"username": "bo"}, "item": {"price": 0}}}),
