@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import re
 import uuid
@@ -19,18 +20,18 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
+    "CONSTRAINED",
     "EXACT",
     "LAX",
     "MESSAGES",
     "SCALARS",
     "STRICT",
     "Fail",
+    "checks",
     "error",
-    "fmt_number",
     "json_number",
-    "to_bool",
-    "to_float",
-    "to_int",
+    "multiple_of",
+    "rust_pattern",
 ]
 
 EXACT, STRICT, LAX = 3, 2, 1
@@ -91,6 +92,8 @@ MESSAGES = {
     "datetime_type": "Input should be a valid datetime",
     "datetime_parsing": "Input should be a valid datetime, {error}",
     "datetime_from_date_parsing": "Input should be a valid datetime or date, {error}",
+    "timezone_aware": "Input should have timezone info",
+    "timezone_naive": "Input should not have timezone info",
     "time_type": "Input should be a valid time",
     "time_parsing": "Input should be in a valid time format, {error}",
     "time_delta_type": "Input should be a valid timedelta",
@@ -113,7 +116,7 @@ class Fail(Exception):
 def error(
     kind: str, loc: tuple[Any, ...], value: Any, ctx: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A FastAPI-shaped error dict: pydantic's words, loc as a list, ctx only when pydantic has one."""
+    """A FastAPI-shaped error: pydantic's words, loc as a list, ctx only where pydantic has one."""
     template = MESSAGES[kind]
     if ctx is None:
         return {"type": kind, "loc": list(loc), "msg": template, "input": value}
@@ -145,7 +148,10 @@ def json_number(value: Any) -> Any:
 
 
 # Unicode White_Space, which Rust's str::trim strips (Python's str.strip also strips \x1c-\x1f).
-_WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
+_WS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _INT_RE = re.compile(r"[+-]?[0-9]+\Z")
 _ZERO_RUN_RE = re.compile(r"([+-]?)0[0_]*")
 _JSON_INT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
@@ -200,7 +206,7 @@ def _float_to_int(value: float) -> int:
     return int(value)
 
 
-def to_int(value: Any) -> tuple[int, int]:
+def _to_int(value: Any) -> tuple[int, int]:
     """Lax int: ints, integral floats, bools and pydantic's string spellings ("1_000", " 7 ")."""
     cls = value.__class__
     if cls is int:
@@ -227,7 +233,7 @@ def _str_to_float(text: str) -> float:
     return float(s)
 
 
-def to_float(value: Any) -> tuple[float, int]:
+def _to_float(value: Any) -> tuple[float, int]:
     """Lax float: numbers, bools and strings (inf and nan allowed, as pydantic's default)."""
     cls = value.__class__
     if cls is float:
@@ -248,7 +254,7 @@ _TRUE = {"1", "t", "y", "on", "yes", "true"}
 _FALSE = {"0", "f", "n", "no", "off", "false"}
 
 
-def to_bool(value: Any) -> tuple[bool, int]:
+def _to_bool(value: Any) -> tuple[bool, int]:
     """Lax bool: pydantic's ASCII case-insensitive spellings, 0/1 and 0.0/1.0."""
     cls = value.__class__
     if cls is bool:
@@ -303,6 +309,106 @@ def _to_decimal(value: Any) -> tuple[decimal.Decimal, int]:
     return result, LAX
 
 
+# ---- constraints: pydantic's order, tests and ctx -------------------------------------------
+
+_NUMBER_CHECKS: tuple[tuple[str, str, Callable[[Any, Any], bool]], ...] = (
+    ("le", "less_than_equal", lambda v, b: v <= b),
+    ("lt", "less_than", lambda v, b: v < b),
+    ("ge", "greater_than_equal", lambda v, b: v >= b),
+    ("gt", "greater_than", lambda v, b: v > b),
+)
+
+
+def multiple_of(tp: Any, step: Any) -> Callable[[Any], bool]:
+    """The multiple_of test: exact for ints, pydantic-core's tolerance for floats."""
+    if tp is not float:
+        return lambda v: v % step == 0
+
+    def ok(v: float) -> bool:
+        # NOTE: pydantic-core's test, tolerance included: |v - round(v / step) * step| <= 1e-9.
+        ratio = v / step
+        if math.isfinite(ratio):
+            whole = math.floor(abs(ratio))
+            ratio = math.copysign(whole + 1 if abs(ratio) - whole >= 0.5 else whole, ratio)
+        return not abs(v - ratio * step) > 1e-9
+
+    return ok
+
+
+CONSTRAINED = (int, float, str, bytes, dt.datetime, dt.time)
+_MULTILINE = re.compile(r"\(\?[a-zA-Z]*m")
+
+
+def rust_pattern(pattern: str) -> str:
+    """The pattern with Rust regex's ``$`` (end of text, not before a final newline) as ``\\Z``.
+
+    pydantic matches with Rust's regex crate; Python's ``$`` would let "abc\\n" through
+    ``^[a-z]+$``. Escapes and character classes are left alone, and so is multiline mode.
+    """
+    if _MULTILINE.search(pattern):
+        return pattern
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]" or out[-1] in ("[", "[^")
+        elif char == "[":
+            in_class = True
+            char += "^" if pattern[i + 1 : i + 2] == "^" else ""
+            i += len(char) - 1
+        elif char == "$":
+            char = "\\Z"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _flip(test: Callable[[Any, Any], bool], bound: Any, value: Any) -> bool:
+    return test(value, bound)
+
+
+def checks(tp: Any, meta: dict[str, Any]) -> list[tuple[str, Any, Callable[[Any], bool]]]:
+    """pydantic's constraint order: numbers multiple_of, le, lt, ge, gt; strings by length."""
+    out: list[tuple[str, Any, Callable[[Any], bool]]] = []
+    if tp in (dt.datetime, dt.time):
+        if meta.get("tz") is True:
+            out.append(("timezone_aware", None, lambda v: v.tzinfo is not None))
+        elif meta.get("tz") is False:
+            out.append(("timezone_naive", None, lambda v: v.tzinfo is None))
+        return out
+    if tp in (str, bytes):
+        kind = "string" if tp is str else "bytes"
+        if "min_length" in meta:
+            n = meta["min_length"]
+            out.append((f"{kind}_too_short", {"min_length": n}, lambda v: len(v) >= n))
+        if "max_length" in meta:
+            m = meta["max_length"]
+            out.append((f"{kind}_too_long", {"max_length": m}, lambda v: len(v) <= m))
+        if "pattern" in meta and tp is str:
+            rx = re.compile(rust_pattern(meta["pattern"]))
+            out.append(
+                (
+                    "string_pattern_mismatch",
+                    {"pattern": meta["pattern"]},
+                    lambda v: bool(rx.search(v)),
+                )
+            )
+        return out
+    cast = float if tp is float else (lambda x: x)
+    if "multiple_of" in meta:
+        step = cast(meta["multiple_of"])
+        out.append(("multiple_of", {"multiple_of": step}, multiple_of(tp, step)))
+    for key, kind, test in _NUMBER_CHECKS:
+        if key in meta:
+            bound = cast(meta[key])
+            out.append((kind, {key: json_number(bound)}, functools.partial(_flip, test, bound)))
+    return out
+
+
 # ---- UUID: the `uuid` crate's accepted shapes and its error texts ---------------------------
 
 _UUID_HYPHENATED = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -327,7 +433,7 @@ def _uuid_error(text: str) -> str:
         inner, offset, simple = text[9:], (0 if size == 45 else 9), False
     hyphens, index = [], 0
     for char in inner:
-        low = chr(ord(char) & 0xFF)  # NOTE: the crate tests `char as u8`, so '١' counts as 'a'
+        low = chr(ord(char) & 0xFF)  # NOTE: the crate tests `char as u8`: U+0661 counts as 'a'
         if low == "-":
             hyphens.append(index)
         elif low not in _HEX:
@@ -794,9 +900,9 @@ def _to_timedelta(value: Any) -> tuple[dt.timedelta, int]:
 
 #: The lax parser of each scalar type; the tag is pydantic's name for it in union locs.
 SCALARS: dict[Any, tuple[str, Callable[[Any], tuple[Any, int]]]] = {
-    int: ("int", to_int),
-    float: ("float", to_float),
-    bool: ("bool", to_bool),
+    int: ("int", _to_int),
+    float: ("float", _to_float),
+    bool: ("bool", _to_bool),
     str: ("str", _to_str),
     bytes: ("bytes", _to_bytes),
     type(None): ("none", _to_none),

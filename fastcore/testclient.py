@@ -584,6 +584,14 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
+def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
+    """Body of the client's thread when the caller already runs a loop of its own."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
 async def _cancel_leftovers() -> None:
     """Cancel what the app left running (a lifespan never shut down, stray tasks)."""
     current = asyncio.current_task()
@@ -660,7 +668,7 @@ class TestClient:
             if asyncio._get_running_loop() is None:
                 return loop.run_until_complete(awaitable)
             self._thread = threading.Thread(
-                target=loop.run_forever, name="fastcore-testclient", daemon=True
+                target=_serve_forever, args=(loop,), name="fastcore-testclient", daemon=True
             )
             self._thread.start()
         coroutine = awaitable if isinstance(awaitable, Coroutine) else _await(awaitable)
@@ -681,9 +689,24 @@ class TestClient:
                 thread.join()
             loop.close()
 
+    def __del__(self) -> None:
+        # NOTE: a client used without ``with`` or close() must not leave an unclosed loop
+        # behind: suites that turn ResourceWarning into errors would fail on it.
+        loop = self.__dict__.get("_loop")
+        if loop is None or loop.is_closed():
+            return
+        if loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)  # its thread closes it
+        else:
+            loop.close()
+
     def __enter__(self) -> TestClient:
         lifespan = _Lifespan(self.app, self.app_state)
-        self._run(lifespan.startup())
+        try:
+            self._run(lifespan.startup())
+        except BaseException:
+            self.close()
+            raise
         self._lifespan = lifespan
         return self
 

@@ -232,7 +232,10 @@ def test_set_cookie_checks_samesite_and_appends() -> None:
         r.set_cookie("a", samesite="sometimes")  # type: ignore[arg-type]
     r.set_cookie("a", "1")
     r.set_cookie("b", "2")
-    assert r.headers.getlist("set-cookie") == ["a=1; Path=/; SameSite=lax", "b=2; Path=/; SameSite=lax"]
+    assert r.headers.getlist("set-cookie") == [
+        "a=1; Path=/; SameSite=lax",
+        "b=2; Path=/; SameSite=lax",
+    ]
 
 
 # -- redirects --------------------------------------------------------------------------------
@@ -245,7 +248,7 @@ def test_set_cookie_checks_samesite_and_appends() -> None:
         "https://example.com/a b?q=é&x=1#frag",
         "/path with spaces/ü?a=[1]&b=%20",
         "http://user:pw@h:8080/p;params?q='x'",
-        "/weird<>\"{}|\\^`",
+        '/weird<>"{}|\\^`',
     ],
 )
 def test_redirect_location_is_quoted_like_starlette(url: str) -> None:
@@ -446,7 +449,9 @@ def _unboundary(result: tuple[int, list, bytes]) -> tuple[int, list, bytes]:
     return status, headers, body.replace(token, b"B")
 
 
-@pytest.mark.parametrize("range_header", ["bytes=0-9,20-29", "bytes=50-60, 0-5, 55-70", "bytes=-5,0-1"])
+@pytest.mark.parametrize(
+    "range_header", ["bytes=0-9,20-29", "bytes=50-60, 0-5, 55-70", "bytes=-5,0-1"]
+)
 def test_multiple_ranges_match_starlette(big_file: Path, range_header: str) -> None:
     scope = http_scope(headers=[(b"range", range_header.encode())])
     raw = wire(fr.FileResponse(big_file), scope)
