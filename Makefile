@@ -45,10 +45,15 @@ pytest-pure: build
 
 test: lint types pytest-compiled pytest-pure
 
+BENCH_OPTS := -p no:cacheprovider --benchmark-only --benchmark-group-by=group \
+	--benchmark-columns=median,iqr,ops,rounds --benchmark-sort=name
+
+# Micro benchmarks: all of them with the compiled build (router and query benchmarks measure
+# both builds side by side), then the plan and request benchmarks again with the pure build.
 bench: build
-	FASTCORE_REQUIRE_EXTENSIONS=1 $(PY) -m pytest bench/micro -p no:randomly --benchmark-only \
-		--benchmark-group-by=group --benchmark-columns=min,median,mean,ops,rounds \
-		--benchmark-sort=name $(BENCH_ARGS)
+	FASTCORE_REQUIRE_EXTENSIONS=1 $(PY) -m pytest bench/micro $(BENCH_OPTS) $(BENCH_ARGS)
+	FASTCORE_NO_EXTENSIONS=1 $(PY) -m pytest bench/micro/test_bench_request.py $(BENCH_OPTS) \
+		-k "plan or fastcore" $(BENCH_ARGS)
 
 # Runs the suite on every interpreter from 3.10 to 3.13 found on PATH or under pyenv.
 test-matrix:

@@ -7,6 +7,7 @@ exceptions in error contexts, plain objects) the way FastAPI's jsonable_encoder 
 
 from __future__ import annotations
 
+import ipaddress
 import pathlib
 import sys
 from typing import Any
@@ -23,7 +24,7 @@ def enc_hook(obj: Any) -> Any:
 
         if isinstance(obj, BaseModel):
             return obj.model_dump(mode="json")
-    if isinstance(obj, pathlib.PurePath):
+    if isinstance(obj, (pathlib.PurePath, ipaddress._BaseAddress, ipaddress._BaseNetwork)):
         return str(obj)
     if isinstance(obj, BaseException):
         # NOTE: FastAPI's jsonable_encoder turns an exception in an error's ctx into {}.
@@ -37,6 +38,8 @@ def enc_hook(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+# PERF: one encoder for the process; building one per response costs more than the encode.
+# NOTE: decimal_format="number" writes Decimal as a JSON number, as jsonable_encoder does.
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
 
 #: ``encode_json(obj) -> bytes``: the encoder every JSON response uses.

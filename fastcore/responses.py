@@ -12,7 +12,6 @@ import asyncio
 import contextvars
 import hashlib
 import http.cookies
-import ipaddress
 import os
 import stat
 import sys
@@ -20,15 +19,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from datetime import datetime
 from email.utils import format_datetime, formatdate
 from mimetypes import guess_type
-from pathlib import PurePath
 from secrets import token_hex
 from typing import IO, Any, Literal, Union
 from urllib.parse import quote
 
-import msgspec
-
 from fastcore.background import BackgroundTask
 from fastcore.datastructures import URL, Headers, MutableHeaders
+from fastcore.encoders import encode_json
 
 __all__ = [
     "FileResponse",
@@ -79,7 +76,13 @@ class Response:
             return content
         if isinstance(content, memoryview):
             return content.tobytes()
-        return str(content).encode(self.charset)
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        # NOTE: str() would quietly send a repr; Starlette fails here too (on .encode).
+        raise TypeError(
+            f"{type(self).__name__} content must be str or bytes, not {type(content).__name__}; "
+            "use JSONResponse for data"
+        )
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         """Build ``raw_headers``: the caller's, then content-length and content-type if absent."""
@@ -194,24 +197,6 @@ class PlainTextResponse(Response):
     media_type = "text/plain"
 
 
-def _enc_hook(obj: Any) -> Any:
-    """Encode what msgspec does not know natively, following FastAPI's jsonable_encoder."""
-    pydantic = sys.modules.get("pydantic")
-    # NOTE: no pydantic import here: if it was never imported, obj cannot be a model.
-    if pydantic is not None and isinstance(obj, pydantic.BaseModel):
-        return obj.model_dump(mode="json")
-    if isinstance(obj, PurePath):
-        return str(obj)
-    if isinstance(obj, ipaddress._BaseAddress | ipaddress._BaseNetwork):
-        return str(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-# PERF: one encoder for the process; building one per response costs more than the encode.
-# NOTE: decimal_format="number" writes Decimal as a JSON number, as jsonable_encoder does.
-_json_encoder = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
-
-
 class JSONResponse(Response):
     """JSON rendered by msgspec: same bytes as Starlette's compact ``json.dumps`` for JSON data.
 
@@ -232,7 +217,7 @@ class JSONResponse(Response):
         super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
-        return _json_encoder.encode(content)
+        return encode_json(content)
 
 
 class RedirectResponse(Response):

@@ -818,7 +818,10 @@ class TestClient:
         content = b"" if prepared.method == "HEAD" else b"".join(exchange.body)
         response = Response(exchange.status, exchange.headers, content)
         response.request = _Request(
-            prepared.method, URL(prepared.target.url), Headers(raw=scope["headers"]), request_body
+            prepared.method,
+            URL(prepared.target.url),
+            Headers(raw=list(scope["headers"])),
+            request_body,
         )
         if exchange.debug:
             response.template = exchange.debug.get("template")

@@ -104,6 +104,11 @@ def test_response_attributes() -> None:
     assert list(r.headers.keys()) == ["x-new"]
 
 
+def test_content_that_is_not_text_is_refused() -> None:
+    with pytest.raises(TypeError, match="str or bytes, not dict; use JSONResponse"):
+        fr.Response({"a": 1})
+
+
 def test_head_requests_still_get_the_body_like_starlette() -> None:
     assert same(lambda m: m.PlainTextResponse("body"), http_scope("HEAD"))[2] == b"body"
 
