@@ -19,23 +19,19 @@ import asyncio
 import json as jsonlib
 import re
 import threading
-import time
-import zlib
 from base64 import b64encode
 from collections.abc import (
     Awaitable,
     Callable,
     Coroutine,
     Iterable,
-    Iterator,
     Mapping,
-    MutableMapping,
 )
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 
+from fastcore._client_response import HTTPStatusError, Response, _Request
+from fastcore._cookiejar import Cookies, _parse_set_cookie, _Target
 from fastcore.datastructures import URL, Headers, MutableHeaders
 
 __all__ = ["Cookies", "HTTPStatusError", "Response", "TestClient", "TooManyRedirects"]
@@ -53,19 +49,9 @@ _PATH_SAFE = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>?`{
 _QUERY_SAFE = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>')
 _PATH_CLEAN = re.compile(f"[{re.escape(_PATH_SAFE)}]*").fullmatch
 _QUERY_CLEAN = re.compile(f"[{re.escape(_QUERY_SAFE)}]*").fullmatch
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 20
 _SIZED = frozenset({b"content-length", b"transfer-encoding"})
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
-
-
-class HTTPStatusError(Exception):
-    """Raised by ``Response.raise_for_status`` for a non-2xx answer, like httpx's class."""
-
-    def __init__(self, message: str, *, request: _Request, response: Response) -> None:
-        super().__init__(message)
-        self.request = request
-        self.response = response
 
 
 class TooManyRedirects(Exception):
@@ -107,20 +93,6 @@ def _merge_query(query: str, params: Any) -> str:
     new = {k for k, _ in added}
     merged = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in new]
     return urlencode(merged + added)
-
-
-class _Target(NamedTuple):
-    scheme: str
-    host: str
-    port: int
-    netloc: str
-    raw_path: bytes
-    query: bytes
-
-    @property
-    def url(self) -> str:
-        query = "?" + self.query.decode("ascii") if self.query else ""
-        return f"{self.scheme}://{self.netloc}{self.raw_path.decode('ascii')}{query}"
 
 
 def _split_target(url: str) -> _Target:
@@ -178,278 +150,6 @@ def _encode_body(
 
 def _chunk(body: bytes, more: bool) -> Message:
     return {"type": "http.request", "body": body, "more_body": more}
-
-
-class _Cookie(NamedTuple):
-    name: str
-    value: str
-    domain: str  # "" matches every host
-    path: str
-    secure: bool
-    expires: float | None
-
-
-def _parse_set_cookie(header: str, host: str, request_path: str) -> _Cookie | None:
-    """One ``Set-Cookie`` header as the jar keeps it; ``expires`` is 0 for a deletion."""
-    first, *attributes = header.split(";")
-    name, sep, value = first.partition("=")
-    if not sep or not name.strip():
-        return None
-    attrs: dict[str, str] = {}
-    for attribute in attributes:
-        key, _, val = attribute.partition("=")
-        attrs[key.strip().lower()] = val.strip()
-    path = attrs.get("path") or request_path.rsplit("/", 1)[0] or "/"
-    domain = attrs.get("domain", "").lstrip(".").lower() or host
-    return _Cookie(name.strip(), value.strip(), domain, path, "secure" in attrs, _expiry(attrs))
-
-
-def _expiry(attrs: dict[str, str]) -> float | None:
-    if "max-age" in attrs:
-        try:
-            age = int(attrs["max-age"])
-        except ValueError:
-            age = None
-        if age is not None:
-            return 0.0 if age <= 0 else time.time() + age
-    if attrs.get("expires"):
-        try:
-            return parsedate_to_datetime(attrs["expires"]).timestamp()
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def _path_matches(cookie_path: str, path: str) -> bool:
-    if path == cookie_path:
-        return True
-    return path.startswith(cookie_path) and (
-        cookie_path.endswith("/") or path[len(cookie_path)] == "/"
-    )
-
-
-class Cookies(MutableMapping[str, str]):
-    """The client's cookie jar, as a name -> value mapping with domain and path kept aside."""
-
-    def __init__(self, cookies: Mapping[str, str] | Iterable[tuple[str, str]] | None = None):
-        self._jar: dict[tuple[str, str, str], _Cookie] = {}
-        if cookies is not None:
-            items = cookies.items() if isinstance(cookies, Mapping) else cookies
-            for name, value in items:
-                self.set(name, value)
-
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        self._jar[(name, domain, path)] = _Cookie(name, value, domain, path, False, None)
-
-    def get(self, name: str, default: Any = None, domain: str | None = None) -> Any:
-        for cookie in self._jar.values():
-            if cookie.name == name and domain in (None, cookie.domain):
-                return cookie.value
-        return default
-
-    def store(self, cookie: _Cookie) -> bool:
-        """Keep a cookie a response set, or drop it when it arrives already expired."""
-        key = (cookie.name, cookie.domain, cookie.path)
-        if cookie.expires is not None and cookie.expires <= time.time():
-            self._jar.pop(key, None)
-            return False
-        self._jar[key] = cookie
-        return True
-
-    def header_for(self, target: _Target, path: str) -> list[tuple[str, str]]:
-        """Cookies to send to ``target``: longest path first, as http.cookiejar orders them."""
-        now = time.time()
-        found = [
-            c
-            for c in self._jar.values()
-            if (not c.domain or c.domain == target.host or target.host.endswith("." + c.domain))
-            and _path_matches(c.path, path)
-            and (not c.secure or target.scheme in ("https", "wss"))
-            and (c.expires is None or c.expires > now)
-        ]
-        found.sort(key=lambda c: -len(c.path))
-        return [(c.name, c.value) for c in found]
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name, _MISSING)
-        if value is _MISSING:
-            raise KeyError(name)
-        return str(value)
-
-    def __setitem__(self, name: str, value: str) -> None:
-        self.set(name, value)
-
-    def __delitem__(self, name: str) -> None:
-        keys = [key for key in self._jar if key[0] == name]
-        if not keys:
-            raise KeyError(name)
-        for key in keys:
-            del self._jar[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(key[0] for key in self._jar))
-
-    def __len__(self) -> int:
-        return len({key[0] for key in self._jar})
-
-    def __repr__(self) -> str:
-        return f"<Cookies {dict(self)!r}>"
-
-
-_MISSING = object()
-
-
-class _ResponseHeaders(Headers):
-    """Response headers with httpx's reading: repeated headers join with ", "."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> str:
-        values = self.getlist(key)
-        if not values:
-            raise KeyError(key)
-        return ", ".join(values)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        values = self.getlist(key)
-        return ", ".join(values) if values else default
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        return self.items()
-
-    def get_list(self, key: str) -> list[str]:
-        return self.getlist(key)
-
-
-class _Request:
-    """What was sent, kept on ``Response.request`` for assertions and error messages."""
-
-    __slots__ = ("content", "headers", "method", "url")
-
-    def __init__(self, method: str, url: URL, headers: Headers, content: bytes) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.content = content
-
-    def __repr__(self) -> str:
-        return f"<Request({self.method!r}, {str(self.url)!r})>"
-
-
-class Response:
-    """The answer to one request, with the httpx ``Response`` attributes tests read."""
-
-    http_version = "HTTP/1.1"
-
-    def __init__(
-        self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes
-    ) -> None:
-        self.status_code = status_code
-        self.headers = _ResponseHeaders(raw=raw_headers)
-        self.content = _decode_content(self.headers, content)
-        self.cookies: dict[str, str] = {}
-        self.history: list[Response] = []
-        self.request: _Request
-        self.template: Any = None
-        self.context: Any = None
-        self._encoding: str | None = None
-
-    @property
-    def url(self) -> URL:
-        return self.request.url
-
-    @property
-    def encoding(self) -> str:
-        if self._encoding is None:
-            content_type = self.headers.get("content-type", "")
-            match = re.search(r"charset=[\"']?([\w.-]+)", content_type, re.IGNORECASE)
-            self._encoding = match.group(1) if match else "utf-8"
-        return self._encoding
-
-    @encoding.setter
-    def encoding(self, value: str) -> None:
-        self._encoding = value
-
-    @property
-    def text(self) -> str:
-        try:
-            return self.content.decode(self.encoding, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
-
-    def json(self, **kwargs: Any) -> Any:
-        return jsonlib.loads(self.content, **kwargs)
-
-    def read(self) -> bytes:
-        return self.content
-
-    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        size = chunk_size or max(len(self.content), 1)
-        for start in range(0, len(self.content), size):
-            yield self.content[start : start + size]
-
-    def close(self) -> None:
-        """Nothing to release: the body was read before the request returned."""
-
-    @property
-    def reason_phrase(self) -> str:
-        try:
-            return HTTPStatus(self.status_code).phrase
-        except ValueError:
-            return ""
-
-    @property
-    def is_informational(self) -> bool:
-        return 100 <= self.status_code < 200
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def is_redirect(self) -> bool:
-        return self.status_code in _REDIRECTS and "location" in self.headers
-
-    @property
-    def is_client_error(self) -> bool:
-        return 400 <= self.status_code < 500
-
-    @property
-    def is_server_error(self) -> bool:
-        return 500 <= self.status_code < 600
-
-    @property
-    def is_error(self) -> bool:
-        return 400 <= self.status_code < 600
-
-    def raise_for_status(self) -> Response:
-        if self.is_success:
-            return self
-        kinds = {1: "Informational response", 3: "Redirect response", 4: "Client error"}
-        kind = kinds.get(self.status_code // 100, "Server error")
-        message = f"{kind} '{self.status_code} {self.reason_phrase}' for url '{self.url}'"
-        if self.is_redirect:
-            message += f"\nRedirect location: '{self.headers['location']}'"
-        raise HTTPStatusError(message, request=self.request, response=self)
-
-    def __repr__(self) -> str:
-        return f"<Response [{self.status_code} {self.reason_phrase}]>"
-
-
-def _decode_content(headers: Headers, content: bytes) -> bytes:
-    """Undo gzip/deflate: the client advertises them, as httpx does, so it must decode them."""
-    encoding = headers.get("content-encoding")
-    if not encoding or not content:
-        return content
-    for coding in reversed([c.strip().lower() for c in encoding.split(",")]):
-        if coding in ("gzip", "x-gzip"):
-            content = zlib.decompress(content, zlib.MAX_WBITS | 16)
-        elif coding == "deflate":
-            try:
-                content = zlib.decompress(content)
-            except zlib.error:
-                content = zlib.decompress(content, -zlib.MAX_WBITS)
-    return content
 
 
 class _Exchange:
