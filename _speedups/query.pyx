@@ -29,7 +29,7 @@ cdef inline str _piece(const char* buf, Py_ssize_t start, Py_ssize_t end, bint e
 
 
 def parse_query(bytes qs not None):
-    """``b"a=1&b=%20x"`` -> ``[("a", "1"), ("b", " x")]``; blank values kept, empty parts dropped."""
+    """``b"a=1&b=%20x"`` -> ``[("a", "1"), ("b", " x")]``: blank values kept, empty parts not."""
     cdef const char* buf = qs
     cdef Py_ssize_t n = len(qs)
     cdef Py_ssize_t i = 0, start = 0, eq = -1

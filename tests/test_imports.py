@@ -39,14 +39,22 @@ def test_public_names() -> None:
 
 def test_fastapi_module_paths() -> None:
     expected = {
-        "fastcore.responses": ["JSONResponse", "PlainTextResponse", "HTMLResponse",
-                               "RedirectResponse", "StreamingResponse", "FileResponse",
-                               "Response"],
+        "fastcore.responses": [
+            "JSONResponse",
+            "PlainTextResponse",
+            "HTMLResponse",
+            "RedirectResponse",
+            "StreamingResponse",
+            "FileResponse",
+            "Response",
+        ],
         "fastcore.testclient": ["TestClient"],
         "fastcore.encoders": ["jsonable_encoder"],
         "fastcore.exceptions": ["HTTPException", "RequestValidationError"],
-        "fastcore.exception_handlers": ["http_exception_handler",
-                                        "request_validation_exception_handler"],
+        "fastcore.exception_handlers": [
+            "http_exception_handler",
+            "request_validation_exception_handler",
+        ],
         "fastcore.status": ["HTTP_200_OK", "HTTP_404_NOT_FOUND", "HTTP_422_UNPROCESSABLE_ENTITY"],
         "fastcore.openapi.utils": ["get_openapi"],
         "fastcore.openapi.docs": ["get_swagger_ui_html", "get_redoc_html"],

@@ -1,7 +1,6 @@
 """Whole requests in-process: a path+query plan alone, and full requests through the
 test clients of fastcore and FastAPI for the same app."""
 
-
 import asyncio
 from typing import Annotated
 

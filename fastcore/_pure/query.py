@@ -22,7 +22,7 @@ def _unescape(text: str) -> str:
 
 
 def parse_query(qs: bytes) -> list[tuple[str, str]]:
-    """``b"a=1&b=%20x"`` -> ``[("a", "1"), ("b", " x")]``; blank values kept, empty parts dropped."""
+    """``b"a=1&b=%20x"`` -> ``[("a", "1"), ("b", " x")]``: blank values kept, empty parts not."""
     if not isinstance(qs, bytes):
         raise TypeError(f"parse_query takes bytes, not {type(qs).__name__}")
     pairs: list[tuple[str, str]] = []
