@@ -51,17 +51,14 @@ def _parse_json(body: bytes) -> Any:
         raise HTTPException(400, "There was an error parsing the body") from None
 
 
-def _fallback_error(exc: Exception, value: Any, loc: tuple[Any, ...]) -> list[dict[str, Any]]:
-    # NOTE: only reached if msgspec refuses a value the slow path accepts; never hide it.
-    return [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": value}]
-
-
 def _msgspec_validator(tp: Any) -> Validator:
     def validate(value: Any, loc: tuple[Any, ...]) -> tuple[Any, list[dict[str, Any]]]:
         try:
             return msgspec.convert(value, tp, strict=False), []
-        except msgspec.ValidationError as exc:
-            return None, validation.errors_for(tp, value, loc) or _fallback_error(exc, value, loc)
+        except msgspec.ValidationError:
+            # NOTE: the slow path decides, with pydantic's rules: it reports every error, and
+            # accepts (with pydantic's value) the rare input msgspec refuses but pydantic takes.
+            return validation.validate(tp, value, loc)
 
     return validate
 

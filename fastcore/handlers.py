@@ -146,6 +146,9 @@ def _param_extractor(field: ParamField) -> Extractor:
             return factory() if factory is not None else default
         try:
             return convert(raw)
+        except validation.InvalidValue as exc:
+            errors.extend({**e, "loc": [*loc, *e["loc"]]} for e in exc.errors)
+            return None
         except Exception as exc:
             found = validation.errors_for(tp, raw, loc)
             errors.extend(
