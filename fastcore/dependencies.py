@@ -171,7 +171,10 @@ class _Analyzer:
             sub_call = marker.dependency if marker.dependency is not None else tp
             if not callable(sub_call):
                 raise self.fail(name, "uses Depends() without a callable dependency")
-            sub = _Analyzer(sub_call, self.path_names, self.specials).run(marker)
+            try:
+                sub = _Analyzer(sub_call, self.path_names, self.specials).run(marker)
+            except FastCoreError as exc:
+                raise self.fail(name, f"depends on {callable_name(sub_call)}: {exc}") from exc
             dep.dependencies.append(SubDependency(name, sub, marker.use_cache))
             return
         special = self._special(tp)

@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 found=0
 for v in 3.10 3.11 3.12 3.13; do
   py=""
-  if command -v "python$v" >/dev/null 2>&1; then
+  # NOTE: pyenv's shims exist for every version but run only the active ones, so look in
+  # the versions folder first and accept a PATH interpreter only if it really starts.
+  for d in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*; do
+    [ -x "$d/bin/python" ] && py="$d/bin/python"
+  done
+  if [ -z "$py" ] && command -v "python$v" >/dev/null 2>&1 \
+      && "python$v" -c "import sys" >/dev/null 2>&1; then
     py="$(command -v "python$v")"
-  elif [ -d "${PYENV_ROOT:-$HOME/.pyenv}/versions" ]; then
-    for d in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*; do
-      [ -x "$d/bin/python" ] && py="$d/bin/python"
-    done
   fi
   if [ -z "$py" ]; then
     echo "== Python $v: not found, skipped"
@@ -22,7 +24,7 @@ for v in 3.10 3.11 3.12 3.13; do
   echo "== Python $v ($py)"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel
-  "$venv/bin/python" -m pip install -q -e ".[test]"
+  "$venv/bin/python" -m pip install -q -e ".[test,dev]"
   "$venv/bin/python" setup.py -q build_ext --inplace
   FASTCORE_REQUIRE_EXTENSIONS=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider
   FASTCORE_NO_EXTENSIONS=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider
