@@ -56,7 +56,7 @@ def _response_error(err: Any) -> dict[str, Any]:
 
 
 def _msgspec_serializer(model: Any) -> Serializer:
-    exact = model if isinstance(model, type) else None
+    exact = model if t.is_class(model) else None
 
     def serialize(value: Any) -> bytes:
         if exact is not None and type(value) is exact:

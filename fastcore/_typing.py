@@ -14,12 +14,13 @@ import types
 import typing
 import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 import msgspec
 
 __all__ = [
     "is_body_type",
+    "is_class",
     "is_optional",
     "is_pydantic_type",
     "is_scalar",
@@ -45,8 +46,23 @@ _SEQUENCE_ORIGINS = (list, set, frozenset, tuple, Sequence, typing.Sequence)
 _UNION_TYPES: tuple[Any, ...] = (Union, types.UnionType)
 
 
+def is_class(tp: Any) -> bool:
+    """A real class: on Python 3.10 ``list[int]`` passes ``isinstance(tp, type)`` too."""
+    return isinstance(tp, type) and not isinstance(tp, types.GenericAlias)
+
+
 def split_annotated(hint: Any) -> tuple[Any, tuple[Any, ...]]:
-    """``Annotated[T, a, b]`` -> ``(T, (a, b))``; other hints -> ``(hint, ())``."""
+    """``Annotated[T, a, b]`` -> ``(T, (a, b))``; other hints -> ``(hint, ())``.
+
+    ``Optional[Annotated[T, a]]`` counts as ``Annotated[Optional[T], a]``: Python 3.10's
+    ``get_type_hints`` wraps the hint of a parameter defaulting to None that way.
+    """
+    args = _union_args(hint)
+    if args is not None and len(args) == 2 and type(None) in args:
+        other = args[0] if args[1] is type(None) else args[1]
+        if get_origin(other) is Annotated:
+            inner, *meta = get_args(other)
+            return Optional[inner], tuple(meta)
     if get_origin(hint) is Annotated:
         args = get_args(hint)
         return args[0], tuple(args[1:])
@@ -86,7 +102,7 @@ def is_scalar(tp: Any) -> bool:
         return all(a is type(None) or is_scalar(a) for a in args)
     if get_origin(tp) is Literal:
         return True
-    if isinstance(tp, type):
+    if is_class(tp):
         return issubclass(tp, _SCALARS) or issubclass(tp, enum.Enum)
     return False
 
@@ -110,13 +126,13 @@ def is_pydantic_type(tp: Any) -> bool:
     from pydantic import BaseModel
 
     tp = split_annotated(tp)[0]
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if is_class(tp) and issubclass(tp, BaseModel):
         return True
     return any(is_pydantic_type(a) for a in get_args(tp) if a is not Ellipsis)
 
 
 def _is_model(tp: Any) -> bool:
-    if not isinstance(tp, type):
+    if not is_class(tp):
         return False
     if issubclass(tp, msgspec.Struct) or dataclasses.is_dataclass(tp):
         return True

@@ -9,6 +9,7 @@ it is an error, so what the router serves is always what the docs describe.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -52,10 +53,10 @@ def _response_model(route: APIRoute) -> Any:
     if ret is None or ret is inspect.Signature.empty:
         return None
     bare = t.split_annotated(ret)[0]
-    if isinstance(bare, type) and issubclass(bare, Response):
+    if t.is_class(bare) and issubclass(bare, Response):
         return None
     args = getattr(bare, "__args__", ())
-    if any(isinstance(a, type) and issubclass(a, Response) for a in args):
+    if any(t.is_class(a) and issubclass(a, Response) for a in args):
         return None
     return ret
 
@@ -81,6 +82,7 @@ class FastCore:
         redoc_url: str | None = "/redoc",
         swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
         swagger_ui_parameters: dict[str, Any] | None = None,
+        docs_assets_dir: str | os.PathLike[str] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
@@ -104,6 +106,8 @@ class FastCore:
         self.docs_url, self.redoc_url = docs_url, redoc_url
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_parameters = swagger_ui_parameters
+        # Serve Swagger UI's and ReDoc's files from here instead of a CDN (offline docs).
+        self.docs_assets_dir = docs_assets_dir
         self.terms_of_service, self.contact, self.license_info = (
             terms_of_service,
             contact,

@@ -184,7 +184,7 @@ class _Analyzer:
         dep.params.append(self.field(name, tp, metadata, marker, default))
 
     def _special(self, tp: Any) -> str | None:
-        if isinstance(tp, type):
+        if t.is_class(tp):
             for cls, kind in self.specials.items():
                 if issubclass(tp, cls):
                     return kind

@@ -190,7 +190,6 @@ def test_url_replace_and_query_helpers_match_starlette() -> None:
         lambda u: u.replace(path="/q"),
         lambda u: u.replace(scheme="https", port=None),
         lambda u: u.replace(hostname="other.org"),
-        lambda u: u.replace(hostname="::1"),
         lambda u: u.replace(port=9000),
         lambda u: u.replace(username="me", password="pw"),
         lambda u: u.include_query_params(a="z", c=3),
@@ -200,6 +199,9 @@ def test_url_replace_and_query_helpers_match_starlette() -> None:
     ]
     for case in cases:
         assert str(case(ours)) == str(case(theirs))
+    # IPv6 hosts are bracketed, as current Starlette does (older releases, such as the one
+    # pip picks on Python 3.10, leave the brackets out).
+    assert str(ours.replace(hostname="::1")) == "http://[::1]:8000/p?a=1&b=2&a=3"
     assert str(URL(scheme="http", netloc="h", path="/x")) == str(
         sd.URL(scheme="http", netloc="h", path="/x")
     )
