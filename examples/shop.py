@@ -30,6 +30,18 @@ class Item(msgspec.Struct):
     tags: list[str] = []
 
 
+class Message(msgspec.Struct):
+    """An error's explanation, as ``HTTPException`` sends it."""
+
+    detail: str
+
+
+# Documenting the errors a route raises puts them in the OpenAPI document, so clients (and
+# schemathesis, in the tests) know every status code the API answers with.
+NOT_FOUND = {404: {"model": Message, "description": "No item has that id"}}
+NEEDS_KEY = {401: {"model": Message, "description": "The API key is missing or wrong"}}
+
+
 class Store:
     """The in-memory store; one per app, shared by all requests."""
 
@@ -74,7 +86,7 @@ async def list_items(
     return found[offset : offset + limit]
 
 
-@items.get("/{item_id}")
+@items.get("/{item_id}", responses=NOT_FOUND)
 async def read_item(item_id: int, db: StoreDep) -> Item:
     """One item by id."""
     item = db.items.get(item_id)
@@ -83,13 +95,15 @@ async def read_item(item_id: int, db: StoreDep) -> Item:
     return item
 
 
-@items.post("", status_code=201, dependencies=[Depends(require_api_key)])
+@items.post("", status_code=201, dependencies=[Depends(require_api_key)], responses=NEEDS_KEY)
 async def create_item(item: ItemIn, db: StoreDep) -> Item:
     """Create an item; needs the API key."""
     return db.add(item)
 
 
-@items.put("/{item_id}", dependencies=[Depends(require_api_key)])
+@items.put(
+    "/{item_id}", dependencies=[Depends(require_api_key)], responses={**NEEDS_KEY, **NOT_FOUND}
+)
 async def replace_item(item_id: int, item: ItemIn, db: StoreDep) -> Item:
     """Replace an item; needs the API key."""
     if item_id not in db.items:
@@ -99,7 +113,12 @@ async def replace_item(item_id: int, item: ItemIn, db: StoreDep) -> Item:
     return stored
 
 
-@items.delete("/{item_id}", status_code=204, dependencies=[Depends(require_api_key)])
+@items.delete(
+    "/{item_id}",
+    status_code=204,
+    dependencies=[Depends(require_api_key)],
+    responses={**NEEDS_KEY, **NOT_FOUND},
+)
 async def delete_item(item_id: int, db: StoreDep) -> None:
     """Delete an item; needs the API key."""
     if db.items.pop(item_id, None) is None:

@@ -39,8 +39,8 @@ def _parse_json(body: bytes) -> Any:
     """Untyped JSON; what msgspec refuses is retried with ``json.loads`` as FastAPI parses."""
     try:
         return _decode_any(body)
-    except msgspec.DecodeError:
-        pass
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass  # NOTE: msgspec raises UnicodeDecodeError for invalid UTF-8 inside strings
     try:
         # NOTE: json.loads accepts what msgspec does not (NaN, Infinity); FastAPI accepts it too
         return json.loads(body)
@@ -127,7 +127,7 @@ class BodyPlan:
         if self._decoder is not None and _is_json(content_type):
             try:
                 return {field.key: self._decoder.decode(body)}, []
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, UnicodeDecodeError):
                 pass  # invalid (ValidationError is a DecodeError): the explaining path below
         value, errors = self.validators[0](self._parse(body, content_type), ("body",))
         return {field.key: value}, errors

@@ -740,3 +740,13 @@ def test_swagger_html_escapes_script_breakers() -> None:
     body = bytes(page.body).decode()
     assert "</script><b>" not in body
     assert "\\u003c/script\\u003e" in body
+
+
+def test_small_and_large_documents_are_served_byte_for_byte() -> None:
+    """Small documents go out as msgspec.Raw, large ones as a Response: the same bytes."""
+    for description in ("small", "x" * 100_000):
+        app = fastcore.FastCore(description=description, root_path="/proxy")
+        response = TestClient(app).get("/openapi.json")
+        assert response.headers["content-type"] == "application/json"
+        expected = msgspec.json.encode({**app.openapi(), "servers": [{"url": "/proxy"}]})
+        assert response.content == expected

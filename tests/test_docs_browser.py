@@ -1,0 +1,265 @@
+"""The docs pages in a real browser: headless Chromium renders /docs and /redoc offline.
+
+The example app runs under uvicorn on 127.0.0.1 with ``docs_assets_dir`` pointing at Swagger
+UI's and ReDoc's files from a PyPI package (``fastapi-standalone-docs``, in the test extras).
+Chromium may resolve no host but 127.0.0.1, so a page that still needed a CDN would render
+nothing. Each page's DOM, after its scripts ran, must list every operation of the document.
+
+Chromium comes from Debian's ``chromium`` package; when it is missing and we are root, the
+set-up installs it with apt-get (about 20 s). Only where that cannot be done is the module
+skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+SERVER = textwrap.dedent(
+    """
+    import socket, sys
+    import uvicorn
+    from examples.shop import app
+
+    app.docs_assets_dir = sys.argv[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(app, loop="uvloop", http="httptools", log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
+    """
+)
+
+
+def _install_chromium() -> None:
+    """``apt-get install chromium``, or skip the module saying why it cannot be done."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip(f"{CHROMIUM} is missing and cannot be installed here (needs root and apt-get)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            pytest.skip(f"{' '.join(command)} failed, so no Chromium: {done.stderr[-500:]}")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not os.path.exists(CHROMIUM):
+        _install_chromium()
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def assets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder with Swagger UI's bundle and CSS, ReDoc's bundle and FastAPI's favicon."""
+    package = pytest.importorskip("fastapi_standalone_docs", reason="pip install -e '.[test]'")
+    static = Path(package.__path__[0]) / "static"
+    directory = tmp_path_factory.mktemp("docs-assets")
+    for name in (
+        "swagger/swagger-ui-bundle.js",
+        "swagger/swagger-ui.css",
+        "redoc/redoc.standalone.js",
+        "fastapi/favicon.png",
+    ):
+        shutil.copy(static / name, directory)
+    return directory
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def server(assets_dir: Path) -> Iterator[int]:
+    """The example app under uvicorn on a port the OS picks; stopped by its PID."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(assets_dir)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                _get(port, "/health")
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def operations(server: int) -> list[tuple[str, str, str, str]]:
+    """(METHOD, path, summary, operationId) of every operation in the served document."""
+    status, body = _get(server, "/openapi.json")
+    assert status == 200
+    paths = json.loads(body)["paths"]
+    found = [
+        (method.upper(), path, op["summary"], op["operationId"])
+        for path, item in paths.items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+    assert len(found) == 6
+    return found
+
+
+def _chromium(binary: str, profile: Path, *args: str) -> str:
+    """Run headless Chromium once; every host but 127.0.0.1 fails to resolve (offline)."""
+    done = subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=10000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+class _Dom(HTMLParser):
+    """What the tests read from a rendered page: ids, and the text of elements by class.
+
+    ``wanted`` maps a key to a class name (or a tag name); ``then`` maps a key to a key for
+    the next ``<span>`` after such an element (ReDoc puts the path in the span after the verb).
+    """
+
+    def __init__(self, wanted: dict[str, str], then: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.wanted, self.then = wanted, then or {}
+        self.ids: list[str] = []
+        self.data_paths: list[str] = []
+        self.texts: dict[str, list[str]] = {key: [] for key in (*wanted, *self.then.values())}
+        self._open: list[tuple[str, str, int]] = []  # (key, tag, depth of that tag)
+        self._depth: dict[str, int] = {}
+        self._pending: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self._depth[tag] = self._depth.get(tag, 0) + 1
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if found.get("data-path"):
+            self.data_paths.append(str(found["data-path"]))
+        classes = str(found.get("class") or "").split()
+        for key, name in self.wanted.items():
+            if name in classes or name == tag:
+                self._begin(key, tag)
+        if tag == "span" and self._pending is not None:
+            self._begin(self._pending, tag)
+            self._pending = None
+
+    def _begin(self, key: str, tag: str) -> None:
+        self._open.append((key, tag, self._depth[tag]))
+        self.texts[key].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open and self._open[-1][1] == tag and self._open[-1][2] == self._depth[tag]:
+            key = self._open.pop()[0]
+            self.texts[key][-1] = self.texts[key][-1].strip()
+            self._pending = self.then.get(key, self._pending)
+        self._depth[tag] = self._depth.get(tag, 1) - 1
+
+    def handle_data(self, data: str) -> None:
+        for key, _, _ in self._open:
+            self.texts[key][-1] += data
+
+
+def _dom(html: str, wanted: dict[str, str], then: dict[str, str] | None = None) -> _Dom:
+    parser = _Dom(wanted, then)
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def test_swagger_ui_lists_every_operation(
+    chromium: str, server: int, operations: list[Any], tmp_path: Path
+) -> None:
+    html = _chromium(
+        chromium, tmp_path / "profile", "--dump-dom", f"http://127.0.0.1:{server}/docs"
+    )
+    dom = _dom(
+        html,
+        {"method": "opblock-summary-method", "summary": "opblock-summary-description"},
+    )
+    listed = set(zip(dom.texts["method"], dom.data_paths, dom.texts["summary"]))
+    assert listed == {(method, path, summary) for method, path, summary, _ in operations}
+    for *_, operation_id in operations:
+        assert any(i.startswith("operations-") and i.endswith(operation_id) for i in dom.ids)
+
+
+def test_redoc_lists_every_operation(
+    chromium: str, server: int, operations: list[Any], tmp_path: Path
+) -> None:
+    html = _chromium(
+        chromium, tmp_path / "profile", "--dump-dom", f"http://127.0.0.1:{server}/redoc"
+    )
+    dom = _dom(html, {"verb": "http-verb", "title": "h2"}, then={"verb": "path"})
+    assert {i.removeprefix("operation/") for i in dom.ids if i.startswith("operation/")} == {
+        operation_id for *_, operation_id in operations
+    }
+    assert set(zip(dom.texts["verb"], dom.texts["path"])) == {
+        (method.lower(), path) for method, path, _, _ in operations
+    }
+    assert {summary for _, _, summary, _ in operations} <= set(dom.texts["title"])
+
+
+def test_screenshot_of_the_docs(chromium: str, server: int, tmp_path: Path) -> None:
+    """Saved in pytest's tmp dir for a person to look at; checked to be a full, busy PNG."""
+    shot = tmp_path / "docs.png"
+    _chromium(
+        chromium,
+        tmp_path / "profile",
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
+        f"http://127.0.0.1:{server}/docs",
+    )
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (1280, 2000)
+    # A page showing one heading is about 13 kB; the rendered docs are about 65 kB.
+    assert len(data) > 30_000
