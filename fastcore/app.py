@@ -26,7 +26,7 @@ from fastcore.params import Depends
 from fastcore.plans import RoutePlan
 from fastcore.requests import Request
 from fastcore.responses import JSONResponse, Response
-from fastcore.routing import APIRoute, APIRouter, is_default
+from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
 
 __all__ = ["FastCore"]
 
@@ -61,7 +61,7 @@ def _response_model(route: APIRoute) -> Any:
     return ret
 
 
-class FastCore:
+class FastCore(RouteDecorators):
     """The app: routes, handlers, middleware, lifespan and the OpenAPI document."""
 
     def __init__(
@@ -140,32 +140,10 @@ class FastCore:
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         return self.router.add_api_route(path, endpoint, **options)
 
-    def api_route(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.api_route(path, **options)
-
-    def get(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.get(path, **options)
-
-    def put(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.put(path, **options)
-
-    def post(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.post(path, **options)
-
-    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.delete(path, **options)
-
-    def options(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.options(path, **options)
-
-    def head(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.head(path, **options)
-
-    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.patch(path, **options)
-
-    def trace(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.router.trace(path, **options)
+    def api_route(
+        self, path: str, *, methods: Sequence[str] | None = None, **options: Any
+    ) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=methods, **options)
 
     def include_router(self, router: APIRouter, **options: Any) -> None:
         self.router.include_router(router, **options)

@@ -17,7 +17,14 @@ from fastcore._accel import load
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Depends
 
-__all__ = ["APIRoute", "APIRouter", "Default", "NoMatchFound", "generate_unique_id"]
+__all__ = [
+    "APIRoute",
+    "APIRouter",
+    "Default",
+    "NoMatchFound",
+    "RouteDecorators",
+    "generate_unique_id",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _router_mod = load("router")
@@ -129,7 +136,40 @@ class APIRoute:
         return path
 
 
-class APIRouter:
+class RouteDecorators:
+    """The verb decorators, defined once for APIRouter and the app: each is ``api_route``."""
+
+    def api_route(
+        self, path: str, *, methods: Sequence[str] | None = None, **options: Any
+    ) -> Callable[[F], F]:
+        raise NotImplementedError
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def trace(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["TRACE"], **options)
+
+
+class APIRouter(RouteDecorators):
     """A group of routes sharing a prefix, tags and dependencies."""
 
     def __init__(
@@ -192,30 +232,6 @@ class APIRouter:
             return func
 
         return decorator
-
-    def get(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["GET"], **options)
-
-    def put(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PUT"], **options)
-
-    def post(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["POST"], **options)
-
-    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["DELETE"], **options)
-
-    def options(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["OPTIONS"], **options)
-
-    def head(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["HEAD"], **options)
-
-    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PATCH"], **options)
-
-    def trace(self, path: str, **options: Any) -> Callable[[F], F]:
-        return self.api_route(path, methods=["TRACE"], **options)
 
     def include_router(
         self,
