@@ -21,7 +21,7 @@ from fastcore.background import BackgroundTasks
 from fastcore.datastructures import State
 from fastcore.dependencies import analyze
 from fastcore.exceptions import FastCoreError
-from fastcore.handlers import RequestNeeds, build_call_plan
+from fastcore.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore.params import Depends
 from fastcore.plans import RoutePlan
 from fastcore.requests import Request
@@ -127,6 +127,8 @@ class FastCore(RouteDecorators):
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
+        #: ``{original: replacement}``: used in tests to swap dependencies, at any time.
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[tuple[Any, dict[str, Any]]] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
@@ -215,7 +217,8 @@ class FastCore(RouteDecorators):
 
     def _plan(self, route: APIRoute) -> RoutePlan:
         specials = dict(SPECIAL_TYPES)
-        dep = analyze(route.endpoint, frozenset(route.param_convertors), specials)
+        path_names = frozenset(route.param_convertors)
+        dep = analyze(route.endpoint, path_names, specials)
         if route.dependencies:
             extra = analyze(_route_dependencies(route.dependencies), frozenset(), specials)
             dep.dependencies[:0] = [s for s in extra.dependencies]
@@ -228,8 +231,15 @@ class FastCore(RouteDecorators):
         if is_default(response_class):
             response_class = response_class.value or JSONResponse
         status = route.status_code or getattr(response_class, "default_status_code", None) or 200
+        overrides = Overrides(
+            self.dependency_overrides, lambda call: analyze(call, path_names, specials)
+        )
         return RoutePlan(
-            build_call_plan(dep), RequestNeeds(dep), make_serializer(model), status, response_class
+            build_call_plan(dep, overrides),
+            RequestNeeds(dep, overrides),
+            make_serializer(model),
+            status,
+            response_class,
         )
 
     def _add_docs_routes(self) -> None:

@@ -20,11 +20,18 @@ from fastcore._bodies import BodyPlan, build_body_plan
 from fastcore.background import BackgroundTasks
 from fastcore.concurrency import run_in_threadpool
 from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
-from fastcore.exceptions import RequestValidationError
+from fastcore.exceptions import FastCoreError, RequestValidationError
 from fastcore.requests import Request, parse_cookies, read_body
 from fastcore.responses import Response
 
-__all__ = ["CallPlan", "RequestData", "RequestNeeds", "build_call_plan", "raise_if_errors"]
+__all__ = [
+    "CallPlan",
+    "Overrides",
+    "RequestData",
+    "RequestNeeds",
+    "build_call_plan",
+    "raise_if_errors",
+]
 
 Errors = list[dict[str, Any]]
 Extractor = Callable[["RequestData", Errors], Any]
@@ -187,9 +194,25 @@ class _ThreadedContext:
 class CallPlan:
     """How to fill and call one handler or dependency."""
 
-    __slots__ = ("call", "cm_factory", "extractors", "key", "kind", "name", "specials", "subs")
+    __slots__ = (
+        "call",
+        "cm_factory",
+        "extractors",
+        "key",
+        "kind",
+        "name",
+        "overrides",
+        "specials",
+        "subs",
+    )
 
-    def __init__(self, dep: Dependant, subs: tuple[tuple[str, CallPlan, bool], ...]) -> None:
+    def __init__(
+        self,
+        dep: Dependant,
+        subs: tuple[tuple[str, CallPlan, bool], ...],
+        overrides: Overrides | None = None,
+    ) -> None:
+        self.overrides = overrides
         self.call = dep.call
         self.name = dep.name
         self.kind = dep.kind
@@ -209,7 +232,10 @@ class CallPlan:
     async def solve(self, rd: RequestData, errors: Errors) -> dict[str, Any]:
         """The keyword arguments for this call; sub-dependencies are called on the way."""
         kwargs: dict[str, Any] = {}
+        overrides = self.overrides
         for name, sub, use_cache in self.subs:
+            if overrides is not None and overrides.mapping and sub.call in overrides.mapping:
+                sub = overrides.plan_for(sub)
             if use_cache and sub.key in rd.cache:
                 value = rd.cache[sub.key]
             else:
@@ -241,16 +267,48 @@ class CallPlan:
         return await rd.stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
 
 
-def build_call_plan(dep: Dependant) -> CallPlan:
-    """Compile a Dependant tree into CallPlans; shared sub-trees are compiled once."""
-    subs = tuple((s.name, build_call_plan(s.dependant), s.use_cache) for s in dep.dependencies)
-    return CallPlan(dep, subs)
+def build_call_plan(dep: Dependant, overrides: Overrides | None = None) -> CallPlan:
+    """Compile a Dependant tree into CallPlans, each able to consult the app's overrides."""
+    subs = tuple(
+        (s.name, build_call_plan(s.dependant, overrides), s.use_cache) for s in dep.dependencies
+    )
+    return CallPlan(dep, subs, overrides)
+
+
+class Overrides:
+    """``app.dependency_overrides``, looked up per dependency call only while it is not empty.
+
+    Tests set overrides after the app's plans exist, and change them between requests, so
+    they cannot be compiled in. The plan for an override is built the first time it is used
+    and kept, keyed by the original and the override, so a request never analyses a
+    signature. With no overrides the cost is one empty-dict check per dependency.
+    """
+
+    def __init__(self, mapping: dict[Any, Any], analyze: Callable[[Any], Dependant]) -> None:
+        self.mapping = mapping
+        self._analyze = analyze
+        self._plans: dict[tuple[Any, Any], CallPlan] = {}
+
+    def plan_for(self, original: CallPlan) -> CallPlan:
+        replacement = self.mapping[original.call]
+        key = (original.call, replacement)
+        plan = self._plans.get(key)
+        if plan is None:
+            dep = self._analyze(replacement)
+            if any(p.source == "body" for d in dep.flat() for p in d.params):
+                raise FastCoreError(
+                    f"override {dep.name} for {original.name} reads the request body; "
+                    "dependency overrides may read path, query, header and cookie values only"
+                )
+            plan = self._plans[key] = build_call_plan(dep, self)
+        return plan
 
 
 class RequestNeeds:
     """What a route reads from the request, so that nothing else is parsed."""
 
-    def __init__(self, dep: Dependant) -> None:
+    def __init__(self, dep: Dependant, overrides: Overrides | None = None) -> None:
+        self.overrides = overrides
         flat = dep.flat()
         sources = {p.source for d in flat for p in d.params}
         self.query = "query" in sources
@@ -263,11 +321,14 @@ class RequestNeeds:
 
     async def prepare(self, rd: RequestData) -> Errors:
         """Parse what the plan needs; return the body's errors (invalid JSON raises)."""
-        if self.query:
+        # NOTE: an override may read what the original did not, so with overrides set
+        # everything but the body is parsed.
+        every = self.overrides is not None and bool(self.overrides.mapping)
+        if self.query or every:
             rd.parse_query()
-        if self.headers:
+        if self.headers or every:
             rd.parse_headers()
-        if self.cookies:
+        if self.cookies or every:
             rd.parse_cookies()
         if self.body_plan is None:
             return []
