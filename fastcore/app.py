@@ -130,6 +130,7 @@ class FastCore(RouteDecorators):
         #: ``{original: replacement}``: used in tests to swap dependencies, at any time.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[tuple[Any, dict[str, Any]]] = []
+        self.mounts: list[tuple[str, Any, str | None]] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
         self._asgi: Callable[..., Awaitable[None]] | None = None
@@ -150,7 +151,24 @@ class FastCore(RouteDecorators):
     def include_router(self, router: APIRouter, **options: Any) -> None:
         self.router.include_router(router, **options)
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` (any ASGI app, e.g. StaticFiles) under ``path``.
+
+        Routes are matched first; a request under ``path`` that no route takes goes to the
+        mounted app with ``root_path`` extended by ``path`` and ``path`` unchanged, as
+        Starlette (0.33 and later) calls mounted apps.
+        """
+        self._check_open("mounts")
+        if not path.startswith("/") or path.endswith("/"):
+            raise FastCoreError(f"mount path {path!r} must start with '/' and not end with '/'")
+        if any(m[0] == path for m in self.mounts):
+            raise FastCoreError(f"two apps are mounted at {path!r}")
+        self.mounts.append((path, app, name))
+
     def url_path_for(self, name: str, /, **params: Any) -> str:
+        for mount_path, _, mount_name in self.mounts:
+            if name == mount_name and set(params) <= {"path"}:
+                return mount_path + "/" + str(params.get("path", "")).lstrip("/")
         return self.router.url_path_for(name, **params)
 
     # -- handlers, middleware, lifespan ---------------------------------------------------

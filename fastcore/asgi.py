@@ -82,6 +82,7 @@ class Dispatcher:
         self.app = app
         self.router = router
         self.redirect_slashes = app.redirect_slashes
+        self.mounts = [(path, mounted) for path, mounted, _ in app.mounts]
         self.handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
@@ -121,15 +122,27 @@ class Dispatcher:
             return
         if status == METHOD_NOT_ALLOWED:
             raise HTTPException(405, headers={"Allow": ", ".join(target)})
+        for prefix, app in self.mounts:
+            if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("/", ""):
+                if len(path) == len(prefix):
+                    break  # "/static" alone: the slash redirect below adds "/"
+                child = {**scope, "root_path": root + prefix}
+                await app(child, receive, send)
+                return
         if self.redirect_slashes and path != "/":
             alt = path[:-1] if path.endswith("/") else path + "/"
-            if self.router.match(scope["method"], alt)[0] != _router_mod.NOT_FOUND:
+            if self._matches(scope["method"], alt):
                 url = URL(
                     scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt}
                 )
                 await RedirectResponse(str(url))(scope, receive, send)
                 return
         raise HTTPException(404)
+
+    def _matches(self, method: str, path: str) -> bool:
+        if self.router.match(method, path)[0] != _router_mod.NOT_FOUND:
+            return True
+        return any(path.startswith(prefix + "/") for prefix, _ in self.mounts)
 
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
         if isinstance(exc, HTTPException) and exc.status_code in self.handlers:

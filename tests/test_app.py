@@ -347,3 +347,31 @@ def test_single_body_embed_false_with_scalar_type() -> None:
         return value * 2
 
     assert TestClient(app).post("/n", json=21).json() == 42
+
+
+def test_mount_passes_root_path_and_keeps_routes_first() -> None:
+    async def sub(scope: dict, receive: Any, send: Any) -> None:
+        body = f"{scope['root_path']}|{scope['path']}".encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    app = FastCore()
+
+    @app.get("/static/special")
+    async def special() -> str:
+        return "route"
+
+    app.mount("/static", sub, name="static")
+    client = TestClient(app)
+    assert client.get("/static/css/a.css").text == "/static|/static/css/a.css"
+    assert client.get("/static/special").json() == "route"
+    r = client.get("/static", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (307, "http://testserver/static/")
+    assert client.get("/elsewhere").status_code == 404
+    assert app.url_path_for("static", path="/css/a.css") == "/static/css/a.css"
+    with pytest.raises(FastCoreError, match="after the app has started"):
+        app.mount("/other", sub)
+    fresh = FastCore()
+    fresh.mount("/static", sub)
+    with pytest.raises(FastCoreError, match="mounted"):
+        fresh.mount("/static", sub)
