@@ -91,6 +91,7 @@ class FastCore(RouteDecorators):
         license_info: dict[str, Any] | None = None,
         root_path: str = "",
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        middleware: Sequence[Any] | None = None,
         responses: dict[int | str, dict[str, Any]] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         **extra: Any,
@@ -129,7 +130,10 @@ class FastCore(RouteDecorators):
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         #: ``{original: replacement}``: used in tests to swap dependencies, at any time.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
-        self.user_middleware: list[tuple[Any, dict[str, Any]]] = []
+        self.user_middleware: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+        for item in middleware or ():
+            cls, margs, mkwargs = item
+            self.user_middleware.append((cls, tuple(margs), dict(mkwargs)))
         self.mounts: list[tuple[str, Any, str | None]] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
@@ -186,11 +190,20 @@ class FastCore(RouteDecorators):
         self.exception_handlers[key] = handler
 
     def add_middleware(self, middleware_class: Any, *args: Any, **options: Any) -> None:
-        """Wrap the app in a pure ASGI middleware ``middleware_class(app, **options)``."""
+        """Wrap the app in a pure ASGI middleware ``middleware_class(app, *args, **options)``.
+
+        The last one added is the outermost, as in Starlette; the chain is composed once,
+        at start-up, and an app with no middleware runs no middleware code at all.
+        """
         self._check_open("middleware")
-        if args:
-            raise FastCoreError("add_middleware takes the middleware's options as keywords")
-        self.user_middleware.insert(0, (middleware_class, options))
+        self.user_middleware.insert(0, (middleware_class, args, options))
+
+    def middleware(self, middleware_type: str) -> Callable[[F], F]:
+        """``@app.middleware("http")``: ``async def mw(request, call_next) -> Response``."""
+        # NOTE: imported here so that an app without middleware never loads the package.
+        from fastcore.middleware.base import http_middleware_decorator
+
+        return http_middleware_decorator(self.add_middleware, middleware_type)  # type: ignore[no-any-return]
 
     def on_event(self, event: str) -> Callable[[F], F]:
         """The older startup/shutdown decorator; ``lifespan=`` is the newer way."""
@@ -229,8 +242,8 @@ class FastCore(RouteDecorators):
         self.router._frozen = True
         self._dispatcher = Dispatcher(self, router)
         app: Any = self._dispatcher
-        for cls, options in reversed(self.user_middleware):
-            app = cls(app, **options)
+        for cls, args, options in reversed(self.user_middleware):
+            app = cls(app, *args, **options)
         self._asgi = app
 
     def _plan(self, route: APIRoute) -> RoutePlan:
