@@ -27,6 +27,7 @@ from fastcore.plans import RoutePlan
 from fastcore.requests import Request
 from fastcore.responses import JSONResponse, Response
 from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
+from fastcore.security.oauth2 import SecurityScopes
 
 __all__ = ["FastCore"]
 
@@ -38,6 +39,7 @@ SPECIAL_TYPES: dict[type, str] = {
     Request: "request",
     Response: "response",
     BackgroundTasks: "background",
+    SecurityScopes: "scopes",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -78,12 +79,12 @@ class Dependant:
 
     @property
     def cache_key(self) -> tuple[Any, tuple[str, ...]]:
-        return (self.call, self.scopes)
+        return (self.call, tuple(sorted(self.scopes)))
 
 
 def callable_name(call: Any) -> str:
     """A readable name for messages: module.qualname for functions, the class for instances."""
-    target = call if inspect.isroutine(call) or inspect.isclass(call) else type(call)
+    target = call if inspect.isroutine(call) or t.is_class(call) else type(call)
     module = getattr(target, "__module__", "")
     qual = getattr(target, "__qualname__", repr(target))
     return f"{module}.{qual}" if module else qual
@@ -91,9 +92,9 @@ def callable_name(call: Any) -> str:
 
 def _call_kind(call: Any) -> str:
     target = call
-    if not (inspect.isroutine(call) or inspect.isclass(call)):
+    if not (inspect.isroutine(call) or t.is_class(call)):
         target = getattr(call, "__call__", call)  # noqa: B004 - instances with __call__
-    if inspect.isclass(call):
+    if t.is_class(call):
         return SYNC
     while isinstance(target, __import__("functools").partial):
         target = target.func
@@ -108,7 +109,7 @@ def _call_kind(call: Any) -> str:
 
 def _hints(call: Any, name: str) -> dict[str, Any]:
     target = call
-    if inspect.isclass(call):
+    if t.is_class(call):
         target = call.__init__
     elif not inspect.isroutine(call) and not isinstance(call, __import__("functools").partial):
         target = call.__call__
@@ -120,6 +121,9 @@ def _hints(call: Any, name: str) -> dict[str, Any]:
 
 def _signature(call: Any, name: str) -> inspect.Signature:
     try:
+        if isinstance(call, types.GenericAlias):
+            # NOTE: Python 3.10 reads list[int] as list's signature; 3.11+ refuse, as here.
+            raise ValueError(f"callable {call!r} is not supported by signature")
         return inspect.signature(call)
     except (TypeError, ValueError) as exc:
         raise FastCoreError(f"cannot read the signature of {name}: {exc}") from exc
@@ -143,19 +147,27 @@ def _markers(metadata: tuple[Any, ...], default: Any) -> tuple[Param | Depends |
 class _Analyzer:
     """Reads one callable; a class so the error messages know what they are about."""
 
-    def __init__(self, call: Any, path_names: frozenset[str], specials: dict[type, str]):
+    def __init__(
+        self,
+        call: Any,
+        path_names: frozenset[str],
+        specials: dict[type, str],
+        parent_scopes: tuple[str, ...] = (),
+    ) -> None:
         self.call = call
         self.name = callable_name(call)
         self.path_names = path_names
         self.specials = specials
+        self.parent_scopes = parent_scopes
 
     def fail(self, param: str, why: str) -> FastCoreError:
         return FastCoreError(f"{self.name}: parameter {param!r} {why}")
 
     def run(self, marker: Depends | None = None) -> Dependant:
         dep = Dependant(call=self.call, name=self.name, kind=_call_kind(self.call), marker=marker)
-        if marker is not None:
-            dep.scopes = marker.scopes
+        # NOTE: as FastAPI: a dependency's scopes are its parents' plus its own marker's.
+        own = marker.scopes if marker is not None else ()
+        dep.scopes = tuple(dict.fromkeys((*self.parent_scopes, *own)))
         hints = _hints(self.call, self.name)
         for p in _signature(self.call, self.name).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -172,7 +184,8 @@ class _Analyzer:
             if not callable(sub_call):
                 raise self.fail(name, "uses Depends() without a callable dependency")
             try:
-                sub = _Analyzer(sub_call, self.path_names, self.specials).run(marker)
+                analyzer = _Analyzer(sub_call, self.path_names, self.specials, dep.scopes)
+                sub = analyzer.run(marker)
             except FastCoreError as exc:
                 raise self.fail(name, f"depends on {callable_name(sub_call)}: {exc}") from exc
             dep.dependencies.append(SubDependency(name, sub, marker.use_cache))
@@ -251,7 +264,8 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
         return tp
     optional = t.is_optional(tp) and tp is not Any
     inner = t.non_none(tp) if optional else tp
-    constrained = typing.Annotated[(inner, *metas)]  # type: ignore[valid-type]
+    args = (inner, *metas)  # NOTE: not inline: mypy reads X[(a, *b)] as 3.11's X[a, *b]
+    constrained = typing.Annotated[args]  # type: ignore[valid-type]
     return constrained | None if optional else constrained
 
 

@@ -178,6 +178,15 @@ _SPECIALS: dict[str, Callable[[RequestData], Any]] = {
 }
 
 
+def _special(kind: str, dep: Dependant) -> Callable[[RequestData], Any]:
+    if kind != "scopes":
+        return _SPECIALS[kind]
+    from fastcore.security.oauth2 import SecurityScopes
+
+    scopes = list(dep.scopes)
+    return lambda rd: SecurityScopes(list(scopes))
+
+
 class _ThreadedContext:
     """A sync generator dependency entered and exited in the thread pool."""
 
@@ -222,7 +231,7 @@ class CallPlan:
             (p.name, _body_extractor(p) if p.source == "body" else _param_extractor(p))
             for p in dep.params
         )
-        self.specials = tuple((name, _SPECIALS[kind]) for name, kind in dep.specials.items())
+        self.specials = tuple((name, _special(kind, dep)) for name, kind in dep.specials.items())
         self.cm_factory: Any = None
         if dep.kind == ASYNC_GEN:
             self.cm_factory = contextlib.asynccontextmanager(dep.call)
