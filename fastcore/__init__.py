@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastcore import status
 from fastcore.app import FastCore
 from fastcore.background import BackgroundTasks
+from fastcore.datastructures import UploadFile
 from fastcore.exceptions import (
     FastCoreError,
     HTTPException,
@@ -48,6 +49,7 @@ __all__ = [
     "Response",
     "ResponseValidationError",
     "Security",
+    "UploadFile",
     "WebSocketException",
     "__version__",
     "status",

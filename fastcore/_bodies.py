@@ -20,9 +20,10 @@ from fastcore import _typing as t
 from fastcore import validation
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
+from fastcore.forms import FormPlan, is_form_field
 from fastcore.params import Body, Undefined
 
-__all__ = ["BodyPlan", "build_body_plan"]
+__all__ = ["BodyPlan", "FormPlan", "build_body_plan"]
 
 _decode_any = msgspec.json.decode
 Validator = Callable[[Any, tuple[Any, ...]], tuple[Any, list[dict[str, Any]]]]
@@ -105,6 +106,8 @@ def _missing_or_default(field: ParamField, loc: tuple[Any, ...], container: Any)
 class BodyPlan:
     """Turns body bytes into the values of the route's body parameters."""
 
+    is_form = False  # NOTE: a FormPlan reads the stream itself; this one gets the bytes
+
     def __init__(self, fields: Sequence[ParamField], embed: bool) -> None:
         self.fields = tuple(fields)
         self.embed = embed
@@ -155,14 +158,19 @@ class BodyPlan:
         return out, errors
 
 
-def build_body_plan(fields: Sequence[ParamField]) -> BodyPlan | None:
-    """One plan for all the route's body parameters, embedded as FastAPI embeds them."""
+def build_body_plan(fields: Sequence[ParamField]) -> BodyPlan | FormPlan | None:
+    """One plan for all the route's body parameters, embedded as FastAPI embeds them.
+
+    As in FastAPI, one Form() or File() parameter makes the whole body a form.
+    """
     unique: dict[str, ParamField] = {}
     for f in fields:
         unique.setdefault(f.key, f)
     if not unique:
         return None
     found = list(unique.values())
+    if any(is_form_field(f) for f in found):
+        return FormPlan(found, validator_for)
     marker = found[0].marker
     embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)
     return BodyPlan(found, embed)

@@ -1,4 +1,4 @@
-"""Headers, query parameters, URLs and state: the Starlette names FastAPI code imports.
+"""Headers, query parameters, URLs, forms, uploads and state: the Starlette names FastAPI imports.
 
 They keep Starlette's semantics (latin-1 header bytes, case-insensitive lookups, last value
 wins for single-value access) so that code written against ``starlette.datastructures`` keeps
@@ -8,18 +8,23 @@ working after an import change, without fastcore depending on Starlette.
 from __future__ import annotations
 
 import ipaddress
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, NamedTuple, TypeVar, Union
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
+from fastcore.concurrency import run_in_threadpool
+
 __all__ = [
     "URL",
     "Address",
+    "FormData",
     "Headers",
     "ImmutableMultiDict",
     "MutableHeaders",
     "QueryParams",
     "State",
+    "UploadFile",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -279,6 +284,89 @@ class QueryParams(ImmutableMultiDict[str]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
+
+
+class UploadFile:
+    """An uploaded file: a spooled temporary file, in memory up to 1 MiB, then on disk.
+
+    The async methods run the file call in the thread pool once the data is on disk, so a
+    large upload never blocks the event loop; while it is in memory they call it directly,
+    which costs less than a thread hop. Names and semantics follow Starlette's UploadFile.
+    """
+
+    #: Starlette's threshold: smaller uploads stay in memory, larger ones go to disk.
+    spool_max_size = 1024 * 1024
+
+    def __init__(
+        self,
+        file: Any = None,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        if file is None:
+            # NOTE: no context manager: the file outlives this call; close() or the form closes it
+            file = tempfile.SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
+        self.file = file
+        self.size = size
+        self.filename = filename
+        self.headers = headers if headers is not None else Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        value: str | None = self.headers.get("content-type")
+        return value
+
+    @property
+    def _in_memory(self) -> bool:
+        # NOTE: a SpooledTemporaryFile says whether it rolled to disk; other files are disk.
+        rolled = getattr(self.file, "_rolled", True)
+        return not rolled
+
+    async def write(self, data: bytes) -> None:
+        if self.size is not None:
+            self.size += len(data)
+        if self._in_memory:
+            self.file.write(data)
+        else:
+            await run_in_threadpool(self.file.write, data)
+
+    async def read(self, size: int = -1) -> bytes:
+        if self._in_memory:
+            return self.file.read(size)  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.file.read, size)
+
+    async def seek(self, offset: int) -> None:
+        if self._in_memory:
+            self.file.seek(offset)
+        else:
+            await run_in_threadpool(self.file.seek, offset)
+
+    async def close(self) -> None:
+        """Close, and so remove, the temporary file; closing twice is harmless."""
+        if self._in_memory:
+            self.file.close()
+        else:
+            await run_in_threadpool(self.file.close)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, "
+            f"headers={self.headers!r})"
+        )
+
+
+class FormData(ImmutableMultiDict[Union[UploadFile, str]]):
+    """A parsed form: field values as strings, file parts as UploadFile objects."""
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        """Close every uploaded file; called after the response, as Starlette's Request does."""
+        for _, value in self._list:
+            if isinstance(value, UploadFile):
+                await value.close()
 
 
 def _host_from_scope(scope: Mapping[str, Any], scheme: str) -> str | None:

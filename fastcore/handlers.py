@@ -16,7 +16,7 @@ from typing import Any
 
 from fastcore import validation
 from fastcore._accel import load
-from fastcore._bodies import BodyPlan, build_body_plan
+from fastcore._bodies import BodyPlan, FormPlan, build_body_plan
 from fastcore.background import BackgroundTasks
 from fastcore.concurrency import run_in_threadpool
 from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
@@ -323,10 +323,12 @@ class RequestNeeds:
         self.query = "query" in sources
         self.headers = "header" in sources
         self.cookies = "cookie" in sources
-        self.has_yield = any(d.kind in (ASYNC_GEN, GEN) for d in flat)
-        self.body_plan: BodyPlan | None = build_body_plan(
+        self.body_plan: BodyPlan | FormPlan | None = build_body_plan(
             [p for d in flat for p in d.params if p.source == "body"]
         )
+        # NOTE: a form's uploaded files are closed by the exit stack, after the response.
+        is_form = self.body_plan is not None and self.body_plan.is_form
+        self.has_yield = is_form or any(d.kind in (ASYNC_GEN, GEN) for d in flat)
 
     async def prepare(self, rd: RequestData) -> Errors:
         """Parse what the plan needs; return the body's errors (invalid JSON raises)."""
@@ -341,6 +343,14 @@ class RequestNeeds:
             rd.parse_cookies()
         if self.body_plan is None:
             return []
+        if isinstance(self.body_plan, FormPlan):
+            # Streamed: the plan reads receive itself, so an upload is never held whole.
+            form = await self.body_plan.read(rd.scope, rd.receive)
+            if rd.stack is not None:
+                rd.stack.push_async_callback(form.close)
+            rd.get_request()._form = form  # NOTE: so that request.form() answers it too
+            rd.body_values, errors = await self.body_plan.values(form)
+            return errors
         body = rd.body = await read_body(rd.receive)
         ctype = None
         for name, value in rd.scope["headers"]:

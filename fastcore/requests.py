@@ -7,13 +7,14 @@ FastAPI code that reads ``request.headers`` or ``await request.json()`` works as
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import contextlib
+from collections.abc import AsyncGenerator, Mapping
 from http.cookies import _unquote  # type: ignore[attr-defined]
 from typing import Any
 
 import msgspec
 
-from fastcore.datastructures import URL, Address, Headers, QueryParams, State
+from fastcore.datastructures import URL, Address, FormData, Headers, QueryParams, State
 
 __all__ = ["ClientDisconnect", "HTTPConnection", "Request", "parse_cookies"]
 
@@ -134,6 +135,7 @@ class Request(HTTPConnection):
         self._send = send
         self._body: bytes | None = None
         self._json: Any = None
+        self._form: FormData | None = None
         self._stream_consumed = False
         self._disconnected = False
 
@@ -145,7 +147,7 @@ class Request(HTTPConnection):
     def receive(self) -> Any:
         return self._receive
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body as it arrives; the whole body if it was already read."""
         if self._body is not None:
             yield self._body
@@ -176,6 +178,44 @@ class Request(HTTPConnection):
         if self._json is None:
             self._json = msgspec.json.decode(await self.body())
         return self._json
+
+    async def form(
+        self,
+        *,
+        max_files: int = 1000,
+        max_fields: int = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        """The urlencoded or multipart form, parsed as the body streams in (once, then kept).
+
+        A body that cannot be parsed or breaks a limit is HTTPException(400), as in Starlette.
+        The caller closes the files (``await form.close()``) unless fastcore parsed the form
+        for a Form()/File() route, in which case they are closed after the response.
+        """
+        if self._form is None:
+            from fastcore.exceptions import HTTPException
+            from fastcore.forms import FormError, FormLimits, parse_form
+
+            limits = FormLimits(max_files, max_fields, max_part_size)
+            try:
+                self._form = await parse_form(
+                    self.headers.get("content-type"), self._chunks(), limits
+                )
+            except FormError as exc:
+                raise HTTPException(400, exc.message) from None
+        return self._form
+
+    async def _chunks(self) -> AsyncGenerator[bytes, None]:
+        stream = self.stream()
+        async with contextlib.aclosing(stream):
+            async for chunk in stream:
+                if chunk:
+                    yield chunk
+
+    async def close(self) -> None:
+        """Close the files of a form read by ``form()``."""
+        if self._form is not None:
+            await self._form.close()
 
     async def is_disconnected(self) -> bool:
         return self._disconnected

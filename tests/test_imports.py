@@ -25,6 +25,7 @@ PUBLIC = [
     "Response",
     "ResponseValidationError",
     "Security",
+    "UploadFile",
     "WebSocketException",
     "__version__",
     "status",

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastcore.dependencies import Dependant, ParamField
 from fastcore.exceptions import FastCoreError
+from fastcore.forms import schema_type
 from fastcore.openapi.schemas import (
     HTTP_VALIDATION_ERROR,
     REF_PREFIX,
@@ -252,7 +253,7 @@ class _RouteDoc:
         self.body_media_type = "application/json"
         if plan is None:
             return
-        self.body_fields = [(f, self.schemas.add(f.annotation)) for f in plan.fields]
+        self.body_fields = [(f, self.schemas.add(schema_type(f))) for f in plan.fields]
         self.embed = plan.embed
         self.body_media_type = plan.media_type
         if any(isinstance(f.marker, File) for f in plan.fields):
