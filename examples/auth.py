@@ -3,9 +3,8 @@
 Run it with ``uvicorn examples.auth:app`` and open http://127.0.0.1:8000/docs; "Authorize"
 with alice / wonderland, then call ``/users/me``.
 
-NOTE: fastcore has no ``Form()`` yet, so ``/token`` parses its urlencoded body by hand where
-FastAPI code would take ``OAuth2PasswordRequestForm``. Tokens are random strings kept in
-memory; a real app would sign them (JWT) or store them with an expiry.
+``/token`` takes ``OAuth2PasswordRequestForm``, as FastAPI code does. Tokens are random
+strings kept in memory; a real app would sign them (JWT) or store them with an expiry.
 """
 
 from __future__ import annotations
@@ -15,12 +14,11 @@ import hmac
 import os
 import secrets
 from typing import Annotated
-from urllib.parse import parse_qs
 
 import msgspec
 
-from fastcore import Depends, FastCore, HTTPException, Request
-from fastcore.security import APIKeyHeader, OAuth2PasswordBearer
+from fastcore import Depends, FastCore, HTTPException
+from fastcore.security import APIKeyHeader, OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 __all__ = ["app"]
 
@@ -59,11 +57,9 @@ app = FastCore(title="Auth example", version="1.0")
 
 
 @app.post("/token")
-async def login(request: Request) -> Token:
+async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     """Exchange a user name and password (form-encoded, as OAuth2 says) for a token."""
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    username = form.get("username", [""])[0]
-    password = form.get("password", [""])[0]
+    username, password = form.username, form.password
     found = _USERS.get(username)
     # SECURITY: hash even for an unknown user, so timing does not reveal which names exist.
     expected = found[1] if found else _hash(secrets.token_hex(8))

@@ -8,6 +8,7 @@ FastAPI, the bases (``HTTPBase``, ``SecurityBase``) live in the submodules only.
 """
 
 from fastcore.security.api_key import APIKeyCookie, APIKeyHeader, APIKeyQuery
+from fastcore.security.forms import OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict
 from fastcore.security.http import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -35,6 +36,8 @@ __all__ = [
     "OAuth2",
     "OAuth2AuthorizationCodeBearer",
     "OAuth2PasswordBearer",
+    "OAuth2PasswordRequestForm",
+    "OAuth2PasswordRequestFormStrict",
     "OpenIdConnect",
     "SecurityScopes",
 ]

@@ -2,7 +2,8 @@
 
 These classes only read ``Authorization: Bearer <token>`` and describe the flow for the
 docs (Swagger UI's "Authorize" button uses the URLs); issuing and checking tokens is the
-application's job. ``OAuth2PasswordRequestForm`` is not here yet: it needs form parsing.
+application's job. The login form itself is
+``OAuth2PasswordRequestForm`` in ``fastcore.security.forms``.
 """
 
 from __future__ import annotations
