@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import dataclasses
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from fastcore._scalars import SCALARS
+from fastcore._typing import is_class
 from fastcore._validators import (
     _Dict,
     _Enum,
@@ -75,7 +77,7 @@ def _build(tp: Any, meta: dict[str, Any]) -> _Node:
         generic = _GENERICS.get(origin)
         if generic is not None:
             return generic(tp, meta)
-        if isinstance(origin, type) and issubclass(origin, msgspec.Struct):
+        if is_class(origin) and issubclass(origin, msgspec.Struct):
             return _struct(tp)
         return _compile(origin, meta) if dataclasses.is_dataclass(origin) else _Fallback(tp)
     if tp in SCALARS or tp is None:
@@ -96,7 +98,7 @@ def _union_members(tp: Any) -> list[Any]:
 
 def _tag_of(tp: Any) -> tuple[str, Any] | None:
     cls = get_origin(tp) or tp
-    if isinstance(cls, type) and issubclass(cls, msgspec.Struct):
+    if is_class(cls) and issubclass(cls, msgspec.Struct):
         config = cls.__struct_config__
         return None if config.tag is None else (str(config.tag_field), config.tag)
     return None
@@ -189,26 +191,41 @@ def _dataclass(tp: Any, meta: dict[str, Any]) -> _Node:
     return node
 
 
-_REQUIRED_WRAPPERS = (getattr(typing, "Required", None), getattr(typing, "NotRequired", None))
+def _required_wrappers() -> dict[Any, bool]:
+    """``Required`` and ``NotRequired`` of typing (3.11+) and of typing_extensions, if imported.
+
+    NOTE: Python 3.10's typing has neither, and typing_extensions' are not typing's on any
+    version before 3.11; a TypedDict may use either, and pydantic honours both.
+    """
+    wrappers: dict[Any, bool] = {}
+    for module in (typing, sys.modules.get("typing_extensions")):
+        for name, required in (("Required", True), ("NotRequired", False)):
+            wrapper = getattr(module, name, None)
+            if wrapper is not None:
+                wrappers[wrapper] = required
+    return wrappers
 
 
 def _typed_dict(tp: Any, meta: dict[str, Any]) -> _Node:
     node = _CACHE[_key(tp)] = _Object(tp, "dict_type", dict)
+    wrappers = _required_wrappers()
     for key, hint in typing.get_type_hints(tp, include_extras=True).items():
+        # NOTE: under ``from __future__ import annotations`` ``__required_keys__`` cannot see
+        # the wrappers (the hints are strings then), so a wrapper has the last word.
         required = key in tp.__required_keys__
-        while get_origin(hint) is not None and get_origin(hint) in _REQUIRED_WRAPPERS:
-            required = get_origin(hint) is _REQUIRED_WRAPPERS[0]
+        while get_origin(hint) in wrappers:
+            required = wrappers[get_origin(hint)]
             hint = get_args(hint)[0]
         node.fields.append(_Field(key, key, _compile(hint), required, None))
     return node
 
 
 def _is_class(base: type) -> Callable[[Any], bool]:
-    return lambda tp: isinstance(tp, type) and issubclass(tp, base)
+    return lambda tp: is_class(tp) and issubclass(tp, base)
 
 
 def _is_pydantic(tp: Any) -> bool:
-    return isinstance(tp, type) and any(
+    return is_class(tp) and any(
         c.__module__.startswith("pydantic.") and c.__name__ == "BaseModel" for c in tp.__mro__
     )
 
@@ -228,7 +245,7 @@ _CLASSES: tuple[tuple[Callable[[Any], bool], Callable[[Any, dict[str, Any]], _No
     (lambda tp: hasattr(tp, "__supertype__"), lambda tp, m: _compile(tp.__supertype__, m)),
     (_is_class(enum.Enum), lambda tp, m: _Enum(tp)),
     (_is_class(msgspec.Struct), lambda tp, m: _struct(tp)),
-    (lambda tp: isinstance(tp, type) and dataclasses.is_dataclass(tp), _dataclass),
+    (lambda tp: is_class(tp) and dataclasses.is_dataclass(tp), _dataclass),
     (lambda tp: _is_class(dict)(tp) and hasattr(tp, "__required_keys__"), _typed_dict),
     (_is_pydantic, lambda tp, m: _Pydantic(tp)),
 )

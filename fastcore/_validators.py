@@ -145,8 +145,11 @@ class _Enum(_Node):
 
     def __init__(self, cls: type[enum.Enum]) -> None:
         self.cls = cls
-        self.lookup = {m.value: m for m in cls}
-        self.ctx = {"expected": _expected([m.value for m in cls])}
+        # NOTE: pydantic lists ``__members__``, aliases included: iterating a Flag skips its
+        # multi-bit members on Python 3.11+ only, and would make the message differ by version.
+        members = list(cls.__members__.values())
+        self.lookup = {m.value: m for m in members}
+        self.ctx = {"expected": _expected([m.value for m in members])}
         self.ints = issubclass(cls, int) or any(v.__class__ is int for v in self.lookup)
         kind, self.parse = "enum", self._identity
         for base, label, parse in ((int, "int-enum", _int), (float, "float-enum", _float)):

@@ -17,8 +17,9 @@ from typing import Any
 import msgspec
 
 from fastcore import _typing as t
+from fastcore.datastructures import UploadFile
 from fastcore.exceptions import FastCoreError
-from fastcore.params import Body, Depends, Header, Param, Path, Query, Undefined
+from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
 
 __all__ = ["Dependant", "ParamField", "SubDependency", "analyze", "callable_name"]
 
@@ -231,6 +232,8 @@ class _Analyzer:
     def _infer_marker(self, name: str, tp: Any, default: Any) -> Param:
         if name in self.path_names:
             return Path()
+        if _is_upload(tp):
+            return File(default)  # NOTE: as FastAPI: an UploadFile parameter is a file part
         if t.is_scalar(tp):
             return Query(default)
         if t.is_body_type(tp) or t.is_sequence_of_scalars(tp) or tp is Any:
@@ -244,6 +247,16 @@ class _Analyzer:
         if default is not Undefined:
             raise self.fail(name, "is a path parameter and cannot have a default value")
         return Undefined
+
+
+def _is_upload(tp: Any) -> bool:
+    """``UploadFile``, optional or in a list: read from a multipart body without a marker."""
+    if t.is_optional(tp):
+        tp = t.non_none(tp)
+    if typing.get_origin(tp) in (list, tuple, set, frozenset):
+        args = typing.get_args(tp)
+        tp = args[0] if args else None
+    return t.is_class(tp) and issubclass(tp, UploadFile)
 
 
 def _wire_key(name: str, marker: Param) -> str:

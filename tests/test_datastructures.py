@@ -213,19 +213,34 @@ _scopes = [
     {"scheme": "http", "server": ("h", 8000), "path": "/x", "query_string": b"a=1", "headers": []},
     {"scheme": "http", "server": ("::1", 8000), "path": "/x", "headers": []},
     {"scheme": "http", "server": None, "path": "/x", "query_string": b"q=1", "headers": []},
-    {"scheme": "http", "path": "//evil", "headers": []},
-    {
-        "scheme": "http",
-        "server": ("h", 80),
-        "path": "/p?x#y\\z",
-        "headers": [(b"host", b"example.org:8080")],
-    },
 ]
 
 
 @pytest.mark.parametrize("scope", _scopes)
 def test_url_from_scope_matches_starlette(scope: dict) -> None:
     assert str(URL(scope=scope)) == str(sd.URL(scope=scope))
+
+
+# NOTE: these are asserted directly, as current Starlette (1.10) builds them: the older
+# Starlette pip picks on Python 3.10 (1.7) leaves a path's "//", "?", "#" and "\\" unquoted,
+# which turns the path into a host, a query or a fragment.
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ({"scheme": "http", "path": "//evil", "headers": []}, "/%2Fevil"),
+        (
+            {
+                "scheme": "http",
+                "server": ("h", 80),
+                "path": "/p?x#y\\z",
+                "headers": [(b"host", b"example.org:8080")],
+            },
+            "http://example.org:8080/p%3Fx%23y%5Cz",
+        ),
+    ],
+)
+def test_url_from_scope_quotes_what_would_leave_the_path(scope: dict, expected: str) -> None:
+    assert str(URL(scope=scope)) == expected
 
 
 def test_url_from_scope_ignores_a_host_header_that_would_change_the_url() -> None:

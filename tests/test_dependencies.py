@@ -163,3 +163,17 @@ def test_depends_without_callable_is_a_startup_error() -> None:
 
     with pytest.raises(FastCoreError, match="handler"):
         app.freeze()
+
+
+def test_a_parameterised_builtin_is_no_dependency_on_any_python() -> None:
+    """Python 3.10 reads list[int]'s signature as list's; FastAPI then fails per request."""
+    from fastcore import FastCoreError
+
+    app = FastCore()
+
+    @app.get("/")
+    async def handler(x: Annotated[list[int], Depends()]) -> list[int]:
+        return x
+
+    with pytest.raises(FastCoreError, match=r"callable list\[int\] is not supported"):
+        app.freeze()

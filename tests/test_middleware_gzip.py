@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 import pytest
+from conftest import OLD_STARLETTE
 from starlette.middleware.gzip import GZipMiddleware as StarletteGZip
 
 from fastcore import FastCore
@@ -181,6 +182,7 @@ def test_other_scopes_pass_through() -> None:
     assert kinds == ["websocket", "lifespan"]
 
 
+@OLD_STARLETTE
 def test_default_exclusions_are_starlettes() -> None:
     from starlette.middleware import gzip as sg
 
@@ -227,6 +229,7 @@ def test_with_a_fastcore_app() -> None:
     assert plain.headers["vary"] == "Accept-Encoding"
 
 
+@OLD_STARLETTE
 def test_several_vary_headers_merge_like_starlette() -> None:
     app = make_app(extra=[(b"vary", b"A"), (b"x", b"1"), (b"vary", b"B")])
     ours = _raw(GZipMiddleware(app))

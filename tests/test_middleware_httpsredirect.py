@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from conftest import OLD_STARLETTE
 from starlette.middleware.httpsredirect import HTTPSRedirectMiddleware as StarletteHTTPSRedirect
 
 from fastcore import FastCore
@@ -56,6 +57,7 @@ URLS = [
 ]
 
 
+@OLD_STARLETTE
 @pytest.mark.parametrize("url", URLS)
 @pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
 def test_matches_starlette(url: str, method: str) -> None:
@@ -182,6 +184,7 @@ SCOPES = [
 ]
 
 
+@OLD_STARLETTE
 @pytest.mark.parametrize("scope", [s[1] for s in SCOPES], ids=[s[0] for s in SCOPES])
 def test_raw_scopes_match_starlette(scope: dict) -> None:
     scope = {"path": "/p", "query_string": b"a=1", "root_path": "", "server": ("srv", 80), **scope}

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from conftest import OLD_STARLETTE
 from starlette.middleware.trustedhost import TrustedHostMiddleware as StarletteTrustedHost
 
 from fastcore import FastCore
@@ -102,6 +103,7 @@ HOST_HEADERS = [
 ]
 
 
+@OLD_STARLETTE
 @pytest.mark.parametrize(("hosts", "url", "headers"), URLS)
 def test_matches_starlette(hosts: list[str], url: str, headers: Any) -> None:
     ours, theirs = both(hosts, url, headers)

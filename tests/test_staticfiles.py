@@ -82,6 +82,11 @@ def same(ours: TestClient, ref: TestClient, method: str, url: str, **kw: Any) ->
     b = ref.request(method, url, **kw)
     assert a.status_code == b.status_code, (url, a.status_code, b.status_code)
     for name in HEADERS:
+        if name == "allow" and b.status_code == 405 and "allow" not in b.headers:
+            # NOTE: older Starlette (1.7, pip's pick on Python 3.10) sends its 405 without
+            # Allow; current Starlette sends "GET, HEAD", as we do.
+            assert a.headers.get(name) == "GET, HEAD", url
+            continue
         assert a.headers.get(name) == b.headers.get(name), (url, name)
     assert a.content == b.content, url
     return a

@@ -52,6 +52,8 @@ def server_port() -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()  # NOTE: else a ResourceWarning at teardown
 
 
 def _request(
