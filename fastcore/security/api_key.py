@@ -15,16 +15,18 @@ class APIKeyBase(SecurityBase):
     """The three locations differ only in where they look for the key."""
 
     model: APIKeyModel
+    #: Where the key travels, as OpenAPI names it; set by each subclass.
+    location = ""
 
     def __init__(
         self,
-        location: str,
+        *,
         name: str,
-        description: str | None,
-        scheme_name: str | None,
-        auto_error: bool,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
     ) -> None:
-        model = APIKeyModel(in_=location, name=name, description=description)
+        model = APIKeyModel(in_=self.location, name=name, description=description)
         self._setup(model, scheme_name, auto_error)
 
     def check_api_key(self, api_key: str | None) -> str | None:
@@ -36,53 +38,35 @@ class APIKeyBase(SecurityBase):
             return None
         return api_key
 
+    def read(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    async def __call__(self, request: Request) -> str | None:
+        return self.check_api_key(self.read(request))
+
 
 class APIKeyQuery(APIKeyBase):
     """A key in the query string, e.g. ``?api_key=...``."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("query", name, description, scheme_name, auto_error)
+    location = "query"
 
-    async def __call__(self, request: Request) -> str | None:
-        return self.check_api_key(request.query_params.get(self.model.name))
+    def read(self, request: Request) -> str | None:
+        return request.query_params.get(self.model.name)  # type: ignore[no-any-return]
 
 
 class APIKeyHeader(APIKeyBase):
     """A key in a request header (matched case-insensitively), e.g. ``X-API-Key``."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("header", name, description, scheme_name, auto_error)
+    location = "header"
 
-    async def __call__(self, request: Request) -> str | None:
-        return self.check_api_key(request.headers.get(self.model.name))
+    def read(self, request: Request) -> str | None:
+        return request.headers.get(self.model.name)  # type: ignore[no-any-return]
 
 
 class APIKeyCookie(APIKeyBase):
     """A key in a cookie, e.g. a session id."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("cookie", name, description, scheme_name, auto_error)
+    location = "cookie"
 
-    async def __call__(self, request: Request) -> str | None:
-        return self.check_api_key(request.cookies.get(self.model.name))
+    def read(self, request: Request) -> str | None:
+        return request.cookies.get(self.model.name)
