@@ -26,8 +26,8 @@ for v in 3.10 3.11 3.12 3.13; do
   "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel
   "$venv/bin/python" -m pip install -q -e ".[test,dev]"
   "$venv/bin/python" setup.py -q build_ext --inplace
-  FASTCORE_REQUIRE_EXTENSIONS=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider
-  FASTCORE_NO_EXTENSIONS=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider
+  FASTCORE_REQUIRE_EXTENSIONS=1 "$venv/bin/python" -m pytest -p no:cacheprovider
+  FASTCORE_NO_EXTENSIONS=1 "$venv/bin/python" -m pytest -p no:cacheprovider
 done
 # NOTE: build_ext --inplace leaves .so files for each version side by side; they do not clash.
 [ "$found" -gt 0 ] || { echo "no Python 3.10-3.13 found"; exit 1; }
