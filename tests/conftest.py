@@ -50,3 +50,16 @@ OLD_STARLETTE = pytest.mark.skipif(
     _starlette_version() < (1, 10),
     reason="the reference Starlette on this Python is older than the behaviour fastcore matches",
 )
+
+
+def _hypothesis_profiles() -> None:
+    """CI explores the same examples on every run, so a landing is never decided by luck;
+    developers' runs keep exploring new ones (and keep the failures they find)."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()

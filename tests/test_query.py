@@ -57,7 +57,7 @@ query_bytes = st.lists(
 ).map(b"".join)
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(qs=st.one_of(query_bytes, st.binary(max_size=40)))
 def test_builds_agree_with_parse_qsl(qs: bytes) -> None:
     expected = _reference(qs)
