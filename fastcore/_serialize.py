@@ -30,7 +30,7 @@ def _passes_through(model: Any) -> bool:
     return model in (dict, list) or (get_origin(model) is dict and model == dict[str, Any])
 
 
-def _pydantic_serializer(model: Any) -> Serializer:
+def _pydantic_serializer(model: Any, exclude_none: bool, exclude_unset: bool) -> Serializer:
     from pydantic import TypeAdapter, ValidationError
 
     adapter: Any = TypeAdapter(model)
@@ -41,7 +41,9 @@ def _pydantic_serializer(model: Any) -> Serializer:
         except ValidationError as exc:
             errs = [_response_error(e) for e in exc.errors(include_url=False)]
             raise ResponseValidationError(errs, body=value) from None
-        return adapter.dump_json(checked)  # type: ignore[no-any-return]
+        return adapter.dump_json(  # type: ignore[no-any-return]
+            checked, exclude_none=exclude_none, exclude_unset=exclude_unset
+        )
 
     return serialize
 
@@ -76,10 +78,49 @@ def _msgspec_serializer(model: Any) -> Serializer:
     return serialize
 
 
-def make_serializer(model: Any) -> Serializer:
-    """The function that turns a handler's return value into response bytes."""
-    if _passes_through(model):
-        return encode_json
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+def _only_given_keys(value: Any, encoded: Any) -> Any:
+    """``exclude_unset`` for msgspec models: keep the keys the returned dicts carried."""
+    if isinstance(value, dict) and isinstance(encoded, dict):
+        return {k: _only_given_keys(value[k], v) for k, v in encoded.items() if k in value}
+    if isinstance(value, list) and isinstance(encoded, list):
+        return [_only_given_keys(a, b) for a, b in zip(value, encoded, strict=False)]
+    return encoded
+
+
+def _excluding(base: Serializer, exclude_none: bool, exclude_unset: bool) -> Serializer:
+    # NOTE: the slower path, taken only by routes that ask for it.
+    def serialize(value: Any) -> bytes:
+        data = msgspec.json.decode(base(value))
+        if exclude_unset:
+            data = _only_given_keys(value, data)
+        if exclude_none:
+            data = _drop_none(data)
+        return encode_json(data)
+
+    return serialize
+
+
+def make_serializer(
+    model: Any, *, exclude_none: bool = False, exclude_unset: bool = False
+) -> Serializer:
+    """The function that turns a handler's return value into response bytes.
+
+    ``exclude_none``/``exclude_unset`` are FastAPI's ``response_model_exclude_*`` options:
+    pydantic models apply them in their own serializer; for msgspec types and plain data
+    None values are dropped after encoding, and "unset" means keys the returned dicts did
+    not carry (a Struct or dataclass instance has every field set).
+    """
     if t.is_pydantic_type(model):
-        return _pydantic_serializer(model)
-    return _msgspec_serializer(model)
+        return _pydantic_serializer(model, exclude_none, exclude_unset)
+    base = encode_json if _passes_through(model) else _msgspec_serializer(model)
+    if exclude_none or exclude_unset:
+        return _excluding(base, exclude_none, exclude_unset)
+    return base

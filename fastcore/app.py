@@ -270,7 +270,11 @@ class FastCore(RouteDecorators):
         return RoutePlan(
             build_call_plan(dep, overrides),
             RequestNeeds(dep, overrides),
-            make_serializer(model),
+            make_serializer(
+                model,
+                exclude_none=route.response_model_exclude_none,
+                exclude_unset=route.response_model_exclude_unset,
+            ),
             status,
             response_class,
         )

@@ -83,6 +83,8 @@ class APIRoute:
         include_in_schema: bool = True,
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        response_model_exclude_none: bool = False,
+        response_model_exclude_unset: bool = False,
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route path {path!r} must start with '/'")
@@ -94,6 +96,8 @@ class APIRoute:
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.status_code = status_code
         self.response_model = response_model
+        self.response_model_exclude_none = response_model_exclude_none
+        self.response_model_exclude_unset = response_model_exclude_unset
         self.response_class = response_class
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -274,6 +278,8 @@ class APIRouter(RouteDecorators):
                 include_in_schema=route.include_in_schema and include_in_schema,
                 openapi_extra=route.openapi_extra,
                 generate_unique_id_function=route.generate_unique_id_function,
+                response_model_exclude_none=route.response_model_exclude_none,
+                response_model_exclude_unset=route.response_model_exclude_unset,
             )
 
     def url_path_for(self, name: str, /, **params: Any) -> str:

@@ -375,3 +375,30 @@ def test_mount_passes_root_path_and_keeps_routes_first() -> None:
     fresh.mount("/static", sub)
     with pytest.raises(FastCoreError, match="mounted"):
         fresh.mount("/static", sub)
+
+
+def test_response_model_exclude_options_with_msgspec_models() -> None:
+    class Out(msgspec.Struct):
+        name: str
+        note: str | None = None
+        size: int = 1
+
+    app = FastCore()
+
+    @app.get("/none", response_model_exclude_none=True)
+    async def none() -> Out:
+        return Out(name="n")
+
+    @app.get("/unset", response_model_exclude_unset=True)
+    async def unset() -> Out:
+        return {"name": "n", "size": 2, "extra": 1}  # type: ignore[return-value]
+
+    @app.get("/struct-unset", response_model_exclude_unset=True)
+    async def struct_unset() -> Out:
+        return Out(name="n")
+
+    client = TestClient(app)
+    assert client.get("/none").json() == {"name": "n", "size": 1}
+    assert client.get("/unset").json() == {"name": "n", "size": 2}
+    # NOTE: a Struct instance has every field set; msgspec keeps no record of defaults used.
+    assert client.get("/struct-unset").json() == {"name": "n", "note": None, "size": 1}

@@ -238,6 +238,23 @@ def behaviour_app(fw: Any) -> Any:
     async def redirect() -> Any:
         return fw.responses.RedirectResponse("/sync")
 
+    class Maybe(BaseModel):
+        name: str
+        note: Optional[str] = None
+        size: int = 1
+
+    @app.get("/exclude-none", response_model=Maybe, response_model_exclude_none=True)
+    async def exclude_none() -> Any:
+        return {"name": "n", "note": None, "size": 3}
+
+    @app.get("/exclude-unset", response_model=Maybe, response_model_exclude_unset=True)
+    async def exclude_unset() -> Any:
+        return {"name": "n"}
+
+    @app.get("/exclude-unset-list", response_model=list[Maybe], response_model_exclude_unset=True)
+    async def exclude_unset_list() -> Any:
+        return [{"name": "a", "size": 2}, Maybe(name="b", note=None)]
+
     class Teapot(Exception):
         pass
 

@@ -161,6 +161,9 @@ BEHAVIOUR_CASES = [
     ("GET", "/html"),
     ("GET", "/redirect"),
     ("GET", "/teapot"),
+    ("GET", "/exclude-none"),
+    ("GET", "/exclude-unset"),
+    ("GET", "/exclude-unset-list"),
 ]
 
 
