@@ -17,10 +17,10 @@ from typing import Any
 from fastcore._accel import load
 from fastcore.concurrency import run_in_threadpool
 from fastcore.datastructures import URL
-from fastcore.encoders import encode_json
 from fastcore.exceptions import HTTPException, RequestValidationError
+from fastcore.plans import RESPONSE_STARTED, SendTracker
 from fastcore.requests import Request
-from fastcore.responses import PlainTextResponse, RedirectResponse, Response
+from fastcore.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 __all__ = ["Dispatcher", "http_exception_handler", "request_validation_exception_handler"]
 
@@ -29,49 +29,33 @@ FOUND, METHOD_NOT_ALLOWED = _router_mod.FOUND, _router_mod.METHOD_NOT_ALLOWED
 logger = logging.getLogger("fastcore")
 
 
-def _json(content: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(encode_json(content), status, headers=headers, media_type="application/json")
-
-
 async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     """FastAPI's answer to an HTTPException: ``{"detail": ...}`` and its headers."""
     if exc.status_code < 200 or exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
-    return _json({"detail": exc.detail}, exc.status_code, exc.headers)
+    return JSONResponse({"detail": exc.detail}, exc.status_code, exc.headers)
 
 
 async def request_validation_exception_handler(
     request: Request, exc: RequestValidationError
 ) -> Response:
     """FastAPI's 422: every error under ``detail``."""
-    return _json({"detail": exc.errors()}, 422)
+    return JSONResponse({"detail": exc.errors()}, 422)
 
 
-class _SendTracker:
-    """Remembers whether the response has started, so an error after it is not answered twice."""
+class _HeadSend:
+    """Drops response bodies for HEAD requests, keeping the headers (Content-Length included)."""
 
-    __slots__ = ("send", "started")
+    __slots__ = ("send",)
 
     def __init__(self, send: Any) -> None:
         self.send = send
-        self.started = False
-
-    async def __call__(self, message: dict[str, Any]) -> None:
-        self.started = True
-        await self.send(message)
-
-
-class _HeadSend(_SendTracker):
-    """Drops response bodies for HEAD requests, keeping the headers (Content-Length included)."""
-
-    __slots__ = ()
 
     async def __call__(self, message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
             if message.get("more_body", False):
                 return
             message = {"type": "http.response.body", "body": b""}
-        self.started = True
         await self.send(message)
 
 
@@ -104,11 +88,12 @@ class Dispatcher:
             raise RuntimeError(f"fastcore cannot serve ASGI scope type {kind!r}")
 
     async def http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        tracker = _HeadSend(send) if scope["method"] == "HEAD" else _SendTracker(send)
+        if scope["method"] == "HEAD":
+            send = _HeadSend(send)
         try:
-            await self._route(scope, receive, tracker)
+            await self._route(scope, receive, send)
         except Exception as exc:
-            await self._on_error(exc, scope, receive, tracker)
+            await self._on_error(exc, scope, receive, send)
 
     async def _route(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope["path"]
@@ -127,7 +112,7 @@ class Dispatcher:
                 if len(path) == len(prefix):
                     break  # "/static" alone: the slash redirect below adds "/"
                 child = {**scope, "root_path": root + prefix}
-                await app(child, receive, send)
+                await app(child, receive, SendTracker(scope, send))
                 return
         if self.redirect_slashes and path != "/":
             alt = path[:-1] if path.endswith("/") else path + "/"
@@ -135,7 +120,7 @@ class Dispatcher:
                 url = URL(
                     scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt}
                 )
-                await RedirectResponse(str(url))(scope, receive, send)
+                await RedirectResponse(str(url))(scope, receive, SendTracker(scope, send))
                 return
         raise HTTPException(404)
 
@@ -156,15 +141,16 @@ class Dispatcher:
         self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any
     ) -> None:
         handler = self._handler_for(exc)
+        started = scope.get(RESPONSE_STARTED, False)
         if handler is not None:
-            if send.started:
+            if started:
                 raise RuntimeError(
                     "an exception was raised after the response had started"
                 ) from exc
             response = await _call_handler(handler, Request(scope, receive), exc)
             await response(scope, receive, send)
             return
-        if not send.started:
+        if not started:
             response = PlainTextResponse("Internal Server Error", status_code=500)
             if self.server_error_handler is not None:
                 response = await _call_handler(

@@ -17,9 +17,30 @@ from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore.responses import JSONResponse, Response
 
-__all__ = ["RoutePlan", "body_allowed"]
+__all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed"]
 
 _JSON_HEADER = (b"content-type", b"application/json")
+
+#: Scope key set once a response has started, so an error after it is not answered twice.
+RESPONSE_STARTED = "fastcore.response_started"
+
+
+class SendTracker:
+    """Wraps ``send`` for code that sends on its own (Response objects, mounted apps).
+
+    PERF: the JSON fast path does not use it; it sets the scope flag itself. Wrapping every
+    request's ``send`` cost ~0.5 µs of a ~4 µs request (bench/asgi_plain_route.py).
+    """
+
+    __slots__ = ("scope", "send")
+
+    def __init__(self, scope: dict[str, Any], send: Any) -> None:
+        self.scope = scope
+        self.send = send
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        self.scope[RESPONSE_STARTED] = True
+        await self.send(message)
 
 
 def body_allowed(status: int) -> bool:
@@ -68,26 +89,27 @@ class RoutePlan:
         if isinstance(result, Response):
             if result.background is None and rd.background is not None:
                 result.background = rd.background
-            await result(rd.scope, rd.receive, send)
+            await result(rd.scope, rd.receive, SendTracker(rd.scope, send))
             return
         sub = rd.sub_response
         status = self.status_code
         if sub is not None and sub.status_code:
             status = sub.status_code
         if self.fast_json and sub is None and rd.background is None:
-            await self._send_json(result, status, send)
+            await self._send_json(result, status, rd.scope, send)
             return
         response = self._response(result, status, rd)
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
-        await response(rd.scope, rd.receive, send)
+        await response(rd.scope, rd.receive, SendTracker(rd.scope, send))
 
-    async def _send_json(self, result: Any, status: int, send: Any) -> None:
+    async def _send_json(self, result: Any, status: int, scope: Any, send: Any) -> None:
         body = self.serialize(result)
         if body_allowed(status):
             headers = [_JSON_HEADER, (b"content-length", b"%d" % len(body))]
         else:
             headers, body = [_JSON_HEADER], b""
+        scope[RESPONSE_STARTED] = True
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
