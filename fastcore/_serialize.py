@@ -14,7 +14,7 @@ from typing import Any, get_origin
 import msgspec
 
 from fastcore import _typing as t
-from fastcore.encoders import encode_json
+from fastcore.encoders import drop_none, encode_json
 from fastcore.exceptions import ResponseValidationError
 
 __all__ = ["Serializer", "make_serializer"]
@@ -78,14 +78,6 @@ def _msgspec_serializer(model: Any) -> Serializer:
     return serialize
 
 
-def _drop_none(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, list):
-        return [_drop_none(v) for v in obj]
-    return obj
-
-
 def _only_given_keys(value: Any, encoded: Any) -> Any:
     """``exclude_unset`` for msgspec models: keep the keys the returned dicts carried."""
     if isinstance(value, dict) and isinstance(encoded, dict):
@@ -102,7 +94,7 @@ def _excluding(base: Serializer, exclude_none: bool, exclude_unset: bool) -> Ser
         if exclude_unset:
             data = _only_given_keys(value, data)
         if exclude_none:
-            data = _drop_none(data)
+            data = drop_none(data)
         return encode_json(data)
 
     return serialize

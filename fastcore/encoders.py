@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["enc_hook", "encode_json", "jsonable_encoder"]
+__all__ = ["drop_none", "enc_hook", "encode_json", "jsonable_encoder"]
 
 
 def enc_hook(obj: Any) -> Any:
@@ -49,12 +49,13 @@ encode_json = _encoder.encode
 def jsonable_encoder(obj: Any, *, exclude_none: bool = False) -> Any:
     """A JSON-compatible copy of ``obj`` (dicts, lists, str, numbers, bool, None)."""
     out = msgspec.json.decode(encode_json(obj))
-    return _drop_none(out) if exclude_none else out
+    return drop_none(out) if exclude_none else out
 
 
-def _drop_none(obj: Any) -> Any:
+def drop_none(obj: Any) -> Any:
+    """A copy of decoded JSON without None values, at every depth (``exclude_none``)."""
     if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+        return {k: drop_none(v) for k, v in obj.items() if v is not None}
     if isinstance(obj, list):
-        return [_drop_none(v) for v in obj]
+        return [drop_none(v) for v in obj]
     return obj

@@ -12,41 +12,21 @@ skipped, with the reason.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
-import sys
-import textwrap
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import request, shop_server
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-SERVER = textwrap.dedent(
-    """
-    import socket, sys
-    import uvicorn
-    from examples.shop import app
-
-    app.docs_assets_dir = sys.argv[1]
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    print(sock.getsockname()[1], flush=True)
-    config = uvicorn.Config(app, loop="uvloop", http="httptools", log_level="warning")
-    uvicorn.Server(config).run(sockets=[sock])
-    """
-)
 
 
 def _install_chromium() -> None:
@@ -84,39 +64,15 @@ def assets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    status, _, body = request(port, "GET", path)
+    return status, body
 
 
 @pytest.fixture(scope="module")
 def server(assets_dir: Path) -> Iterator[int]:
     """The example app under uvicorn on a port the OS picks; stopped by its PID."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(assets_dir)], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        port = int(proc.stdout.readline())
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                _get(port, "/health")
-                break
-            except OSError:
-                time.sleep(0.05)
+    with shop_server(str(assets_dir)) as port:
         yield port
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -505,8 +505,6 @@ def test_mounted_in_a_fastcore_app(tree: Path) -> None:
     from fastcore.responses import PlainTextResponse
 
     app = FastCore()
-    if not hasattr(app, "mount"):
-        pytest.skip("app.mount not available")
     app.mount("/static", StaticFiles(directory=tree), name="static")
 
     @app.get("/static/dynamic")

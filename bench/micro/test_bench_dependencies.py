@@ -2,6 +2,8 @@
 
 from typing import Annotated
 
+from _support import drive, http_scope
+
 import fastcore
 from fastcore import Depends
 
@@ -39,29 +41,17 @@ def _app():
     return app
 
 
+async def _send(message):
+    pass
+
+
+async def _receive():
+    return {"type": "http.request", "body": b""}
+
+
 def _runner(plan, path):
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "headers": [(b"x-user", b"7")],
-        "query_string": b"q=x",
-    }
-
-    async def send(message):
-        pass
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    def run():
-        coro = plan(scope, receive, send, {"item_id": "5"})
-        try:
-            coro.send(None)
-        except StopIteration:
-            pass
-
-    return run
+    scope = http_scope(path, b"q=x", [(b"x-user", b"7")])
+    return drive(lambda: plan(scope, _receive, _send, {"item_id": "5"}))
 
 
 def test_plan_no_dependencies(benchmark) -> None:

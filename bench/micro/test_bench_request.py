@@ -1,13 +1,13 @@
 """Whole requests in-process: a path+query plan alone, and full requests through the
 test clients of fastcore and FastAPI for the same app."""
 
-import asyncio
 from typing import Annotated
 
 import fastapi
 import fastapi.testclient
 import msgspec
 import pydantic
+from _support import drive, http_scope
 
 import fastcore
 import fastcore.testclient
@@ -50,14 +50,8 @@ def test_plan_path_query(benchmark) -> None:
     app = _app(fastcore, Item)
     app.freeze()
     plan = app.routes[0].plan
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/users/5",
-        "headers": [],
-        "query_string": b"verbose=true&limit=7",
-    }
-    sent = []
+    scope = http_scope("/users/5", b"verbose=true&limit=7")
+    sent: list = []
 
     async def send(message):
         sent.append(message)
@@ -65,20 +59,10 @@ def test_plan_path_query(benchmark) -> None:
     async def receive():
         return {"type": "http.request", "body": b""}
 
-    loop = asyncio.new_event_loop()
-
-    def run():
-        sent.clear()
-        coro = plan(scope, receive, send, {"user_id": "5"})
-        try:
-            coro.send(None)
-        except StopIteration:
-            pass
-        return sent
-
-    assert run()[1]["body"] == b'{"id":5,"verbose":true,"limit":7}'
+    run = drive(lambda: plan(scope, receive, send, {"user_id": "5"}))
+    run()
+    assert sent[1]["body"] == b'{"id":5,"verbose":true,"limit":7}'
     benchmark(run)
-    loop.close()
 
 
 def _client_get(benchmark, client) -> None:

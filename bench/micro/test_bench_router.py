@@ -6,23 +6,13 @@ groups show whether matching cost grows with the number of routes (it should not
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
 import pytest
+from _support import build_id, builds
 
-
-def _builds() -> list[ModuleType]:
-    mods = [importlib.import_module("fastcore._pure.router")]
-    try:
-        mods.insert(0, importlib.import_module("fastcore._speedups.router"))
-    except ImportError:
-        pass
-    return mods
-
-
-BUILDS = _builds()
-IDS = ["compiled" if m.__name__.startswith("fastcore._speedups") else "pure" for m in BUILDS]
+BUILDS = builds("router")
+IDS = [build_id(m) for m in BUILDS]
 build = pytest.mark.parametrize("mod", BUILDS, ids=IDS)
 
 

@@ -5,6 +5,7 @@ The key is returned as the string it was sent as; checking it is the application
 
 from __future__ import annotations
 
+from fastcore.exceptions import HTTPException
 from fastcore.requests import Request
 from fastcore.security.utils import APIKeyModel, SecurityBase, not_authenticated
 
@@ -29,12 +30,14 @@ class APIKeyBase(SecurityBase):
         model = APIKeyModel(in_=self.location, name=name, description=description)
         self._setup(model, scheme_name, auto_error)
 
+    def make_not_authenticated_error(self) -> HTTPException:
+        # NOTE: "APIKey" is not a registered challenge; FastAPI sends it, so do we.
+        return not_authenticated("APIKey")
+
     def check_api_key(self, api_key: str | None) -> str | None:
         """The key, or the 401 (None with ``auto_error=False``) when it is absent or empty."""
         if not api_key:
-            if self.auto_error:
-                # NOTE: "APIKey" is not a registered challenge; FastAPI sends it, so do we.
-                raise not_authenticated("APIKey")
+            self.refuse_if_required()
             return None
         return api_key
 

@@ -76,8 +76,7 @@ class HTTPBase(SecurityBase):
         if usable and required_scheme is not None:
             usable = scheme.lower() == required_scheme
         if not usable:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+            self.refuse_if_required()
             return None
         return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
 
@@ -112,8 +111,7 @@ class HTTPBasic(HTTPBase):
         authorization: str | None = request.headers.get("authorization")
         scheme, param = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "basic":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+            self.refuse_if_required()
             return None
         # NOTE: from here on a malformed value is a 401 even with auto_error=False: the client
         # did try Basic and got it wrong, and FastAPI answers so too.

@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 
-from fastcore.exceptions import HTTPException
 from fastcore.requests import Request
 from fastcore.security.utils import (
     OAuth2Model,
@@ -20,7 +19,6 @@ from fastcore.security.utils import (
     OAuthFlows,
     SecurityBase,
     get_authorization_scheme_param,
-    not_authenticated,
 )
 
 __all__ = ["OAuth2", "OAuth2AuthorizationCodeBearer", "OAuth2PasswordBearer", "SecurityScopes"]
@@ -49,24 +47,15 @@ class OAuth2(SecurityBase):
             flows = msgspec.convert(flows, OAuthFlows)
         self._setup(OAuth2Model(flows=flows, description=description), scheme_name, auto_error)
 
-    def make_not_authenticated_error(self) -> HTTPException:
-        return not_authenticated("Bearer")
-
     async def __call__(self, request: Request) -> str | None:
-        authorization: str | None = request.headers.get("authorization")
-        if not authorization:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return authorization
+        return self.whole_authorization(request)
 
     def _bearer_token(self, request: Request) -> str | None:
         """The token after ``Bearer`` (any case), or the 401 / None."""
         authorization: str | None = request.headers.get("authorization")
         scheme, token = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "bearer":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+            self.refuse_if_required()
             return None
         # NOTE: "Bearer" with nothing after it gives "", as in FastAPI; the app rejects it.
         return token

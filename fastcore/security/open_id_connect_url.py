@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastcore.exceptions import HTTPException
 from fastcore.requests import Request
-from fastcore.security.utils import OpenIdConnectModel, SecurityBase, not_authenticated
+from fastcore.security.utils import OpenIdConnectModel, SecurityBase
 
 __all__ = ["OpenIdConnect"]
 
@@ -25,13 +24,5 @@ class OpenIdConnect(SecurityBase):
         model = OpenIdConnectModel(openIdConnectUrl=openIdConnectUrl, description=description)
         self._setup(model, scheme_name, auto_error)
 
-    def make_not_authenticated_error(self) -> HTTPException:
-        return not_authenticated("Bearer")
-
     async def __call__(self, request: Request) -> str | None:
-        authorization: str | None = request.headers.get("authorization")
-        if not authorization:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return authorization
+        return self.whole_authorization(request)

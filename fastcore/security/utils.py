@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from fastcore.exceptions import HTTPException
+from fastcore.requests import Request
 
 __all__ = [
     "APIKeyModel",
@@ -105,6 +106,23 @@ class SecurityBase:
         self.scheme_name = scheme_name or type(self).__name__
         self.description = model.description
         self.auto_error = auto_error
+
+    def make_not_authenticated_error(self) -> HTTPException:
+        """The 401 this scheme answers; a Bearer challenge unless the scheme says otherwise."""
+        return not_authenticated("Bearer")
+
+    def refuse_if_required(self) -> None:
+        """No usable credentials: raise the 401 unless ``auto_error=False`` (then go on)."""
+        if self.auto_error:
+            raise self.make_not_authenticated_error()
+
+    def whole_authorization(self, request: Request) -> str | None:
+        """The ``Authorization`` header as sent, scheme included; None or the 401 if absent."""
+        authorization: str | None = request.headers.get("authorization")
+        if not authorization:
+            self.refuse_if_required()
+            return None
+        return authorization
 
 
 def not_authenticated(challenge: str) -> HTTPException:
