@@ -52,17 +52,36 @@ class RequestData:
         "path_params",
         "query",
         "query_pairs",
+        "query_string",
+        "raw_headers",
         "receive",
         "request",
         "scope",
+        "scope_factory",
         "stack",
         "sub_response",
     )
 
-    def __init__(self, scope: dict[str, Any], receive: Any, path_params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scope: dict[str, Any] | None,
+        receive: Any,
+        path_params: dict[str, Any],
+        query_string: bytes = b"",
+        raw_headers: list[tuple[bytes, bytes]] | None = None,
+        scope_factory: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        # NOTE: fastcore's server passes no scope: one is built by scope_factory only
+        # if something asks for it (a Request parameter, a Response object, an error).
         self.scope = scope
+        self.scope_factory = scope_factory
         self.receive = receive
         self.path_params = path_params
+        if scope is not None:
+            query_string = scope.get("query_string", b"")
+            raw_headers = scope["headers"]
+        self.query_string = query_string
+        self.raw_headers: list[tuple[bytes, bytes]] = raw_headers or []
         self.query: dict[str, str] = {}
         self.query_pairs: list[tuple[str, str]] = []
         self.headers: dict[str, str] = {}
@@ -75,8 +94,16 @@ class RequestData:
         self.cache: dict[Any, Any] = {}
         self.stack: contextlib.AsyncExitStack | None = None
 
+    def get_scope(self) -> dict[str, Any]:
+        scope = self.scope
+        if scope is None:
+            assert self.scope_factory is not None
+            scope = self.scope = self.scope_factory()
+            scope["path_params"] = self.path_params
+        return scope
+
     def parse_query(self) -> None:
-        qs = self.scope.get("query_string", b"")
+        qs = self.query_string
         if qs:
             pairs = _parse_query(qs)
             self.query_pairs = pairs
@@ -84,21 +111,21 @@ class RequestData:
 
     def parse_headers(self) -> None:
         headers: dict[str, str] = {}
-        for name, value in self.scope["headers"]:
+        for name, value in self.raw_headers:
             key = name.decode("latin-1")
             if key not in headers:  # NOTE: the first of repeated headers wins, as in Starlette
                 headers[key] = value.decode("latin-1")
         self.headers = headers
 
     def parse_cookies(self) -> None:
-        for name, value in self.scope["headers"]:
+        for name, value in self.raw_headers:
             if name == b"cookie":
                 self.cookies = parse_cookies(value.decode("latin-1"))
                 return
 
     def get_request(self) -> Request:
         if self.request is None:
-            self.request = Request(self.scope, self.receive)
+            self.request = Request(self.get_scope(), self.receive)
             if self.body is not None:
                 self.request._body = self.body
         return self.request
@@ -130,7 +157,7 @@ def _getter(field: ParamField) -> Callable[[RequestData], Any]:
         if field.is_sequence:
             bkey = lkey.encode("latin-1")
             return lambda rd: (
-                [v.decode("latin-1") for k, v in rd.scope["headers"] if k == bkey] or _MISSING
+                [v.decode("latin-1") for k, v in rd.raw_headers if k == bkey] or _MISSING
             )
         return lambda rd: rd.headers.get(lkey, _MISSING)
     if field.source == "cookie":
@@ -345,7 +372,7 @@ class RequestNeeds:
             return []
         if isinstance(self.body_plan, FormPlan):
             # Streamed: the plan reads receive itself, so an upload is never held whole.
-            form = await self.body_plan.read(rd.scope, rd.receive)
+            form = await self.body_plan.read(rd.get_scope(), rd.receive)
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
@@ -353,7 +380,7 @@ class RequestNeeds:
             return errors
         body = rd.body = await read_body(rd.receive)
         ctype = None
-        for name, value in rd.scope["headers"]:
+        for name, value in rd.raw_headers:
             if name == b"content-type":
                 ctype = value
                 break

@@ -71,13 +71,18 @@ class RoutePlan:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
         rd = RequestData(scope, receive, params)
         if not self.needs.has_yield:
-            await self._run(rd, send)
+            await self._send(await self.render(rd), rd, send)
             return
         async with contextlib.AsyncExitStack() as stack:
             rd.stack = stack
-            await self._run(rd, send)
+            await self._send(await self.render(rd), rd, send)
 
-    async def _run(self, rd: RequestData, send: Any) -> None:
+    async def render(self, rd: RequestData) -> tuple[int, bytes] | Response:
+        """Run the route: ``(status, JSON bytes)`` on the fast path, else a Response to send.
+
+        Shared by the ASGI entry and fastcore's server, which writes the tuple with
+        pre-built header bytes and no ASGI messages.
+        """
         body_errors = await self.needs.prepare(rd)
         errors: list[dict[str, Any]] = []
         kwargs = await self.call.solve(rd, errors)
@@ -86,25 +91,31 @@ class RoutePlan:
         if errors:
             raise RequestValidationError(errors, body=rd.body)
         result = await self.call.invoke(kwargs, rd)
+        return self.finish(result, rd)
+
+    def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
+        """The handler's return value as what to send."""
         if isinstance(result, Response):
             if result.background is None and rd.background is not None:
                 result.background = rd.background
-            await result(rd.scope, rd.receive, SendTracker(rd.scope, send))
-            return
+            return result
         sub = rd.sub_response
         status = self.status_code
         if sub is not None and sub.status_code:
             status = sub.status_code
         if self.fast_json and sub is None and rd.background is None:
-            await self._send_json(result, status, rd.scope, send)
-            return
+            return status, self.serialize(result)
         response = self._response(result, status, rd)
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
-        await response(rd.scope, rd.receive, SendTracker(rd.scope, send))
+        return response
 
-    async def _send_json(self, result: Any, status: int, scope: Any, send: Any) -> None:
-        body = self.serialize(result)
+    async def _send(self, out: tuple[int, bytes] | Response, rd: RequestData, send: Any) -> None:
+        scope = rd.get_scope()
+        if isinstance(out, Response):
+            await out(scope, rd.receive, SendTracker(scope, send))
+            return
+        status, body = out
         if body_allowed(status):
             headers = [_JSON_HEADER, (b"content-length", b"%d" % len(body))]
         else:

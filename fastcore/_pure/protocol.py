@@ -1,0 +1,701 @@
+"""HTTP/1.1 over an asyncio transport: parsing, limits, keep-alive, pipelining and writing.
+
+The pure twin of ``_speedups/protocol.pyx``; both expose the same names. One
+``HttpProtocol`` per connection feeds bytes to httptools (llhttp, strict: it rejects
+what RFC 9112 says a server must, such as CL+TE and duplicate Content-Length), checks
+what llhttp leaves to the server (sizes, Host, version), queues complete request heads
+as ``RequestCycle``s and hands them, one at a time and in order, to the server's
+``handler(cycle)``. The handler answers through the cycle: ``write_simple`` for a
+whole response in one ``transport.write``, or the ASGI-shaped ``send``/``receive``.
+
+Timeouts are not timers: the server's sweep compares each connection's ``since`` with a
+coarse clock four times a second, so a request costs no ``call_later``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+from typing import Any
+
+import httptools
+
+__all__ = [
+    "BODY",
+    "HEAD",
+    "IDLE",
+    "RESPONDING",
+    "HttpProtocol",
+    "RequestCycle",
+    "status_line",
+]
+
+# Connection phases, read by the server's timeout sweep.
+IDLE = 0  # between requests: the keep-alive timeout applies
+HEAD = 1  # reading a request head: the head deadline applies
+BODY = 2  # reading a body the handler waits for: the body inactivity timeout applies
+RESPONDING = 3  # the handler has everything it asked for: no timeout
+
+_REASONS = {
+    100: "Continue",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    206: "Partial Content",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
+_STATUS_LINES: dict[int, bytes] = {}
+_METHODS: dict[bytes, str] = {}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CHUNK_END = b"0\r\n\r\n"
+_JSON_TYPE = b"content-type: application/json\r\n"
+#: How many complete requests may wait behind the one being answered before reading pauses.
+_MAX_PIPELINE = 32
+
+
+def status_line(status: int) -> bytes:
+    """``HTTP/1.1 <status> <reason>\\r\\n``, built once per status code."""
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        if not 100 <= status <= 999:
+            raise ValueError(f"invalid HTTP status code {status!r}")
+        reason = _REASONS.get(status, "")
+        line = _STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, reason.encode("ascii"))
+    return line
+
+
+class _Reject(Exception):
+    """A request the server answers with an error status and a closed connection."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _error_response(status: int, detail: str, extra: bytes) -> bytes:
+    body = b'{"detail":"' + detail.encode("ascii") + b'"}'
+    return b"".join(
+        (
+            status_line(status),
+            _JSON_TYPE,
+            b"content-length: %d\r\n" % len(body),
+            extra,
+            b"connection: close\r\n\r\n",
+            body,
+        )
+    )
+
+
+def _check_header(name: bytes, value: bytes) -> None:
+    # SECURITY: a CR or LF from the app would split the response; NUL is never valid.
+    for part in (name, value):
+        if b"\r" in part or b"\n" in part or b"\0" in part:
+            raise ValueError(f"invalid character in response header {name!r}: {value!r}")
+
+
+class RequestCycle:
+    """One request and its response: what the handler reads and how it answers."""
+
+    __slots__ = (
+        "_pending_start",
+        "body_delivered",
+        "body_size",
+        "buffered",
+        "chunked",
+        "chunks",
+        "complete",
+        "continue_sent",
+        "disconnected",
+        "expect_continue",
+        "head_only",
+        "http_version",
+        "keep_alive",
+        "method",
+        "path",
+        "protocol",
+        "query_string",
+        "raw_headers",
+        "raw_path",
+        "response_complete",
+        "response_started",
+        "status",
+        "waiter",
+    )
+
+    def __init__(
+        self,
+        protocol: HttpProtocol,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        raw_headers: list[tuple[bytes, bytes]],
+        http_version: str,
+        keep_alive: bool,
+    ) -> None:
+        self.protocol = protocol
+        self.method = method
+        self.raw_path = raw_path
+        self.path = _decode_path(raw_path)
+        self.query_string = query_string
+        self.raw_headers = raw_headers
+        self.http_version = http_version
+        self.keep_alive = keep_alive
+        self.head_only = method == "HEAD"
+        self.expect_continue = False
+        self.continue_sent = False
+        self.chunks: list[bytes] = []
+        self.body_size = 0
+        self.buffered = 0
+        self.body_delivered = False
+        self.complete = False
+        self.disconnected = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.response_started = False
+        self.response_complete = False
+        self.chunked = False
+        self.status = 0
+        self._pending_start: tuple[int, list[tuple[bytes, bytes]]] | None = None
+
+    def scope(self) -> dict[str, Any]:
+        """The ASGI scope of this request, for the ASGI path and for code that asks for one."""
+        protocol = self.protocol
+        state = protocol.state
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": self.http_version,
+            "server": protocol.server,
+            "client": protocol.client,
+            "scheme": "http",
+            "method": self.method,
+            "root_path": state.root_path,
+            "path": self.path,
+            "raw_path": self.raw_path,
+            "query_string": self.query_string,
+            "headers": self.raw_headers,
+            "state": state.lifespan_state.copy(),
+        }
+        if state.scope_app is not None:
+            scope["app"] = state.scope_app
+        return scope
+
+    def abort(self) -> None:
+        """Close the connection: the response cannot be completed."""
+        self.protocol.abort()
+
+    # -- the request body ---------------------------------------------------------------
+    async def receive(self) -> dict[str, Any]:
+        """ASGI ``receive``: the body as it arrives, then ``http.disconnect``."""
+        while True:
+            if self.chunks:
+                chunks = self.chunks
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                self.chunks = []
+                self.buffered = 0
+                more = not self.complete
+                if more:
+                    self.protocol.body_consumed()
+                else:
+                    self.body_delivered = True
+                return {"type": "http.request", "body": body, "more_body": more}
+            if self.disconnected or self.response_complete:
+                return {"type": "http.disconnect"}
+            if self.complete and not self.body_delivered:
+                self.body_delivered = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            if self.expect_continue and not self.continue_sent and not self.complete:
+                self.continue_sent = True
+                self.protocol.write_raw(_CONTINUE)
+            await self._wait()
+
+    async def _wait(self) -> None:
+        protocol = self.protocol
+        if not self.complete:
+            protocol.phase = BODY
+            protocol.since = protocol.state.now
+        self.waiter = protocol.loop.create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
+    def wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- the response -------------------------------------------------------------------
+    def write_simple(self, status: int, content_type: bytes, body: bytes) -> None:
+        """A whole response in one write: status, ``content_type`` header line, body."""
+        protocol = self.protocol
+        if self.response_started:
+            raise RuntimeError("the response has already started")
+        self.response_started = self.response_complete = True
+        self.status = status
+        if status < 200 or status == 204 or status == 304:
+            head = status_line(status) + content_type + protocol.state.extra_headers
+            body = b""
+        else:
+            head = (
+                status_line(status)
+                + content_type
+                + b"content-length: %d\r\n" % len(body)
+                + protocol.state.extra_headers
+            )
+            if self.head_only:
+                body = b""
+        if self.keep_alive:
+            protocol.write_raw(head + b"\r\n" + body)
+        else:
+            protocol.write_raw(head + b"connection: close\r\n\r\n" + body)
+        protocol.cycle_done(self)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """ASGI ``send``: ``http.response.start`` then ``http.response.body`` messages."""
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.response_started or self._pending_start is not None:
+                raise RuntimeError("http.response.start sent twice")
+            headers = list(message.get("headers", ()))
+            for name, value in headers:
+                _check_header(name, value)
+            self._pending_start = (message["status"], headers)
+            status_line(message["status"])  # NOTE: validates the status before anything is sent
+        elif kind == "http.response.body":
+            await self._send_body(message.get("body", b""), message.get("more_body", False))
+        elif kind == "http.response.pathsend":
+            await self._send_file(message["path"])
+        else:
+            raise RuntimeError(f"unexpected ASGI message {kind!r}")
+
+    async def _send_body(self, body: bytes, more: bool) -> None:
+        if self.response_complete:
+            if not body and not more:
+                return
+            raise RuntimeError("the response has already completed")
+        protocol = self.protocol
+        if not self.response_started:
+            if self._pending_start is None:
+                raise RuntimeError("http.response.body sent before http.response.start")
+            protocol.write_raw(self._head(body, more))
+        if body and not self.head_only and self._body_allowed():
+            if self.chunked:
+                protocol.write_raw(b"%x\r\n%b\r\n" % (len(body), body))
+            else:
+                protocol.write_raw(body)
+        if more:
+            await protocol.drain()
+            return
+        if self.chunked and not self.head_only:
+            protocol.write_raw(_CHUNK_END)
+        self.response_complete = True
+        protocol.cycle_done(self)
+
+    def _head(self, body: bytes, more: bool) -> bytes:
+        assert self._pending_start is not None
+        status, headers = self._pending_start
+        self.status = status
+        self.response_started = True
+        parts = [status_line(status)]
+        has_length = False
+        for name, value in headers:
+            lname = name.lower()
+            if lname == b"content-length":
+                has_length = True
+            elif lname == b"connection" and value.lower() == b"close":
+                self.keep_alive = False
+                continue
+            parts.append(b"%b: %b\r\n" % (name, value))
+        if not has_length and self._body_allowed():
+            if not more:
+                parts.append(b"content-length: %d\r\n" % len(body))
+            elif self.http_version == "1.1":
+                self.chunked = True
+                parts.append(b"transfer-encoding: chunked\r\n")
+            else:
+                self.keep_alive = False  # NOTE: HTTP/1.0 without a length: the close ends the body
+        parts.append(self.protocol.state.extra_headers)
+        if not self.keep_alive:
+            parts.append(b"connection: close\r\n")
+        parts.append(b"\r\n")
+        return b"".join(parts)
+
+    def _body_allowed(self) -> bool:
+        status = self.status
+        return not (status < 200 or status == 204 or status == 304)
+
+    async def _send_file(self, path: str) -> None:
+        loop = self.protocol.loop
+        with open(path, "rb") as handle:
+            while True:
+                chunk = await loop.run_in_executor(None, handle.read, 256 * 1024)
+                if not chunk:
+                    break
+                await self._send_body(chunk, True)
+        await self._send_body(b"", False)
+
+
+def _decode_path(raw: bytes) -> str:
+    if b"%" not in raw:
+        return raw.decode("utf-8", "surrogateescape")
+    from urllib.parse import unquote_to_bytes
+
+    return unquote_to_bytes(raw).decode("utf-8", "surrogateescape")
+
+
+class HttpProtocol(asyncio.Protocol):
+    """One client connection. ``state`` is the server's shared ``ServerState``."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.loop: asyncio.AbstractEventLoop = state.loop
+        self.transport: Any = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.pending: collections.deque[RequestCycle] = collections.deque()
+        self.current: RequestCycle | None = None  # the request being parsed
+        self.active: RequestCycle | None = None  # the request being answered
+        self.phase = IDLE
+        self.since = state.now
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.head_size = 0
+        self.content_length = -1
+        self.hosts = 0
+        self.expect = False
+        self.closing = False
+        self.reading_paused = False
+        self.writing_paused = False
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.rejection: _Reject | None = None
+        self.serving = False
+        self.client: tuple[str, int] | None = None
+        self.server: tuple[str, int] | None = None
+
+    # -- asyncio.Protocol -----------------------------------------------------------------
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        self.transport = transport
+        state = self.state
+        if len(state.connections) >= state.limit_connections or state.draining:
+            transport.write(_error_response(503, "Service Unavailable", state.extra_headers))
+            transport.close()
+            self.closing = True
+            return
+        state.connections.add(self)
+        self.client = _address(transport.get_extra_info("peername"))
+        self.server = _address(transport.get_extra_info("sockname"))
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # pragma: no cover - platform dependent
+                pass
+        self.since = state.now
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.state.connections.discard(self)
+        for cycle in (self.active, *self.pending):
+            if cycle is not None:
+                cycle.disconnected = True
+                cycle.wake()
+        self.pending.clear()
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__
+            if isinstance(cause, _Reject):
+                self._reject(cause)
+            else:
+                self._reject(_Reject(400, "Bad Request"))
+            return
+        except httptools.HttpParserUpgrade:
+            # NOTE: no protocol upgrades (WebSockets are not served): answer the request
+            # as plain HTTP and close, since what follows is not HTTP/1.1.
+            last = self.pending[-1] if self.pending else self.active
+            if last is not None:
+                last.keep_alive = False
+            self._pause_reading()
+        except httptools.HttpParserError:
+            self._reject(_Reject(400, "Bad Request"))
+            return
+        if self.phase == HEAD:
+            # NOTE: a head still incomplete after this chunk; llhttp buffers an unfinished
+            # header, so its size is bounded here, not only once it is complete.
+            self.head_size += len(data)
+            if self.head_size > self.state.limit_head_size:
+                self._reject(_Reject(431, "Request Header Fields Too Large"))
+                return
+        if self.active is None and self.pending:
+            self._serve_pending()
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool | None:
+        return None
+
+    # -- httptools callbacks --------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.content_length = -1
+        self.hosts = 0
+        self.expect = False
+        self.head_size = 0
+        self.phase = HEAD
+        self.since = self.state.now
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        if len(self.url) > self.state.limit_request_line:
+            raise _Reject(414, "URI Too Long")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        state = self.state
+        if len(name) + len(value) > state.limit_header_line:
+            raise _Reject(431, "Request Header Fields Too Large")
+        headers = self.headers
+        self.head_size += len(name) + len(value) + 4
+        if len(headers) >= state.limit_header_count or self.head_size > state.limit_head_size:
+            raise _Reject(431, "Request Header Fields Too Large")
+        name = name.lower()
+        if name == b"host":
+            self.hosts += 1
+        elif name == b"content-length":
+            length = int(value)
+            if length > state.limit_body_size:
+                raise _Reject(413, "Content Too Large")
+            self.content_length = length
+        elif name == b"expect" and value.lower() == b"100-continue":
+            self.expect = True
+        headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        version = parser.get_http_version()
+        if version != "1.1" and version != "1.0":
+            raise _Reject(505, "HTTP Version Not Supported")
+        if self.hosts != 1 and (self.hosts > 1 or version == "1.1"):
+            raise _Reject(400, "Bad Request")
+        method = parser.get_method()
+        name = _METHODS.get(method)
+        if name is None:
+            name = _METHODS[method] = method.decode("ascii")
+        url = self.url
+        query = b""
+        mark = url.find(b"?")
+        if mark >= 0:
+            query = url[mark + 1 :]
+            url = url[:mark]
+        if url[:1] != b"/":
+            url = _origin_path(url)
+        keep_alive = parser.should_keep_alive() and not self.state.draining
+        cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
+        if self.expect and self.content_length != 0:
+            cycle.expect_continue = True
+        self.current = cycle
+        self.pending.append(cycle)
+        self.phase = RESPONDING
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.current
+        assert cycle is not None
+        size = cycle.body_size + len(body)
+        if size > self.state.limit_body_size:
+            raise _Reject(413, "Content Too Large")
+        cycle.body_size = size
+        if cycle.response_complete:
+            return  # NOTE: answered already; the connection closes after this message
+        cycle.chunks.append(body)
+        cycle.buffered += len(body)
+        self.since = self.state.now
+        cycle.wake()
+        if cycle.buffered > self.state.write_buffer_high:
+            self._pause_reading()
+
+    def on_message_complete(self) -> None:
+        cycle = self.current
+        assert cycle is not None
+        cycle.complete = True
+        cycle.wake()
+        self.current = None
+        if self.active is None and not self.pending:
+            self.phase = IDLE
+            self.since = self.state.now
+        else:
+            self.phase = RESPONDING
+        if len(self.pending) > _MAX_PIPELINE:
+            self._pause_reading()
+
+    # -- serving ----------------------------------------------------------------------------
+    def _serve_pending(self) -> None:
+        # NOTE: a loop, not recursion: a response finished inside handler() returns here
+        # and the next pipelined request starts, however many are queued.
+        if self.serving:
+            return
+        self.serving = True
+        try:
+            handler = self.state.handler
+            while self.active is None and self.pending and not self.closing:
+                cycle = self.active = self.pending.popleft()
+                handler(cycle)
+        finally:
+            self.serving = False
+
+    def cycle_done(self, cycle: RequestCycle) -> None:
+        """The response to ``cycle`` is complete: close, or go on with the next request."""
+        if cycle is not self.active:
+            return
+        self.active = None
+        if self.state.access_log:
+            self.state.log_access(self.client, cycle)
+        cycle.wake()  # NOTE: a receive() still waiting now answers http.disconnect
+        if not cycle.keep_alive or not cycle.complete:
+            # NOTE: an unread body would be taken for the next request: close instead.
+            self._close()
+            return
+        if self.pending:
+            if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
+                self._resume_reading()
+            self._serve_pending()
+            return
+        if self.rejection is not None:
+            self._send_rejection()
+            return
+        if self.current is None:
+            self.phase = IDLE
+            self.since = self.state.now
+        if self.reading_paused:
+            self._resume_reading()
+
+    def body_consumed(self) -> None:
+        if self.reading_paused and self.rejection is None:
+            self._resume_reading()
+
+    def write_raw(self, data: bytes) -> None:
+        if not self.closing:
+            self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self.writing_paused and not self.closing:
+            self.drain_waiter = self.loop.create_future()
+            try:
+                await self.drain_waiter
+            finally:
+                self.drain_waiter = None
+
+    # -- errors, closing, shutdown ----------------------------------------------------------
+    def _reject(self, rejection: _Reject) -> None:
+        """Answer a malformed request after the ones before it, then close: no smuggling."""
+        self._pause_reading()
+        self.rejection = rejection
+        self.current = None
+        # The request being parsed never reached the handler; drop what was queued after it.
+        if self.active is None:
+            self.pending.clear()
+            self._send_rejection()
+
+    def _send_rejection(self) -> None:
+        rejection = self.rejection
+        assert rejection is not None
+        self.write_raw(
+            _error_response(rejection.status, rejection.detail, self.state.extra_headers)
+        )
+        self._close()
+
+    def timeout(self) -> None:
+        """Called by the server's sweep when the current phase has run out of time."""
+        if self.phase == HEAD and self.active is None:
+            self.write_raw(_error_response(408, "Request Timeout", self.state.extra_headers))
+        self._close()
+
+    def shutdown(self) -> None:
+        """Graceful stop: close now if idle, else after the response in progress."""
+        for cycle in self.pending:
+            cycle.keep_alive = False
+        if self.active is not None:
+            self.active.keep_alive = False
+        elif not self.pending:
+            self._close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+        self.closing = True
+
+    def _close(self) -> None:
+        if not self.closing:
+            self.closing = True
+            self.transport.close()
+
+    def _pause_reading(self) -> None:
+        if not self.reading_paused and not self.closing:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.reading_paused and not self.closing:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+
+def _origin_path(url: bytes) -> bytes:
+    """The path of an absolute-form target (``http://host/path``); ``*`` stays as it is."""
+    if url == b"*":
+        return url
+    scheme = url.find(b"://")
+    if scheme < 0:
+        raise _Reject(400, "Bad Request")
+    slash = url.find(b"/", scheme + 3)
+    return url[slash:] if slash >= 0 else b"/"
+
+
+def _address(name: Any) -> tuple[str, int] | None:
+    if isinstance(name, tuple) and len(name) >= 2:
+        return (str(name[0]), int(name[1]))
+    return None

@@ -1,0 +1,219 @@
+"""Server: one worker's event loop, listening sockets, lifespan, timeouts and graceful stop.
+
+The protocol module (compiled or pure) does the per-connection work; this module owns
+what is shared by all connections of a worker (``ServerState``) and what happens once:
+start-up, the quarter-second sweep that keeps the Date header and enforces timeouts, and
+the stop on SIGTERM/SIGINT that lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import os
+import signal
+import socket
+import sys
+from types import ModuleType
+from typing import Any
+
+from fastcore._accel import load
+from fastcore.server.config import ServerConfig
+from fastcore.server.dispatch import Dispatch
+from fastcore.server.lifespan import LifespanRunner
+from fastcore.server.sockets import ServerStartupError, bind_socket, describe
+
+__all__ = ["Server", "ServerState"]
+
+logger = logging.getLogger("fastcore.server")
+#: How often timeouts are checked and the clock advanced; timeouts fire within this.
+SWEEP_INTERVAL = 0.25
+
+
+class ServerState:
+    """What every connection of one worker shares; the protocol reads it per request."""
+
+    def __init__(self, config: ServerConfig, loop: asyncio.AbstractEventLoop, app: Any) -> None:
+        from fastcore.app import FastCore
+
+        self.loop = loop
+        self.config = config
+        self.limit_request_line = config.limit_request_line
+        self.limit_header_line = config.limit_header_line
+        self.limit_header_count = config.limit_header_count
+        self.limit_head_size = config.limit_head_size
+        self.limit_body_size = config.limit_body_size
+        self.limit_connections = config.limit_connections
+        self.write_buffer_high = config.write_buffer_high
+        self.access_log = config.access_log
+        self.root_path = ""
+        self.scope_app = app if isinstance(app, FastCore) else None
+        self.lifespan_state: dict[str, Any] = {}
+        self.connections: set[Any] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.handler: Any = None
+        self.draining = False
+        self.now = loop.time()
+        self._second = -1
+        self._server_line = (
+            f"server: {config.server_header}\r\n".encode("latin-1") if config.server_header else b""
+        )
+        self.extra_headers = b""
+        self.tick()
+
+    def tick(self) -> None:
+        """Advance the coarse clock; rebuild the Date header when the second changes."""
+        self.now = self.loop.time()
+        if not self.config.date_header:
+            self.extra_headers = self._server_line
+            return
+        import time
+
+        second = int(time.time())
+        if second != self._second:
+            self._second = second
+            date = email.utils.formatdate(second, usegmt=True).encode("ascii")
+            self.extra_headers = b"date: " + date + b"\r\n" + self._server_line
+
+    def sweep(self, phases: ModuleType) -> None:
+        """Close the connections whose current phase has run out of time."""
+        now = self.now
+        config = self.config
+        limits = {
+            phases.HEAD: config.timeout_head,
+            phases.BODY: config.timeout_body,
+            phases.IDLE: config.timeout_keep_alive,
+        }
+        for conn in list(self.connections):
+            limit = limits.get(conn.phase)
+            if limit is None or now - conn.since <= limit:
+                continue
+            if conn.phase == phases.IDLE and (conn.active is not None or conn.pending):
+                continue
+            conn.timeout()
+
+    def log_access(self, client: Any, cycle: Any) -> None:
+        host = f"{client[0]}:{client[1]}" if client else "-"
+        request = f"{cycle.method} {cycle.path} HTTP/{cycle.http_version}"
+        logger.info('%s - "%s" %d', host, request, cycle.status)
+
+
+class Server:
+    """fastcore's HTTP/1.1 server for one worker process."""
+
+    def __init__(self, app: Any, config: ServerConfig, protocol: ModuleType | None = None) -> None:
+        self.app = app
+        self.config = config
+        self.protocol = protocol if protocol is not None else load("protocol")
+        self.state: ServerState | None = None
+        self.servers: list[asyncio.AbstractServer] = []
+        self.lifespan: LifespanRunner | None = None
+        self._exit: asyncio.Event | None = None
+        self._exit_requested = False
+        self._ticker: asyncio.TimerHandle | None = None
+
+    async def start(self, sockets: list[socket.socket]) -> None:
+        """Freeze the app, run the startup lifespan, then accept connections."""
+        loop = asyncio.get_running_loop()
+        self._exit = asyncio.Event()
+        if self._exit_requested:
+            self._exit.set()
+        if hasattr(self.app, "freeze"):
+            self.app.freeze()
+        state = self.state = ServerState(self.config, loop, self.app)
+        self.lifespan = LifespanRunner(self.app)
+        await self.lifespan.startup()
+        state.lifespan_state = self.lifespan.state
+        state.handler = Dispatch(self.app, state)
+        protocol_class = self.protocol.HttpProtocol
+
+        def factory() -> asyncio.Protocol:
+            return protocol_class(state)  # type: ignore[no-any-return]
+
+        for sock in sockets:
+            server = await loop.create_server(factory, sock=sock, backlog=self.config.backlog)
+            self.servers.append(server)
+        self._schedule_tick()
+        build = "compiled" if self.protocol.__name__.startswith("fastcore._speedups") else "pure"
+        for sock in sockets:
+            print(
+                f"fastcore: listening on {describe(sock)} (pid {os.getpid()}, {build} build)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def _schedule_tick(self) -> None:
+        state = self.state
+        assert state is not None
+        state.tick()
+        state.sweep(self.protocol)
+        self._ticker = state.loop.call_later(SWEEP_INTERVAL, self._schedule_tick)
+
+    def request_exit(self) -> None:
+        """Ask ``serve`` to stop; safe before ``start`` and when called twice."""
+        self._exit_requested = True
+        if self._exit is not None:
+            self._exit.set()
+
+    async def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish (up to the grace period), shut down."""
+        state = self.state
+        if state is None:
+            return
+        state.draining = True
+        for server in self.servers:
+            server.close()
+        for conn in list(state.connections):
+            conn.shutdown()
+        loop = state.loop
+        deadline = loop.time() + self.config.timeout_graceful
+        while (state.connections or state.tasks) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for conn in list(state.connections):
+            conn.abort()
+        for task in list(state.tasks):
+            task.cancel()
+        if state.tasks:
+            await asyncio.wait(list(state.tasks), timeout=1)
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self.lifespan is not None:
+            await self.lifespan.shutdown()
+        self.servers.clear()
+
+    async def serve(self, sockets: list[socket.socket]) -> None:
+        """Start, serve until ``request_exit``, then stop gracefully."""
+        try:
+            await self.start(sockets)
+            assert self._exit is not None
+            await self._exit.wait()
+        finally:
+            await self.stop()
+
+    def run(self, sockets: list[socket.socket] | None = None) -> int:
+        """Serve on a new uvloop loop until SIGTERM/SIGINT; 0 after a clean stop, 1 if it could
+        not start."""
+        import uvloop
+
+        try:
+            if sockets is None:
+                sockets = [bind_socket(self.config)]
+        except ServerStartupError as exc:
+            print(f"fastcore: {exc}", file=sys.stderr, flush=True)
+            return 1
+        loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        try:
+            loop.run_until_complete(self.serve(sockets))
+        except ServerStartupError as exc:
+            print(f"fastcore: {exc}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            loop.close()
+            asyncio.set_event_loop(None)
+        return 0
