@@ -28,7 +28,7 @@ $(BUILT): $(STAMP) $(PYX) setup.py
 build: $(BUILT)
 
 run: build
-	$(PY) -m uvicorn examples.shop:app --host $(HOST) --port $(PORT) --loop uvloop --http httptools
+	$(PY) -m fastcore run examples.shop:app --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

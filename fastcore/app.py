@@ -293,6 +293,27 @@ class FastCore(RouteDecorators):
             self.openapi_schema = build_openapi(self)
         return self.openapi_schema
 
+    def run(
+        self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **config: Any
+    ) -> None:
+        """Serve this app with fastcore's server until SIGINT/SIGTERM: ``app.run()`` in a script.
+
+        ``config`` takes any other ServerConfig field (``timeout_graceful=5``, ``uds=...``).
+        Workers are forked from this process and serve this very app object. Exits through
+        SystemExit(1) when the server cannot start, after saying why on stderr.
+        """
+        if config.get("reload"):
+            raise FastCoreError(
+                "app.run() cannot reload: the app is already imported in this process; "
+                "use `fastcore run module:app --reload`, which imports it afresh on each change"
+            )
+        from fastcore.server.cli import serve_app
+        from fastcore.server.config import ServerConfig
+
+        code = serve_app(self, ServerConfig(host=host, port=port, workers=workers, **config))
+        if code:
+            raise SystemExit(code)
+
     # -- ASGI -----------------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if self._asgi is None:

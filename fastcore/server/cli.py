@@ -1,0 +1,264 @@
+"""``fastcore run module:app``: the command line of fastcore's server; ``python -m fastcore`` too.
+
+Every ServerConfig field is a flag, generated from the dataclass so that a new setting cannot be
+forgotten here; its default is the dataclass's. Expected failures (the module or the app cannot
+be found, the port is taken, the lifespan startup failed) are one line on stderr and exit 1,
+without a traceback; argument mistakes are argparse's usage message and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import inspect
+import logging
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from fastcore.exceptions import FastCoreError
+from fastcore.server.config import ServerConfig
+from fastcore.server.sockets import ServerStartupError, bind_socket, socket_from_fd
+
+__all__ = ["AppImportError", "build_parser", "import_app", "main", "serve_app"]
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+_HELP: dict[str, str] = {
+    "host": "address to listen on; 0.0.0.0 for every IPv4 interface, :: for IPv6",
+    "port": "TCP port; 0 lets the OS pick one (printed at start-up)",
+    "uds": "listen on this Unix domain socket instead of host and port",
+    "workers": "worker processes sharing the socket, under a supervisor that restarts them",
+    "reload": "restart the server when a .py file changes (development only)",
+    "reload_dirs": "a directory to watch with --reload, repeatable (default: the current one)",
+    "access_log": "log one line per request",
+    "log_level": "how much the server logs",
+    "backlog": "pending connections the kernel queues before refusing",
+    "server_header": "value of the Server response header; none is sent by default",
+    "date_header": "send the Date response header",
+    "limit_request_line": "longest request line in bytes (longer: 414)",
+    "limit_header_line": "longest header line in bytes (longer: 431)",
+    "limit_header_count": "most header fields in a request (more: 431)",
+    "limit_head_size": "largest request head in bytes (larger: 431)",
+    "limit_body_size": "largest request body in bytes (larger: 413)",
+    "limit_connections": "most open connections per worker (more: 503)",
+    "timeout_head": "seconds to receive a request's head",
+    "timeout_body": "seconds without a byte while reading a body",
+    "timeout_keep_alive": "seconds an idle keep-alive connection stays open",
+    "timeout_graceful": "seconds in-flight requests get to finish after SIGTERM/SIGINT",
+    "write_buffer_high": "bytes buffered for a slow client before reading from it pauses",
+}
+_GROUPS = (
+    ("listening", ("host", "port", "uds", "backlog")),
+    ("processes", ("workers", "reload", "reload_dirs", "timeout_graceful")),
+    ("logging", ("access_log", "log_level")),
+    ("response headers", ("server_header", "date_header")),
+    ("limits", ("limit_", "write_buffer_high")),
+    ("timeouts", ("timeout_",)),
+)
+
+
+class _DefaultsHelp(argparse.HelpFormatter):
+    """Each option's help followed by its default, when it has one worth printing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.option_strings and action.default not in (None, (), False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+class AppImportError(ServerStartupError):
+    """``module:app`` does not name an importable fastcore app; the message says which part."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``fastcore`` parser; ``allow_abbrev`` is off so the reloader can filter its flags."""
+    parser = argparse.ArgumentParser(
+        prog="fastcore", description="Run a fastcore app with fastcore's own HTTP/1.1 server."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="serve module:app",
+        description="Serve module:app until SIGINT or SIGTERM.",
+        allow_abbrev=False,
+        formatter_class=_DefaultsHelp,
+    )
+    run.add_argument("app", metavar="MODULE:APP", help="e.g. main:app or pkg.api:create_app")
+    run.add_argument(
+        "--app-dir", default=".", metavar="DIR", help="directory put first on sys.path for imports"
+    )
+    run.add_argument("--factory", action="store_true", help="APP is a function returning the app")
+    run.add_argument(
+        "--fd", type=int, metavar="FD", help="serve on this inherited listening socket (systemd)"
+    )
+    groups = {name: run.add_argument_group(name) for name, _ in _GROUPS}
+    for field in dataclasses.fields(ServerConfig):
+        group = next(groups[g] for g, names in _GROUPS if field.name.startswith(names))
+        _add_field(group, field)
+    return parser
+
+
+def _add_field(group: argparse._ArgumentGroup, field: dataclasses.Field[Any]) -> None:
+    flag = "--" + field.name.replace("_", "-")
+    default = field.default
+    options: dict[str, Any] = {"dest": field.name, "help": _HELP[field.name], "default": default}
+    if field.name == "reload_dirs":
+        options["default"] = None  # NOTE: append needs a list or None, not the tuple default
+        group.add_argument("--reload-dir", action="append", metavar="DIR", **options)
+    elif field.name == "log_level":
+        group.add_argument(flag, choices=LOG_LEVELS, type=str.lower, **options)
+    elif isinstance(default, bool):
+        group.add_argument(flag, action=argparse.BooleanOptionalAction, **options)
+    elif isinstance(default, (int, float)):
+        metavar = "SECONDS" if isinstance(default, float) else "N"
+        group.add_argument(flag, type=type(default), metavar=metavar, **options)
+    else:  # str or None
+        metavar = {"host": "HOST", "uds": "PATH"}.get(field.name, "TEXT")
+        group.add_argument(flag, metavar=metavar, **options)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """The ServerConfig for parsed ``run`` arguments; ValueError when a value is out of range."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(ServerConfig)}
+    values["reload_dirs"] = tuple(values["reload_dirs"] or ())
+    return ServerConfig(**values)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: 0 after a clean stop, 1 when the server could not start."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        return _usage_error(str(exc).replace("ServerConfig.", "--").replace("_", "-"))
+    if config.reload and config.workers > 1:
+        return _usage_error("--reload and --workers cannot be combined: reload runs one server")
+    sys.path.insert(0, os.path.abspath(args.app_dir))
+    _configure_logging(config)
+    try:
+        if config.reload and args.fd is None:
+            return _reload(config, argv)
+        app = import_app(args.app, factory=args.factory)
+        inherited = socket_from_fd(args.fd) if args.fd is not None else None
+    except ServerStartupError as exc:
+        print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return serve_app(app, config, inherited)
+
+
+def _reload(config: ServerConfig, argv: list[str]) -> int:
+    """The reloader parent: binds, never imports the app (each child does, afresh)."""
+    from fastcore.server.reload import child_arguments, run_reloader
+
+    try:
+        with bind_socket(config) as sock:
+            return run_reloader(config, sock, child_arguments(argv))
+    finally:
+        if config.uds:
+            _unlink(config.uds)
+
+
+def _usage_error(message: str) -> int:
+    print("usage: fastcore run [options] MODULE:APP", file=sys.stderr)
+    print(f"fastcore run: error: {message}", file=sys.stderr)
+    return 2
+
+
+def import_app(spec: str, *, factory: bool = False) -> Any:
+    """The app named by ``module:attribute`` (attribute may be dotted), or AppImportError."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise AppImportError(f"expected MODULE:APP such as main:app, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise  # the module exists and itself imports something missing: show the traceback
+        raise AppImportError(
+            f"cannot import {module_name!r}: no module named {exc.name!r} "
+            f"(looked in {sys.path[0]} and the installed packages; see --app-dir)"
+        ) from None
+    app: Any = module
+    for part in attr.split("."):
+        try:
+            app = getattr(app, part)
+        except AttributeError:
+            raise AppImportError(f"module {module_name!r} has no attribute {attr!r}") from None
+    if factory:
+        if not callable(app):
+            raise AppImportError(f"--factory given but {spec} is not callable")
+        app = app()
+    return _check_app(app, spec, factory)
+
+
+def _check_app(app: Any, spec: str, factory: bool) -> Any:
+    from fastcore.app import FastCore
+
+    if isinstance(app, FastCore):
+        return app
+    hint = ""
+    if inspect.isfunction(app) and not factory:
+        hint = "; if it is a function returning the app, add --factory"
+    what = "--factory returned" if factory else f"{spec} is"
+    raise AppImportError(
+        f"{what} {type(app).__name__}, not a FastCore app{hint}. "
+        "Other ASGI apps run under uvicorn, granian or hypercorn."
+    )
+
+
+def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None) -> int:
+    """Serve an imported app: one server in this process, or a supervisor and its workers.
+
+    Shared by the CLI and ``app.run()``. The app is frozen here, before any socket or fork, so a
+    mistake in a handler's signature is one message, not one per worker.
+    """
+    try:
+        app.freeze()
+    except FastCoreError as exc:
+        print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    bound_here, parent = sock is None, os.getpid()
+    try:
+        if sock is None:
+            sock = bind_socket(config)
+    except ServerStartupError as exc:
+        print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        if config.workers > 1:
+            from fastcore.server.supervisor import Supervisor
+
+            return Supervisor(app, config, sock).run()
+        from fastcore.server.server import Server
+
+        code: int = Server(app, config).run([sock])
+        return code
+    except ServerStartupError as exc:
+        print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        sock.close()
+        if bound_here and config.uds and os.getpid() == parent:
+            _unlink(config.uds)
+
+
+def _configure_logging(config: ServerConfig) -> None:
+    """Log to stderr at ``--log-level`` unless the program configured logging itself."""
+    level = getattr(logging, config.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="fastcore: %(levelname)s: %(message)s")
+    logging.getLogger("fastcore").setLevel(level)
+
+
+def _unlink(path: str) -> None:
+    """Remove the Unix socket file we created, as uvicorn does, so the next run starts clean."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,1 @@
+"""Small apps and a launcher for the tests that run fastcore's server as a real process."""
