@@ -77,7 +77,7 @@ def test_reloader_strips_its_own_flags():
     [
         ("nosuchmodule:app", "cannot import 'nosuchmodule': no module named 'nosuchmodule'"),
         ("server_apps.cli_app:nope", "module 'server_apps.cli_app' has no attribute 'nope'"),
-        ("server_apps.cli_app:not_an_app", "is int, not a FastCore app"),
+        ("server_apps.cli_app:not_an_app", "is a 'int' object, not a FastCore app"),
         ("server_apps.cli_app:create_app", "add --factory"),
         ("server_apps.cli_app", "expected MODULE:APP"),
     ],

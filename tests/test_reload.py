@@ -47,7 +47,8 @@ def test_touching_a_file_serves_from_a_new_process(tmp_path):
 
         second = wait_until(new_pid, timeout=10, what="a new server process")
         assert second != server.proc.pid
-        assert server.port(timeout=1) == port  # the same socket, handed down
+        listening = server.wait_for(rf"listening on .*\(pid {second}\b", start=mark)
+        assert f":{port} " in listening.string  # the same socket, handed down
         server.signal(signal.SIGTERM)
         assert server.wait() == 0
 

@@ -208,7 +208,7 @@ def _check_app(app: Any, spec: str, factory: bool) -> Any:
         hint = "; if it is a function returning the app, add --factory"
     what = "--factory returned" if factory else f"{spec} is"
     raise AppImportError(
-        f"{what} {type(app).__name__}, not a FastCore app{hint}. "
+        f"{what} a {type(app).__name__!r} object, not a FastCore app{hint}. "
         "Other ASGI apps run under uvicorn, granian or hypercorn."
     )
 
