@@ -13,13 +13,21 @@ from typing import Any
 import msgspec
 
 from fastcore._serialize import Serializer
+from fastcore.dependencies import ASYNC
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
-from fastcore.responses import JSONResponse, Response
+from fastcore.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 __all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed"]
 
 _JSON_HEADER = (b"content-type", b"application/json")
+#: Response classes whose bodies the plan renders itself, as (kind, content-type value).
+_FAST_CLASSES: dict[type[Response], tuple[int, bytes]] = {
+    JSONResponse: (1, b"application/json"),
+    PlainTextResponse: (2, b"text/plain; charset=utf-8"),
+    HTMLResponse: (2, b"text/html; charset=utf-8"),
+}
+_JSON, _TEXT = 1, 2
 
 #: Scope key set once a response has started, so an error after it is not answered twice.
 RESPONSE_STARTED = "fastcore.response_started"
@@ -51,7 +59,18 @@ def body_allowed(status: int) -> bool:
 class RoutePlan:
     """The callable the router returns for a route: ``await plan(scope, receive, send, params)``."""
 
-    __slots__ = ("call", "fast_json", "needs", "response_class", "serialize", "status_code")
+    __slots__ = (
+        "call",
+        "content_type",
+        "content_type_line",
+        "extractors",
+        "fast",
+        "needs",
+        "response_class",
+        "serialize",
+        "simple_call",
+        "status_code",
+    )
 
     def __init__(
         self,
@@ -66,7 +85,14 @@ class RoutePlan:
         self.serialize = serialize
         self.status_code = status_code
         self.response_class = response_class
-        self.fast_json = response_class is JSONResponse
+        self.fast, self.content_type = _FAST_CLASSES.get(response_class, (0, b""))
+        self.content_type_line = b"content-type: " + self.content_type + b"\r\n"
+        self.extractors = call.extractors
+        # PERF: a route whose handler is async and reads only path, query, header and
+        # cookie values needs no coroutine of its own: ``start`` extracts in place and
+        # returns the handler's coroutine (fastcore's server: 3.9 -> x.x us per request).
+        simple = not (needs.has_yield or needs.body_plan or call.subs or call.specials)
+        self.simple_call = call.call if simple and call.kind is ASYNC else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
         rd = RequestData(scope, receive, params)
@@ -93,6 +119,21 @@ class RoutePlan:
         result = await self.call.invoke(kwargs, rd)
         return self.finish(result, rd)
 
+    def start(self, rd: RequestData) -> Any:
+        """For a ``simple_call`` route: extract and validate now, return the handler's coroutine."""
+        needs = self.needs
+        if needs.query:
+            rd.parse_query()
+        if needs.headers:
+            rd.parse_headers()
+        if needs.cookies:
+            rd.parse_cookies()
+        errors: list[dict[str, Any]] = []
+        kwargs = {name: extract(rd, errors) for name, extract in self.extractors}
+        if errors:
+            raise RequestValidationError(errors, body=None)
+        return self.simple_call(**kwargs)  # type: ignore[misc]
+
     def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
         """The handler's return value as what to send."""
         if isinstance(result, Response):
@@ -103,8 +144,12 @@ class RoutePlan:
         status = self.status_code
         if sub is not None and sub.status_code:
             status = sub.status_code
-        if self.fast_json and sub is None and rd.background is None:
-            return status, self.serialize(result)
+        if sub is None and rd.background is None:
+            fast = self.fast
+            if fast == _JSON:
+                return status, self.serialize(result)
+            if fast == _TEXT and type(result) is str:
+                return status, result.encode()
         response = self._response(result, status, rd)
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
@@ -116,10 +161,11 @@ class RoutePlan:
             await out(scope, rd.receive, SendTracker(scope, send))
             return
         status, body = out
+        content_type = (b"content-type", self.content_type)
         if body_allowed(status):
-            headers = [_JSON_HEADER, (b"content-length", b"%d" % len(body))]
+            headers = [content_type, (b"content-length", b"%d" % len(body))]
         else:
-            headers, body = [_JSON_HEADER], b""
+            headers, body = [content_type], b""
         scope[RESPONSE_STARTED] = True
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -21,6 +21,17 @@ from typing import Any
 
 import httptools
 
+from fastcore.server.http11 import (
+    HOST_CHARS,
+    Reject,
+    address,
+    check_header,
+    decode_path,
+    error_response,
+    origin_path,
+    status_line,
+)
+
 __all__ = [
     "BODY",
     "HEAD",
@@ -37,92 +48,13 @@ HEAD = 1  # reading a request head: the head deadline applies
 BODY = 2  # reading a body the handler waits for: the body inactivity timeout applies
 RESPONDING = 3  # the handler has everything it asked for: no timeout
 
-_REASONS = {
-    100: "Continue",
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    204: "No Content",
-    206: "Partial Content",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    304: "Not Modified",
-    307: "Temporary Redirect",
-    308: "Permanent Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    406: "Not Acceptable",
-    408: "Request Timeout",
-    409: "Conflict",
-    410: "Gone",
-    411: "Length Required",
-    412: "Precondition Failed",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    415: "Unsupported Media Type",
-    416: "Range Not Satisfiable",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    505: "HTTP Version Not Supported",
-}
-_STATUS_LINES: dict[int, bytes] = {}
 _METHODS: dict[bytes, str] = {}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNK_END = b"0\r\n\r\n"
-_JSON_TYPE = b"content-type: application/json\r\n"
+_KEEP_END = b"connection: keep-alive\r\n\r\n"
+_CRLF = b"\r\n"
 #: How many complete requests may wait behind the one being answered before reading pauses.
 _MAX_PIPELINE = 32
-
-
-def status_line(status: int) -> bytes:
-    """``HTTP/1.1 <status> <reason>\\r\\n``, built once per status code."""
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        if not 100 <= status <= 999:
-            raise ValueError(f"invalid HTTP status code {status!r}")
-        reason = _REASONS.get(status, "")
-        line = _STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, reason.encode("ascii"))
-    return line
-
-
-class _Reject(Exception):
-    """A request the server answers with an error status and a closed connection."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def _error_response(status: int, detail: str, extra: bytes) -> bytes:
-    body = b'{"detail":"' + detail.encode("ascii") + b'"}'
-    return b"".join(
-        (
-            status_line(status),
-            _JSON_TYPE,
-            b"content-length: %d\r\n" % len(body),
-            extra,
-            b"connection: close\r\n\r\n",
-            body,
-        )
-    )
-
-
-def _check_header(name: bytes, value: bytes) -> None:
-    # SECURITY: a CR or LF from the app would split the response; NUL is never valid.
-    for part in (name, value):
-        if b"\r" in part or b"\n" in part or b"\0" in part:
-            raise ValueError(f"invalid character in response header {name!r}: {value!r}")
 
 
 class RequestCycle:
@@ -167,7 +99,7 @@ class RequestCycle:
         self.protocol = protocol
         self.method = method
         self.raw_path = raw_path
-        self.path = _decode_path(raw_path)
+        self.path = decode_path(raw_path)
         self.query_string = query_string
         self.raw_headers = raw_headers
         self.http_version = http_version
@@ -277,7 +209,7 @@ class RequestCycle:
             if self.head_only:
                 body = b""
         if self.keep_alive:
-            protocol.write_raw(head + b"\r\n" + body)
+            protocol.write_raw(head + (_CRLF if self.http_version == "1.1" else _KEEP_END) + body)
         else:
             protocol.write_raw(head + b"connection: close\r\n\r\n" + body)
         protocol.cycle_done(self)
@@ -290,7 +222,7 @@ class RequestCycle:
                 raise RuntimeError("http.response.start sent twice")
             headers = list(message.get("headers", ()))
             for name, value in headers:
-                _check_header(name, value)
+                check_header(name, value)
             self._pending_start = (message["status"], headers)
             status_line(message["status"])  # NOTE: validates the status before anything is sent
         elif kind == "http.response.body":
@@ -349,6 +281,8 @@ class RequestCycle:
         parts.append(self.protocol.state.extra_headers)
         if not self.keep_alive:
             parts.append(b"connection: close\r\n")
+        elif self.http_version != "1.1":
+            parts.append(b"connection: keep-alive\r\n")
         parts.append(b"\r\n")
         return b"".join(parts)
 
@@ -365,14 +299,6 @@ class RequestCycle:
                     break
                 await self._send_body(chunk, True)
         await self._send_body(b"", False)
-
-
-def _decode_path(raw: bytes) -> str:
-    if b"%" not in raw:
-        return raw.decode("utf-8", "surrogateescape")
-    from urllib.parse import unquote_to_bytes
-
-    return unquote_to_bytes(raw).decode("utf-8", "surrogateescape")
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -394,11 +320,12 @@ class HttpProtocol(asyncio.Protocol):
         self.content_length = -1
         self.hosts = 0
         self.expect = False
+        self.has_te = False
         self.closing = False
         self.reading_paused = False
         self.writing_paused = False
         self.drain_waiter: asyncio.Future[None] | None = None
-        self.rejection: _Reject | None = None
+        self.rejection: Reject | None = None
         self.serving = False
         self.client: tuple[str, int] | None = None
         self.server: tuple[str, int] | None = None
@@ -408,13 +335,13 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = transport
         state = self.state
         if len(state.connections) >= state.limit_connections or state.draining:
-            transport.write(_error_response(503, "Service Unavailable", state.extra_headers))
+            transport.write(error_response(503, "Service Unavailable", state.extra_headers))
             transport.close()
             self.closing = True
             return
         state.connections.add(self)
-        self.client = _address(transport.get_extra_info("peername"))
-        self.server = _address(transport.get_extra_info("sockname"))
+        self.client = address(transport.get_extra_info("peername"))
+        self.server = address(transport.get_extra_info("sockname"))
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
@@ -442,10 +369,10 @@ class HttpProtocol(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
-            if isinstance(cause, _Reject):
+            if isinstance(cause, Reject):
                 self._reject(cause)
             else:
-                self._reject(_Reject(400, "Bad Request"))
+                self._reject(Reject(400, "Bad Request"))
             return
         except httptools.HttpParserUpgrade:
             # NOTE: no protocol upgrades (WebSockets are not served): answer the request
@@ -455,14 +382,14 @@ class HttpProtocol(asyncio.Protocol):
                 last.keep_alive = False
             self._pause_reading()
         except httptools.HttpParserError:
-            self._reject(_Reject(400, "Bad Request"))
+            self._reject(Reject(400, "Bad Request"))
             return
         if self.phase == HEAD:
             # NOTE: a head still incomplete after this chunk; llhttp buffers an unfinished
             # header, so its size is bounded here, not only once it is complete.
             self.head_size += len(data)
             if self.head_size > self.state.limit_head_size:
-                self._reject(_Reject(431, "Request Header Fields Too Large"))
+                self._reject(Reject(431, "Request Header Fields Too Large"))
                 return
         if self.active is None and self.pending:
             self._serve_pending()
@@ -486,6 +413,7 @@ class HttpProtocol(asyncio.Protocol):
         self.content_length = -1
         self.hosts = 0
         self.expect = False
+        self.has_te = False
         self.head_size = 0
         self.phase = HEAD
         self.since = self.state.now
@@ -493,35 +421,39 @@ class HttpProtocol(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self.url += url
         if len(self.url) > self.state.limit_request_line:
-            raise _Reject(414, "URI Too Long")
+            raise Reject(414, "URI Too Long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         state = self.state
         if len(name) + len(value) > state.limit_header_line:
-            raise _Reject(431, "Request Header Fields Too Large")
+            raise Reject(431, "Request Header Fields Too Large")
         headers = self.headers
         self.head_size += len(name) + len(value) + 4
         if len(headers) >= state.limit_header_count or self.head_size > state.limit_head_size:
-            raise _Reject(431, "Request Header Fields Too Large")
+            raise Reject(431, "Request Header Fields Too Large")
         name = name.lower()
         if name == b"host":
             self.hosts += 1
+            if value.translate(None, HOST_CHARS):
+                raise Reject(400, "Bad Request")  # SECURITY: RFC 9112 3.2, an invalid Host
         elif name == b"content-length":
             length = int(value)
             if length > state.limit_body_size:
-                raise _Reject(413, "Content Too Large")
+                raise Reject(413, "Content Too Large")
             self.content_length = length
         elif name == b"expect" and value.lower() == b"100-continue":
             self.expect = True
+        elif name == b"transfer-encoding":
+            self.has_te = True
         headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         parser = self.parser
         version = parser.get_http_version()
         if version != "1.1" and version != "1.0":
-            raise _Reject(505, "HTTP Version Not Supported")
+            raise Reject(505, "HTTP Version Not Supported")
         if self.hosts != 1 and (self.hosts > 1 or version == "1.1"):
-            raise _Reject(400, "Bad Request")
+            raise Reject(400, "Bad Request")
         method = parser.get_method()
         name = _METHODS.get(method)
         if name is None:
@@ -533,8 +465,14 @@ class HttpProtocol(asyncio.Protocol):
             query = url[mark + 1 :]
             url = url[:mark]
         if url[:1] != b"/":
-            url = _origin_path(url)
-        keep_alive = parser.should_keep_alive() and not self.state.draining
+            url = origin_path(url)
+        # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+        # framing: it is answered, then the connection closes.
+        keep_alive = (
+            parser.should_keep_alive()
+            and not self.state.draining
+            and not (self.has_te and version == "1.0")
+        )
         cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
@@ -547,7 +485,7 @@ class HttpProtocol(asyncio.Protocol):
         assert cycle is not None
         size = cycle.body_size + len(body)
         if size > self.state.limit_body_size:
-            raise _Reject(413, "Content Too Large")
+            raise Reject(413, "Content Too Large")
         cycle.body_size = size
         if cycle.response_complete:
             return  # NOTE: answered already; the connection closes after this message
@@ -614,7 +552,7 @@ class HttpProtocol(asyncio.Protocol):
             self._resume_reading()
 
     def body_consumed(self) -> None:
-        if self.reading_paused and self.rejection is None:
+        if self.reading_paused:
             self._resume_reading()
 
     def write_raw(self, data: bytes) -> None:
@@ -630,28 +568,45 @@ class HttpProtocol(asyncio.Protocol):
                 self.drain_waiter = None
 
     # -- errors, closing, shutdown ----------------------------------------------------------
-    def _reject(self, rejection: _Reject) -> None:
+    def _reject(self, rejection: Reject) -> None:
         """Answer a malformed request after the ones before it, then close: no smuggling."""
         self._pause_reading()
         self.rejection = rejection
-        self.current = None
-        # The request being parsed never reached the handler; drop what was queued after it.
+        current, self.current = self.current, None
+        active = self.active
+        if active is not None and active is current:
+            # The body of the request being answered broke a limit or the framing.
+            active.disconnected = True
+            active.wake()
+            if active.response_started:
+                self._close()
+            else:
+                active.response_started = active.response_complete = True
+                self._send_rejection()
+            return
+        if current is not None and current in self.pending:
+            self.pending.remove(current)  # NOTE: it never completed: it gets the error
         if self.active is None:
-            self.pending.clear()
-            self._send_rejection()
+            if self.pending:
+                self._serve_pending()  # the requests before it; cycle_done sends the error
+            else:
+                self._send_rejection()
 
     def _send_rejection(self) -> None:
         rejection = self.rejection
         assert rejection is not None
-        self.write_raw(
-            _error_response(rejection.status, rejection.detail, self.state.extra_headers)
-        )
+        self.write_raw(error_response(rejection.status, rejection.detail, self.state.extra_headers))
         self._close()
 
     def timeout(self) -> None:
         """Called by the server's sweep when the current phase has run out of time."""
-        if self.phase == HEAD and self.active is None:
-            self.write_raw(_error_response(408, "Request Timeout", self.state.extra_headers))
+        active = self.active
+        if active is None and self.phase == HEAD:
+            self.write_raw(error_response(408, "Request Timeout", self.state.extra_headers))
+        elif active is not None and not active.response_started:
+            # NOTE: the body stopped coming: the handler waiting for it sees a disconnect
+            active.response_started = active.response_complete = True
+            self.write_raw(error_response(408, "Request Timeout", self.state.extra_headers))
         self._close()
 
     def shutdown(self) -> None:
@@ -679,23 +634,6 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _resume_reading(self) -> None:
-        if self.reading_paused and not self.closing:
+        if self.reading_paused and not self.closing and self.rejection is None:
             self.reading_paused = False
             self.transport.resume_reading()
-
-
-def _origin_path(url: bytes) -> bytes:
-    """The path of an absolute-form target (``http://host/path``); ``*`` stays as it is."""
-    if url == b"*":
-        return url
-    scheme = url.find(b"://")
-    if scheme < 0:
-        raise _Reject(400, "Bad Request")
-    slash = url.find(b"/", scheme + 3)
-    return url[slash:] if slash >= 0 else b"/"
-
-
-def _address(name: Any) -> tuple[str, int] | None:
-    if isinstance(name, tuple) and len(name) >= 2:
-        return (str(name[0]), int(name[1]))
-    return None

@@ -28,7 +28,6 @@ __all__ = ["Dispatch"]
 logger = logging.getLogger("fastcore.server")
 _router_mod = load("router")
 _FOUND = _router_mod.FOUND
-_JSON_TYPE = b"content-type: application/json\r\n"
 _TEXT_TYPE = b"content-type: text/plain; charset=utf-8\r\n"
 
 
@@ -86,9 +85,42 @@ class Dispatch:
                 rd = RequestData(
                     None, cycle.receive, params, cycle.query_string, cycle.raw_headers, cycle.scope
                 )
-                self.run(self._serve(cycle, plan, rd))
+                if plan.simple_call is not None:
+                    self._simple(cycle, plan, rd)
+                else:
+                    self.run(self._serve(cycle, plan, rd))
                 return
         self.run(self._serve_asgi(cycle))
+
+    def _simple(self, cycle: Any, plan: Any, rd: RequestData) -> None:
+        """The fast lane: no coroutine but the handler's, which usually never suspends."""
+        try:
+            coro = plan.start(rd)
+            try:
+                yielded = coro.send(None)
+            except StopIteration as done:
+                out = plan.finish(done.value, rd)
+                if type(out) is tuple:
+                    cycle.write_simple(out[0], plan.content_type_line, out[1])
+                    return
+                self.run(self._respond(cycle, plan, out, rd))
+                return
+        except Exception as exc:
+            self.run(self._fail(cycle, exc, rd.get_scope()))
+            return
+        self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
+
+    async def _respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
+        try:
+            await self._send(cycle, plan, out, rd)
+        except Exception as exc:
+            await self._fail(cycle, exc, rd.get_scope())
+
+    async def _finish_later(self, cycle: Any, plan: Any, rd: RequestData, handler: Any) -> None:
+        try:
+            await self._send(cycle, plan, plan.finish(await handler, rd), rd)
+        except Exception as exc:
+            await self._fail(cycle, exc, rd.get_scope())
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` now; only if it suspends does it continue in a Task."""
@@ -106,20 +138,16 @@ class Dispatch:
             if plan.needs.has_yield:
                 async with contextlib.AsyncExitStack() as stack:
                     rd.stack = stack
-                    await self._send(cycle, await plan.render(rd), rd)
+                    await self._send(cycle, plan, await plan.render(rd), rd)
                 return
-            out = await plan.render(rd)
-            if type(out) is tuple:
-                cycle.write_simple(out[0], _JSON_TYPE, out[1])
-            else:
-                await self._send(cycle, out, rd)
+            await self._send(cycle, plan, await plan.render(rd), rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
     @staticmethod
-    async def _send(cycle: Any, out: Any, rd: RequestData) -> None:
+    async def _send(cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
         if type(out) is tuple:
-            cycle.write_simple(out[0], _JSON_TYPE, out[1])
+            cycle.write_simple(out[0], plan.content_type_line, out[1])
         else:
             await out(rd.get_scope(), cycle.receive, cycle.send)
 

@@ -1,0 +1,13 @@
+"""Types of ``fastcore._speedups.protocol``; the same surface as ``fastcore._pure.protocol``."""
+
+
+from fastcore._pure.protocol import HttpProtocol as HttpProtocol
+from fastcore._pure.protocol import RequestCycle as RequestCycle
+from fastcore.server.http11 import status_line as status_line
+
+__all__ = ["BODY", "HEAD", "IDLE", "RESPONDING", "HttpProtocol", "RequestCycle", "status_line"]
+
+BODY: int
+HEAD: int
+IDLE: int
+RESPONDING: int
