@@ -73,6 +73,7 @@ class ServerThread:
             self.loop.close()
 
     def start(self) -> int:
+        _RUNNING.append(self)
         self.thread.start()
         _wait_ready(self.port, self.thread)
         return self.port
@@ -84,11 +85,27 @@ class ServerThread:
             self.loop.call_soon_threadsafe(self.server.request_exit)
         self.thread.join(timeout=self.config.timeout_graceful + 5)
         self.sock.close()
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         return time.monotonic() - start
 
     def check(self) -> None:
         assert not self.thread.is_alive(), "the server did not exit within timeout_graceful + 5 s"
         assert not self.problems, f"the server's event loop reported: {self.problems!r}"
+
+
+#: The servers now running: the loop problems they report are charged to the current test.
+_RUNNING: list[ServerThread] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_loop_problems() -> Iterator[None]:
+    """Fail the test during which a running server's event loop reported a problem."""
+    yield
+    for runner in _RUNNING:
+        problems, runner.problems[:] = runner.problems[:], []
+        if problems:
+            pytest.fail(f"the server's event loop reported: {problems!r}")
 
 
 @contextlib.contextmanager

@@ -234,8 +234,8 @@ class Conn:
         self.buf.clear()
         return data
 
-    def assert_closed(self, timeout: float | None = None) -> None:
-        """The server closes the connection and sends nothing more."""
+    def assert_closed(self, timeout: float = 2.0) -> None:
+        """The server closes the connection (soon) and sends nothing more."""
         rest = self.read_until_close(timeout)
         assert rest == b"", f"bytes after the expected end of the connection: {rest[:300]!r}"
 

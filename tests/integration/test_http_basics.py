@@ -470,7 +470,7 @@ def test_stream_failing_midway_is_cut_short_not_completed(port: int) -> None:
         version, status, _, headers, _ = conn.read_head()
         assert status == 200
         assert ("transfer-encoding", "chunked") in headers
-        rest = conn.read_until_close()
+        rest = conn.read_until_close(2.0)
         assert b"first\n" in rest
         assert not rest.endswith(b"0\r\n\r\n"), "a failed stream must not look complete"
     _served(port)
@@ -481,7 +481,7 @@ def test_stream_failing_before_its_first_chunk(port: int) -> None:
         conn.send(build("GET", "/stream-fail-first"))
         version, status, _, headers, _ = conn.read_head()
         if status == 200:  # NOTE: the head went out before the generator ran
-            rest = conn.read_until_close()
+            rest = conn.read_until_close(2.0)
             assert not rest.endswith(b"0\r\n\r\n"), "a failed stream must not look complete"
         else:
             assert status == 500
