@@ -22,6 +22,7 @@ from typing import Any
 from fastcore._accel import load
 from fastcore.handlers import RequestData
 from fastcore.plans import RESPONSE_STARTED
+from fastcore.requests import ClientDisconnect
 
 __all__ = ["Dispatch"]
 
@@ -170,6 +171,12 @@ class Dispatch:
 
     @staticmethod
     def _unhandled(cycle: Any, exc: BaseException) -> None:
+        if isinstance(exc, ClientDisconnect):
+            # NOTE: the client left (or its body timed out): nobody to answer, nothing to log
+            logger.debug("client disconnected during %s %s", cycle.method, cycle.path)
+            if not cycle.response_complete:
+                cycle.abort()
+            return
         logger.error("Exception in %s %s", cycle.method, cycle.path, exc_info=exc)
         if not cycle.response_started:
             cycle.write_simple(500, _TEXT_TYPE, b"Internal Server Error")

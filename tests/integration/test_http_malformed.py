@@ -140,7 +140,10 @@ CASES: list[tuple[str, bytes, tuple[int, ...]]] = [
     ("many-headers", GET + b"Host: x\r\n" + b"X-A: b\r\n" * 30 + b"\r\n", (431,)),
     ("large-head", GET + b"Host: x\r\n" + (b"X-A: " + b"v" * 900 + b"\r\n") * 6 + b"\r\n", (431,)),
     ("large-content-length", POST + b"Content-Length: 100001\r\n\r\n", (413,)),
-    ("large-chunk-size", CHUNKED + b"FFFFFFFF\r\n", (413,)),
+    # httptools does not expose an announced chunk size, so the body limit is enforced on the
+    # bytes as they arrive (see test_http_limits); a client that announces a huge chunk and
+    # then stalls gets the body inactivity timeout's 408.
+    ("large-chunk-size", CHUNKED + b"FFFFFFFF\r\n", (413, 408)),
 ]
 
 
