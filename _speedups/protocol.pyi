@@ -1,6 +1,5 @@
 """Types of ``fastcore._speedups.protocol``; the same surface as ``fastcore._pure.protocol``."""
 
-
 from fastcore._pure.protocol import HttpProtocol as HttpProtocol
 from fastcore._pure.protocol import RequestCycle as RequestCycle
 from fastcore.server.http11 import status_line as status_line
