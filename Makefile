@@ -61,3 +61,28 @@ test-matrix:
 
 clean:
 	rm -rf $(VENV) build *.egg-info _speedups/*.c _speedups/*.so $(BUILT)
+
+# Load benchmark peers and the chart: the `bench` extra's requirements, read from pyproject.toml
+# and installed as they are (an editable `pip install -e .[bench]` would rebuild fastcore too).
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['bench'], sep='\n')" > $(VENV)/bench-requirements.txt
+	$(PY) -m pip install -q -r $(VENV)/bench-requirements.txt
+	touch $@
+
+WRK_INSTALL = command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+# wrk on core 1 against each server pinned to core 0: fastcore, the bare-loop floor, FastAPI and
+# peers, interleaved rounds (BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_SERVERS); then the
+# memory check. Writes docs/benchmarks.md (its bench-load section) and docs/img/bench-load.png.
+bench-load: build $(BENCH_STAMP)
+	@$(WRK_INSTALL)
+	$(PY) -m bench.load.run
+	$(PY) -m bench.load.memory
+
+.PHONY: bench-memory
+# One compiled fastcore worker: peak RSS and RSS growth over 2 x 500,000 requests.
+bench-memory: build $(BENCH_STAMP)
+	@$(WRK_INSTALL)
+	$(PY) -m bench.load.memory
