@@ -55,6 +55,8 @@ cdef bytes _KEEP_END = b"connection: keep-alive\r\n\r\n"
 cdef bytes _CRLF = b"\r\n"
 cdef bytes _CLOSE_END = b"connection: close\r\n\r\n"
 cdef int _MAX_PIPELINE = 32
+cdef Py_ssize_t _LENGTH_CACHE = 4096
+cdef list _LENGTH_LINES = [b"content-length: %d\r\n" % n for n in range(_LENGTH_CACHE)]
 _HttpParserCallbackError = httptools.HttpParserCallbackError
 _HttpParserUpgrade = httptools.HttpParserUpgrade
 _HttpParserError = httptools.HttpParserError
@@ -119,6 +121,34 @@ cdef class RequestCycle:
         self.waiter = None
         self._pending_start = None
 
+    @staticmethod
+    cdef RequestCycle fill(
+        HttpProtocol protocol,
+        str method,
+        bytes raw_path,
+        bytes query_string,
+        list raw_headers,
+        str http_version,
+        bint keep_alive,
+    ):
+        # PERF: the protocol's constructor: no argument parsing, ~0.1 µs less than calling
+        # the class (tp_new alone, then C field stores).
+        cdef RequestCycle self = RequestCycle.__new__(RequestCycle)
+        self.protocol = protocol
+        self.method = method
+        self.raw_path = raw_path
+        if b"%" in raw_path:
+            self.path = decode_path(raw_path)
+        else:
+            self.path = raw_path.decode("utf-8", "surrogateescape")
+        self.query_string = query_string
+        self.raw_headers = raw_headers
+        self.http_version = http_version
+        self.keep_alive = keep_alive
+        self.head_only = method == "HEAD"
+        self.chunks = []
+        return self
+
     def scope(self):
         """The ASGI scope of this request, for the ASGI path and for code that asks for one."""
         protocol = self.protocol
@@ -172,6 +202,16 @@ cdef class RequestCycle:
                 self.protocol.write_raw(_CONTINUE)
             await self._wait()
 
+    def take_body(self):
+        """The whole body if it has all arrived (then ``receive`` has nothing more), else None."""
+        if not self.complete or self.body_delivered:
+            return None
+        cdef list chunks = self.chunks
+        self.chunks = []
+        self.buffered = 0
+        self.body_delivered = True
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     async def _wait(self):
         protocol = self.protocol
         if not self.complete:
@@ -192,27 +232,37 @@ cdef class RequestCycle:
     def write_simple(self, int status, bytes content_type, bytes body):
         """A whole response in one write: status, ``content_type`` header line, body."""
         cdef HttpProtocol protocol = self.protocol
-        cdef bytes head
+        cdef bytes end
+        cdef Py_ssize_t size
         if self.response_started:
             raise RuntimeError("the response has already started")
         self.response_started = self.response_complete = True
         self.status = status
+        if not self.keep_alive:
+            end = _CLOSE_END
+        elif self.http_version == "1.1":
+            end = _CRLF
+        else:
+            end = _KEEP_END
         if status < 200 or status == 204 or status == 304:
-            head = _status_line(status) + content_type + protocol.state.extra_headers
-            body = b""
-        else:
-            head = (
-                _status_line(status)
-                + content_type
-                + b"content-length: %d\r\n" % len(body)
-                + protocol.state.extra_headers
+            data = b"".join(
+                (_status_line(status), content_type, protocol.state.extra_headers, end)
             )
-            if self.head_only:
-                body = b""
-        if self.keep_alive:
-            protocol.write_raw(head + (_CRLF if self.http_version == "1.1" else _KEEP_END) + body)
         else:
-            protocol.write_raw(head + _CLOSE_END + body)
+            size = len(body)
+            # PERF: one join instead of five concatenations, cached length lines: ~0.15 µs
+            length = _LENGTH_LINES[size] if size < _LENGTH_CACHE else b"content-length: %d\r\n" % size
+            data = b"".join(
+                (
+                    _status_line(status),
+                    content_type,
+                    length,
+                    protocol.state.extra_headers,
+                    end,
+                    b"" if self.head_only else body,
+                )
+            )
+        protocol.write_raw(data)
         protocol.cycle_done(self)
 
     async def send(self, message):
@@ -397,6 +447,12 @@ cdef class HttpProtocol:
     def data_received(self, bytes data):
         if self.closing:
             return
+        if self.phase == P_IDLE:
+            # NOTE: the first bytes of a request head start its deadline (no on_message_begin
+            # callback: one Python call less per request).
+            self.phase = P_HEAD
+            self.since = self.state.now
+            self.head_size = 0
         try:
             self.parser.feed_data(data)
         except _HttpParserCallbackError as exc:
@@ -439,17 +495,6 @@ cdef class HttpProtocol:
         return None
 
     # -- httptools callbacks --------------------------------------------------------------
-    def on_message_begin(self):
-        self.url = b""
-        self.headers = []
-        self.content_length = -1
-        self.hosts = 0
-        self.expect = False
-        self.has_te = False
-        self.head_size = 0
-        self.phase = P_HEAD
-        self.since = self.state.now
-
     def on_url(self, bytes url):
         self.url += url
         if len(self.url) > self.limit_request_line:
@@ -505,7 +550,7 @@ cdef class HttpProtocol:
             and not self.state.draining
             and not (self.has_te and version == "1.0")
         )
-        cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
+        cycle = RequestCycle.fill(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
         self.current = cycle
@@ -533,6 +578,7 @@ cdef class HttpProtocol:
         if cycle.waiter is not None:
             cycle.wake()
         self.current = None
+        self._next_message()
         if self.active is None and not self.pending:
             self.phase = P_IDLE
             self.since = self.state.now
@@ -540,6 +586,14 @@ cdef class HttpProtocol:
             self.phase = P_RESPONDING
         if len(self.pending) > _MAX_PIPELINE:
             self._pause_reading()
+
+    cdef _next_message(self):
+        self.url = b""
+        self.headers = []
+        self.content_length = -1
+        self.hosts = 0
+        self.expect = False
+        self.has_te = False
 
     # -- serving ----------------------------------------------------------------------------
     cdef _serve_pending(self):

@@ -165,14 +165,22 @@ def _getter(field: ParamField) -> Callable[[RequestData], Any]:
     return lambda rd: rd.body_values.get(key, _MISSING)
 
 
+#: The RequestData mapping each scalar source is read from.
+_MAPPINGS = {"path": "path_params", "query": "query", "header": "headers", "cookie": "cookies"}
+
+
 def _param_extractor(field: ParamField) -> Extractor:
     get = _getter(field)
     convert = validation.converter(field.annotation)
     tp, loc = field.annotation, (field.source, field.key)
     required, default, factory = field.required, field.default, field.default_factory
+    # PERF: scalars are looked up here rather than through ``get``: one frame less per
+    # parameter (~70 ns) on every request.
+    mapping = None if field.is_sequence else _MAPPINGS.get(field.source)
+    key = field.key.lower() if field.source == "header" else field.key
 
     def extract(rd: RequestData, errors: Errors) -> Any:
-        raw = get(rd)
+        raw = getattr(rd, mapping).get(key, _MISSING) if mapping else get(rd)
         if raw is _MISSING:
             if required:
                 errors.append(validation.missing(loc))

@@ -88,10 +88,13 @@ class RoutePlan:
         self.fast, self.content_type = _FAST_CLASSES.get(response_class, (0, b""))
         self.content_type_line = b"content-type: " + self.content_type + b"\r\n"
         self.extractors = call.extractors
-        # PERF: a route whose handler is async and reads only path, query, header and
-        # cookie values needs no coroutine of its own: ``start`` extracts in place and
-        # returns the handler's coroutine (fastcore's server: 3.9 -> x.x us per request).
-        simple = not (needs.has_yield or needs.body_plan or call.subs or call.specials)
+        # PERF: a route whose async handler reads only path, query, header and cookie
+        # values and at most a JSON body is served by fastcore's server without a
+        # coroutine of its own (fastcore/_pure/direct.py, _speedups/direct.pyx).
+        body_plan = needs.body_plan
+        simple = not (needs.has_yield or call.subs or call.specials)
+        if body_plan is not None and body_plan.is_form:
+            simple = False
         self.simple_call = call.call if simple and call.kind is ASYNC else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
@@ -118,21 +121,6 @@ class RoutePlan:
             raise RequestValidationError(errors, body=rd.body)
         result = await self.call.invoke(kwargs, rd)
         return self.finish(result, rd)
-
-    def start(self, rd: RequestData) -> Any:
-        """For a ``simple_call`` route: extract and validate now, return the handler's coroutine."""
-        needs = self.needs
-        if needs.query:
-            rd.parse_query()
-        if needs.headers:
-            rd.parse_headers()
-        if needs.cookies:
-            rd.parse_cookies()
-        errors: list[dict[str, Any]] = []
-        kwargs = {name: extract(rd, errors) for name, extract in self.extractors}
-        if errors:
-            raise RequestValidationError(errors, body=None)
-        return self.simple_call(**kwargs)  # type: ignore[misc]
 
     def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
         """The handler's return value as what to send."""

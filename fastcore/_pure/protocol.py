@@ -172,6 +172,16 @@ class RequestCycle:
                 self.protocol.write_raw(_CONTINUE)
             await self._wait()
 
+    def take_body(self) -> bytes | None:
+        """The whole body if it has all arrived (then ``receive`` has nothing more), else None."""
+        if not self.complete or self.body_delivered:
+            return None
+        chunks = self.chunks
+        self.chunks = []
+        self.buffered = 0
+        self.body_delivered = True
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     async def _wait(self) -> None:
         protocol = self.protocol
         if not self.complete:
@@ -365,6 +375,12 @@ class HttpProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        if self.phase == IDLE:
+            # NOTE: the first bytes of a request head start its deadline (no on_message_begin
+            # callback: one Python call less per request).
+            self.phase = HEAD
+            self.since = self.state.now
+            self.head_size = 0
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -407,17 +423,6 @@ class HttpProtocol(asyncio.Protocol):
         return None
 
     # -- httptools callbacks --------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        self.url = b""
-        self.headers = []
-        self.content_length = -1
-        self.hosts = 0
-        self.expect = False
-        self.has_te = False
-        self.head_size = 0
-        self.phase = HEAD
-        self.since = self.state.now
-
     def on_url(self, url: bytes) -> None:
         self.url += url
         if len(self.url) > self.state.limit_request_line:
@@ -502,6 +507,7 @@ class HttpProtocol(asyncio.Protocol):
         cycle.complete = True
         cycle.wake()
         self.current = None
+        self._next_message()
         if self.active is None and not self.pending:
             self.phase = IDLE
             self.since = self.state.now
@@ -509,6 +515,14 @@ class HttpProtocol(asyncio.Protocol):
             self.phase = RESPONDING
         if len(self.pending) > _MAX_PIPELINE:
             self._pause_reading()
+
+    def _next_message(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.content_length = -1
+        self.hosts = 0
+        self.expect = False
+        self.has_te = False
 
     # -- serving ----------------------------------------------------------------------------
     def _serve_pending(self) -> None:

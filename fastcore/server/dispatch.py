@@ -1,15 +1,14 @@
-"""From a parsed request to its route plan and back to the protocol, with no ASGI between.
+"""What the protocol calls for each request: the direct lane, and the paths beside it.
 
-The protocol calls ``Dispatch(cycle)`` once per request. For a FastCore app without
-middleware the router and the route plan are called directly: no scope dict (one is built
-only if the handler asks for ``Request`` or returns a ``Response``), no ``receive``/``send``
-messages on the JSON fast path, whose ``(status, bytes)`` the protocol writes in one call.
-Anything else (a middleware stack, a 404, a mount, another ASGI app) goes through the
-ASGI entry with the cycle's ``receive``/``send``.
+For a FastCore app without middleware the protocol's handler is the compiled
+``DirectLane`` (``_speedups/direct.pyx``), which serves simple routes itself with no scope
+dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
+dependencies, Request parameters, forms or a body still arriving; Response objects;
+exception handlers; a handler that suspends. Apps with middleware, 404s, mounts and
+other ASGI apps go through the ASGI entry with the cycle's ``receive``/``send``.
 
-Coroutines are started eagerly: a handler that finishes without suspending (most
-``async def`` handlers) never becomes a Task; one that suspends is adopted by a Task at
-the point where it stopped.
+Coroutines are started eagerly: one that finishes without suspending (most ``async def``
+handlers) never becomes a Task; one that suspends is adopted by a Task where it stopped.
 """
 
 from __future__ import annotations
@@ -27,8 +26,7 @@ from fastcore.requests import ClientDisconnect
 __all__ = ["Dispatch"]
 
 logger = logging.getLogger("fastcore.server")
-_router_mod = load("router")
-_FOUND = _router_mod.FOUND
+_direct = load("direct")
 _TEXT_TYPE = b"content-type: text/plain; charset=utf-8\r\n"
 
 
@@ -63,53 +61,66 @@ async def _adopt(coro: Coroutine[Any, Any, Any], yielded: Any) -> Any:
 
 
 class Dispatch:
-    """The protocol's ``handler``: routes one request cycle and answers it."""
+    """The slow paths beside the direct lane; ``handler`` is what the protocol calls."""
 
     def __init__(self, app: Any, state: Any) -> None:
         from fastcore.app import FastCore
 
         self.state = state
         self.loop = state.loop
-        self.asgi = app
-        self.direct = isinstance(app, FastCore) and not app.user_middleware
+        self.app = app
         self.dispatcher: Any = None
-        self.router: Any = None
+        self.handler: Any = self.asgi
         if isinstance(app, FastCore):
             app.freeze()
             self.dispatcher = app._dispatcher
-            self.router = self.dispatcher.router
+            if not app.user_middleware:
+                self.handler = _direct.DirectLane(self.dispatcher.router, self)
 
-    def __call__(self, cycle: Any) -> None:
-        if self.direct:
-            status, plan, params = self.router.match(cycle.method, cycle.path)
-            if status == _FOUND:
-                rd = RequestData(
-                    None, cycle.receive, params, cycle.query_string, cycle.raw_headers, cycle.scope
-                )
-                if plan.simple_call is not None:
-                    self._simple(cycle, plan, rd)
-                else:
-                    self.run(self._serve(cycle, plan, rd))
-                return
+    def run(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run ``coro`` now; only if it suspends does it continue in a Task."""
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return
+        self._adopt(coro, yielded)
+
+    def _adopt(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+        task = self.loop.create_task(_adopt(coro, yielded))
+        tasks = self.state.tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    # -- called by the direct lane --------------------------------------------------------
+    def asgi(self, cycle: Any) -> None:
+        """Through the app's ASGI entry (404s, mounts, middleware, other ASGI apps)."""
         self.run(self._serve_asgi(cycle))
 
-    def _simple(self, cycle: Any, plan: Any, rd: RequestData) -> None:
-        """The fast lane: no coroutine but the handler's, which usually never suspends."""
+    def serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
+        """A route the lane does not serve itself: the plan's general path."""
+        self.run(self._serve(cycle, plan, rd))
+
+    def fail(self, cycle: Any, exc: Exception, rd: RequestData) -> None:
+        self.run(self._fail(cycle, exc, rd.get_scope()))
+
+    def respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
+        self.run(self._respond(cycle, plan, out, rd))
+
+    def later(self, cycle: Any, plan: Any, rd: RequestData, coro: Any, yielded: Any) -> None:
+        """The handler suspended: finish it, and the response, in a Task."""
+        self._adopt(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)), None)
+
+    # -- coroutines -----------------------------------------------------------------------
+    async def _serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
         try:
-            coro = plan.start(rd)
-            try:
-                yielded = coro.send(None)
-            except StopIteration as done:
-                out = plan.finish(done.value, rd)
-                if type(out) is tuple:
-                    cycle.write_simple(out[0], plan.content_type_line, out[1])
-                    return
-                self.run(self._respond(cycle, plan, out, rd))
+            if plan.needs.has_yield:
+                async with contextlib.AsyncExitStack() as stack:
+                    rd.stack = stack
+                    await self._send(cycle, plan, await plan.render(rd), rd)
                 return
+            await self._send(cycle, plan, await plan.render(rd), rd)
         except Exception as exc:
-            self.run(self._fail(cycle, exc, rd.get_scope()))
-            return
-        self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
+            await self._fail(cycle, exc, rd.get_scope())
 
     async def _respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
         try:
@@ -120,28 +131,6 @@ class Dispatch:
     async def _finish_later(self, cycle: Any, plan: Any, rd: RequestData, handler: Any) -> None:
         try:
             await self._send(cycle, plan, plan.finish(await handler, rd), rd)
-        except Exception as exc:
-            await self._fail(cycle, exc, rd.get_scope())
-
-    def run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run ``coro`` now; only if it suspends does it continue in a Task."""
-        try:
-            yielded = coro.send(None)
-        except StopIteration:
-            return
-        task = self.loop.create_task(_adopt(coro, yielded))
-        tasks = self.state.tasks
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    async def _serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
-        try:
-            if plan.needs.has_yield:
-                async with contextlib.AsyncExitStack() as stack:
-                    rd.stack = stack
-                    await self._send(cycle, plan, await plan.render(rd), rd)
-                return
-            await self._send(cycle, plan, await plan.render(rd), rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
@@ -162,7 +151,7 @@ class Dispatch:
 
     async def _serve_asgi(self, cycle: Any) -> None:
         try:
-            await self.asgi(cycle.scope(), cycle.receive, cycle.send)
+            await self.app(cycle.scope(), cycle.receive, cycle.send)
         except Exception as exc:
             self._unhandled(cycle, exc)
             return

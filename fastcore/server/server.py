@@ -125,7 +125,7 @@ class Server:
         self.lifespan = LifespanRunner(self.app)
         await self.lifespan.startup()
         state.lifespan_state = self.lifespan.state
-        state.handler = Dispatch(self.app, state)
+        state.handler = Dispatch(self.app, state).handler
         protocol_class = self.protocol.HttpProtocol
 
         def factory() -> asyncio.Protocol:
