@@ -8,7 +8,7 @@ import os
 
 from setuptools import Extension, setup
 
-EXTENSIONS = ["direct", "protocol", "query", "router"]
+EXTENSIONS = ["protocol", "query", "router"]
 
 
 def _extensions() -> list[Extension]:

@@ -47,6 +47,7 @@ class RequestData:
         "body",
         "body_values",
         "cache",
+        "conn",
         "cookies",
         "headers",
         "path_params",
@@ -57,7 +58,6 @@ class RequestData:
         "receive",
         "request",
         "scope",
-        "scope_factory",
         "stack",
         "sub_response",
     )
@@ -69,12 +69,13 @@ class RequestData:
         path_params: dict[str, Any],
         query_string: bytes = b"",
         raw_headers: list[tuple[bytes, bytes]] | None = None,
-        scope_factory: Callable[[], dict[str, Any]] | None = None,
+        conn: Any = None,
     ) -> None:
-        # NOTE: fastcore's server passes no scope: one is built by scope_factory only
-        # if something asks for it (a Request parameter, a Response object, an error).
+        # NOTE: fastcore's server passes no scope or receive but its request cycle
+        # (``conn``), which builds a scope only if something asks for one (a Request
+        # parameter, a Response object, an error).
         self.scope = scope
-        self.scope_factory = scope_factory
+        self.conn = conn
         self.receive = receive
         self.path_params = path_params
         if scope is not None:
@@ -97,10 +98,14 @@ class RequestData:
     def get_scope(self) -> dict[str, Any]:
         scope = self.scope
         if scope is None:
-            assert self.scope_factory is not None
-            scope = self.scope = self.scope_factory()
+            scope = self.scope = self.conn.scope()
             scope["path_params"] = self.path_params
         return scope
+
+    def get_receive(self) -> Any:
+        if self.receive is None:
+            self.receive = self.conn.receive
+        return self.receive
 
     def parse_query(self) -> None:
         qs = self.query_string
@@ -125,7 +130,7 @@ class RequestData:
 
     def get_request(self) -> Request:
         if self.request is None:
-            self.request = Request(self.get_scope(), self.receive)
+            self.request = Request(self.get_scope(), self.get_receive())
             if self.body is not None:
                 self.request._body = self.body
         return self.request
@@ -380,13 +385,13 @@ class RequestNeeds:
             return []
         if isinstance(self.body_plan, FormPlan):
             # Streamed: the plan reads receive itself, so an upload is never held whole.
-            form = await self.body_plan.read(rd.get_scope(), rd.receive)
+            form = await self.body_plan.read(rd.get_scope(), rd.get_receive())
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
             rd.body_values, errors = await self.body_plan.values(form)
             return errors
-        body = rd.body = await read_body(rd.receive)
+        body = rd.body = await read_body(rd.get_receive())
         ctype = None
         for name, value in rd.raw_headers:
             if name == b"content-type":

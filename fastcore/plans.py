@@ -146,7 +146,7 @@ class RoutePlan:
     async def _send(self, out: tuple[int, bytes] | Response, rd: RequestData, send: Any) -> None:
         scope = rd.get_scope()
         if isinstance(out, Response):
-            await out(scope, rd.receive, SendTracker(scope, send))
+            await out(scope, rd.get_receive(), SendTracker(scope, send))
             return
         status, body = out
         content_type = (b"content-type", self.content_type)

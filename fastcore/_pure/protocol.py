@@ -21,6 +21,7 @@ from typing import Any
 
 import httptools
 
+from fastcore._pure.lane import DirectLane
 from fastcore.server.http11 import (
     HOST_CHARS,
     Reject,
@@ -37,8 +38,10 @@ __all__ = [
     "HEAD",
     "IDLE",
     "RESPONDING",
+    "DirectLane",
     "HttpProtocol",
     "RequestCycle",
+    "Shared",
     "status_line",
 ]
 
@@ -55,6 +58,18 @@ _KEEP_END = b"connection: keep-alive\r\n\r\n"
 _CRLF = b"\r\n"
 #: How many complete requests may wait behind the one being answered before reading pauses.
 _MAX_PIPELINE = 32
+
+
+class Shared:
+    """What every connection of a worker reads per request; the server writes it."""
+
+    __slots__ = ("access_log", "draining", "extra_headers", "now")
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.extra_headers = b""
+        self.draining = False
+        self.access_log = False
 
 
 class RequestCycle:
@@ -186,7 +201,7 @@ class RequestCycle:
         protocol = self.protocol
         if not self.complete:
             protocol.phase = BODY
-            protocol.since = protocol.state.now
+            protocol.since = protocol.shared.now
         self.waiter = protocol.loop.create_future()
         try:
             await self.waiter
@@ -207,14 +222,14 @@ class RequestCycle:
         self.response_started = self.response_complete = True
         self.status = status
         if status < 200 or status == 204 or status == 304:
-            head = status_line(status) + content_type + protocol.state.extra_headers
+            head = status_line(status) + content_type + protocol.shared.extra_headers
             body = b""
         else:
             head = (
                 status_line(status)
                 + content_type
                 + b"content-length: %d\r\n" % len(body)
-                + protocol.state.extra_headers
+                + protocol.shared.extra_headers
             )
             if self.head_only:
                 body = b""
@@ -288,7 +303,7 @@ class RequestCycle:
                 parts.append(b"transfer-encoding: chunked\r\n")
             else:
                 self.keep_alive = False  # NOTE: HTTP/1.0 without a length: the close ends the body
-        parts.append(self.protocol.state.extra_headers)
+        parts.append(self.protocol.shared.extra_headers)
         if not self.keep_alive:
             parts.append(b"connection: close\r\n")
         elif self.http_version != "1.1":
@@ -316,6 +331,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def __init__(self, state: Any) -> None:
         self.state = state
+        self.shared: Shared = state.shared
         self.loop: asyncio.AbstractEventLoop = state.loop
         self.transport: Any = None
         self.parser = httptools.HttpRequestParser(self)
@@ -323,7 +339,7 @@ class HttpProtocol(asyncio.Protocol):
         self.current: RequestCycle | None = None  # the request being parsed
         self.active: RequestCycle | None = None  # the request being answered
         self.phase = IDLE
-        self.since = state.now
+        self.since = state.shared.now
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_size = 0
@@ -344,8 +360,8 @@ class HttpProtocol(asyncio.Protocol):
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         self.transport = transport
         state = self.state
-        if len(state.connections) >= state.limit_connections or state.draining:
-            transport.write(error_response(503, "Service Unavailable", state.extra_headers))
+        if len(state.connections) >= state.limit_connections or state.shared.draining:
+            transport.write(error_response(503, "Service Unavailable", state.shared.extra_headers))
             transport.close()
             self.closing = True
             return
@@ -358,7 +374,7 @@ class HttpProtocol(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:  # pragma: no cover - platform dependent
                 pass
-        self.since = state.now
+        self.since = state.shared.now
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
@@ -379,7 +395,7 @@ class HttpProtocol(asyncio.Protocol):
             # NOTE: the first bytes of a request head start its deadline (no on_message_begin
             # callback: one Python call less per request).
             self.phase = HEAD
-            self.since = self.state.now
+            self.since = self.shared.now
             self.head_size = 0
         try:
             self.parser.feed_data(data)
@@ -475,7 +491,7 @@ class HttpProtocol(asyncio.Protocol):
         # framing: it is answered, then the connection closes.
         keep_alive = (
             parser.should_keep_alive()
-            and not self.state.draining
+            and not self.shared.draining
             and not (self.has_te and version == "1.0")
         )
         cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
@@ -496,7 +512,7 @@ class HttpProtocol(asyncio.Protocol):
             return  # NOTE: answered already; the connection closes after this message
         cycle.chunks.append(body)
         cycle.buffered += len(body)
-        self.since = self.state.now
+        self.since = self.shared.now
         cycle.wake()
         if cycle.buffered > self.state.write_buffer_high:
             self._pause_reading()
@@ -510,7 +526,7 @@ class HttpProtocol(asyncio.Protocol):
         self._next_message()
         if self.active is None and not self.pending:
             self.phase = IDLE
-            self.since = self.state.now
+            self.since = self.shared.now
         else:
             self.phase = RESPONDING
         if len(self.pending) > _MAX_PIPELINE:
@@ -544,7 +560,7 @@ class HttpProtocol(asyncio.Protocol):
         if cycle is not self.active:
             return
         self.active = None
-        if self.state.access_log:
+        if self.shared.access_log:
             self.state.log_access(self.client, cycle)
         cycle.wake()  # NOTE: a receive() still waiting now answers http.disconnect
         if not cycle.keep_alive or not cycle.complete:
@@ -561,7 +577,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self.current is None:
             self.phase = IDLE
-            self.since = self.state.now
+            self.since = self.shared.now
         if self.reading_paused:
             self._resume_reading()
 
@@ -609,18 +625,20 @@ class HttpProtocol(asyncio.Protocol):
     def _send_rejection(self) -> None:
         rejection = self.rejection
         assert rejection is not None
-        self.write_raw(error_response(rejection.status, rejection.detail, self.state.extra_headers))
+        self.write_raw(
+            error_response(rejection.status, rejection.detail, self.shared.extra_headers)
+        )
         self._close()
 
     def timeout(self) -> None:
         """Called by the server's sweep when the current phase has run out of time."""
         active = self.active
         if active is None and self.phase == HEAD:
-            self.write_raw(error_response(408, "Request Timeout", self.state.extra_headers))
+            self.write_raw(error_response(408, "Request Timeout", self.shared.extra_headers))
         elif active is not None and not active.response_started:
             # NOTE: the body stopped coming: the handler waiting for it sees a disconnect
             active.response_started = active.response_complete = True
-            self.write_raw(error_response(408, "Request Timeout", self.state.extra_headers))
+            self.write_raw(error_response(408, "Request Timeout", self.shared.extra_headers))
         self._close()
 
     def shutdown(self) -> None:

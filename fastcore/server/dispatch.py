@@ -26,7 +26,6 @@ from fastcore.requests import ClientDisconnect
 __all__ = ["Dispatch"]
 
 logger = logging.getLogger("fastcore.server")
-_direct = load("direct")
 _TEXT_TYPE = b"content-type: text/plain; charset=utf-8\r\n"
 
 
@@ -63,7 +62,7 @@ async def _adopt(coro: Coroutine[Any, Any, Any], yielded: Any) -> Any:
 class Dispatch:
     """The slow paths beside the direct lane; ``handler`` is what the protocol calls."""
 
-    def __init__(self, app: Any, state: Any) -> None:
+    def __init__(self, app: Any, state: Any, protocol: Any = None) -> None:
         from fastcore.app import FastCore
 
         self.state = state
@@ -75,7 +74,8 @@ class Dispatch:
             app.freeze()
             self.dispatcher = app._dispatcher
             if not app.user_middleware:
-                self.handler = _direct.DirectLane(self.dispatcher.router, self)
+                lane = (protocol or load("protocol")).DirectLane
+                self.handler = lane(self.dispatcher.router, self)
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` now; only if it suspends does it continue in a Task."""

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from types import ModuleType
 from typing import Any
 
@@ -34,9 +35,18 @@ SWEEP_INTERVAL = 0.25
 class ServerState:
     """What every connection of one worker shares; the protocol reads it per request."""
 
-    def __init__(self, config: ServerConfig, loop: asyncio.AbstractEventLoop, app: Any) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        loop: asyncio.AbstractEventLoop,
+        app: Any,
+        protocol: ModuleType | None = None,
+    ) -> None:
         from fastcore.app import FastCore
 
+        #: The per-request fields, in the protocol build's own type (C fields when compiled).
+        self.shared = (protocol or load("protocol")).Shared()
+        self.shared.access_log = config.access_log
         self.loop = loop
         self.config = config
         self.limit_request_line = config.limit_request_line
@@ -53,7 +63,6 @@ class ServerState:
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.handler: Any = None
-        self.draining = False
         self.now = loop.time()
         self._second = -1
         self._server_line = (
@@ -62,19 +71,27 @@ class ServerState:
         self.extra_headers = b""
         self.tick()
 
+    @property
+    def draining(self) -> bool:
+        """True once the server stops: no new connections, no more keep-alive."""
+        return bool(self.shared.draining)
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self.shared.draining = value
+
     def tick(self) -> None:
         """Advance the coarse clock; rebuild the Date header when the second changes."""
-        self.now = self.loop.time()
+        self.now = self.shared.now = self.loop.time()
         if not self.config.date_header:
-            self.extra_headers = self._server_line
+            self.extra_headers = self.shared.extra_headers = self._server_line
             return
-        import time
-
         second = int(time.time())
         if second != self._second:
             self._second = second
             date = email.utils.formatdate(second, usegmt=True).encode("ascii")
             self.extra_headers = b"date: " + date + b"\r\n" + self._server_line
+            self.shared.extra_headers = self.extra_headers
 
     def sweep(self, phases: ModuleType) -> None:
         """Close the connections whose current phase has run out of time."""
@@ -121,11 +138,11 @@ class Server:
             self._exit.set()
         if hasattr(self.app, "freeze"):
             self.app.freeze()
-        state = self.state = ServerState(self.config, loop, self.app)
+        state = self.state = ServerState(self.config, loop, self.app, self.protocol)
         self.lifespan = LifespanRunner(self.app)
         await self.lifespan.startup()
         state.lifespan_state = self.lifespan.state
-        state.handler = Dispatch(self.app, state).handler
+        state.handler = Dispatch(self.app, state, self.protocol).handler
         protocol_class = self.protocol.HttpProtocol
 
         def factory() -> asyncio.Protocol:

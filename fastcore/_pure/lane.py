@@ -1,4 +1,8 @@
-"""The fast lane from a parsed request to the bytes written: the pure twin of direct.pyx.
+"""The fast lane from a parsed request to the bytes written (pure build).
+
+Part of the protocol's surface (``fastcore._pure.protocol`` re-exports ``DirectLane``);
+the compiled build is ``_speedups/lane.pxi``, included into ``protocol.pyx`` so that the
+lane reads the request cycle's C fields.
 
 fastcore's server calls ``DirectLane(cycle)`` for every request to a FastCore app without
 middleware. For a route whose plan is ``simple_call`` (an async handler reading path,
@@ -45,9 +49,7 @@ class DirectLane:
         if status != _FOUND:
             self.fallback.asgi(cycle)
             return
-        rd = RequestData(
-            None, cycle.receive, params, cycle.query_string, cycle.raw_headers, cycle.scope
-        )
+        rd = RequestData(None, None, params, cycle.query_string, cycle.raw_headers, cycle)
         call = plan.simple_call
         body = None
         if call is not None and plan.needs.body_plan is not None:
