@@ -4,17 +4,107 @@
 # PERF: the lane's glue (match, plan fields, extract loop, send, answer) is C here; the
 # handler, extractors and encoder stay Python.
 
+from cpython.dict cimport PyDict_GetItem
+from cpython.long cimport PyLong_FromLongLong
+from cpython.ref cimport PyObject
+
 from fastcore._accel import load as _load
+from fastcore._bodies import _is_json
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
 from fastcore.responses import Response
+from fastcore.validation import _BOOL_WORDS
+
+from msgspec import DecodeError as _DecodeError
 
 cdef object _FOUND = _load("router").FOUND
+cdef object _parse_query = _load("query").parse_query
 cdef int _JSON = 1
 cdef int _TEXT = 2
+# Where a typed parameter is read from, and the types converted in C.
+cdef enum:
+    SRC_PYTHON = -1
+    SRC_PATH = 0
+    SRC_QUERY = 1
+    SRC_HEADER = 2
+    SRC_COOKIE = 3
+    KIND_OTHER = 0
+    KIND_STR = 1
+    KIND_INT = 2
+    KIND_BOOL = 3
+cdef dict _SOURCES = {"path": SRC_PATH, "query": SRC_QUERY, "header": SRC_HEADER, "cookie": SRC_COOKIE}
+cdef dict _KINDS = {str: KIND_STR, int: KIND_INT, bool: KIND_BOOL}
+cdef dict _BOOLS = _BOOL_WORDS
+cdef object _SLOW = object()
+#: Content-Type values seen, and whether they are JSON (a client sends the same one).
+cdef dict _JSON_TYPES = {}
 
 
-def content_type(list raw_headers):
+cdef class _Param:
+    """One parameter of a simple route. PERF: an unconstrained str, int or bool read from
+    the path, query, headers or cookies is looked up and converted here (two Python frames
+    less per parameter); anything else, or any value the C check does not accept as is,
+    goes to the parameter's Python extractor, which gives the same value or the error."""
+
+    cdef str name
+    cdef int source
+    cdef str key
+    cdef int kind
+    cdef bint has_default
+    cdef object default
+    cdef object extract
+
+    def __init__(self, str name, object extract, object field):
+        self.name = name
+        self.extract = extract
+        self.source = SRC_PYTHON
+        self.kind = KIND_OTHER
+        if field is None or field.is_sequence:
+            return
+        source = _SOURCES.get(field.source)
+        kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
+        if source is None or kind is None:
+            return
+        self.source = source
+        self.kind = kind
+        self.key = field.key.lower() if source == SRC_HEADER else field.key
+        self.has_default = not field.required and field.default_factory is None
+        self.default = field.default
+
+
+cdef object _convert(_Param p, object raw):
+    cdef Py_ssize_t n, i, start
+    cdef long long number
+    cdef const char* data
+    if p.kind == KIND_STR:
+        return raw if type(raw) is str else _SLOW
+    if p.kind == KIND_INT:
+        if type(raw) is int:
+            return raw
+        if type(raw) is not str or not (<str>raw).isascii():
+            return _SLOW
+        encoded = (<str>raw).encode("ascii")
+        data = encoded
+        n = len(encoded)
+        start = 1 if n > 0 and data[0] == 45 else 0  # "-"
+        if n - start < 1 or n - start > 18:
+            return _SLOW
+        number = 0
+        for i in range(start, n):
+            if data[i] < 48 or data[i] > 57:
+                return _SLOW
+            number = number * 10 + (data[i] - 48)
+        return PyLong_FromLongLong(-number if start else number)
+    if p.kind == KIND_BOOL:
+        if type(raw) is str:
+            found = PyDict_GetItem(_BOOLS, raw)
+            if found != NULL:
+                return <object>found
+        return _SLOW
+    return _SLOW
+
+
+cpdef object content_type(list raw_headers):
     """The request's Content-Type value, if any."""
     for name, value in raw_headers:
         if name == b"content-type":
@@ -28,10 +118,13 @@ cdef class _LanePlan:
     cdef object plan
     cdef object call
     cdef object body_plan
+    cdef object decoder
+    cdef str body_key
+    cdef str body_name
     cdef bint query
     cdef bint headers
     cdef bint cookies
-    cdef tuple extractors
+    cdef tuple params
     cdef int fast
     cdef int status_code
     cdef bytes content_type_line
@@ -45,7 +138,24 @@ cdef class _LanePlan:
         self.query = needs.query
         self.headers = needs.headers
         self.cookies = needs.cookies
-        self.extractors = tuple(plan.extractors)
+        fields = getattr(plan.call, "fields", None) or (None,) * len(plan.extractors)
+        params = []
+        body_plan = needs.body_plan
+        # PERF: one msgspec-typed, non-embedded JSON body is decoded here, straight into
+        # the handler's argument; anything else goes through the body plan.
+        self.decoder = None
+        if body_plan is not None and not body_plan.embed and body_plan._decoder is not None:
+            self.decoder = body_plan._decoder
+            self.body_key = body_plan.fields[0].key
+        for (name, extract), field in zip(plan.extractors, fields):
+            if self.decoder is not None and field is not None and field.source == "body":
+                self.body_name = name
+                continue
+            params.append(_Param(name, extract, field))
+        if self.decoder is not None and self.body_name is None:
+            self.decoder = None
+            params = [_Param(name, extract, None) for name, extract in plan.extractors]
+        self.params = tuple(params)
         self.fast = plan.fast
         self.status_code = plan.status_code
         self.content_type_line = plan.content_type_line
@@ -89,7 +199,7 @@ cdef class DirectLane:
             self.fallback.serve(cycle, plan, rd)
             return
         try:
-            coro = call(**_arguments(lane, rd, body))
+            coro = call(**_arguments(lane, rd, params, body))
             try:
                 yielded = coro.send(None)
             except StopIteration as done:
@@ -101,9 +211,19 @@ cdef class DirectLane:
         self.fallback.later(cycle, plan, rd, coro, yielded)
 
 
-cdef dict _arguments(_LanePlan lane, rd, body):
+cdef dict _arguments(_LanePlan lane, rd, dict params, bytes body):
+    cdef _Param p
+    cdef dict query = None
+    cdef dict kwargs = {}
+    cdef list errors = []
     if lane.query:
-        rd.parse_query()
+        qs = rd.query_string
+        if qs:
+            pairs = _parse_query(qs)
+            rd.query_pairs = pairs
+            rd.query = query = dict(pairs)
+        else:
+            query = rd.query
     if lane.headers:
         rd.parse_headers()
     if lane.cookies:
@@ -111,16 +231,56 @@ cdef dict _arguments(_LanePlan lane, rd, body):
     body_errors = None
     if lane.body_plan is not None:
         rd.body = body
-        rd.body_values, body_errors = lane.body_plan.values(body, content_type(rd.raw_headers))
-    cdef list errors = []
-    cdef dict kwargs = {}
-    for name, extract in lane.extractors:
-        kwargs[name] = extract(rd, errors)
+        if not _body_fast(lane, rd, body, kwargs):
+            rd.body_values, body_errors = lane.body_plan.values(
+                body, content_type(rd.raw_headers)
+            )
+    for p in lane.params:
+        value = _SLOW
+        if p.source != SRC_PYTHON:
+            if p.source == SRC_PATH:
+                mapping = params
+            elif p.source == SRC_QUERY:
+                mapping = query
+            elif p.source == SRC_HEADER:
+                mapping = rd.headers
+            else:
+                mapping = rd.cookies
+            found = PyDict_GetItem(mapping, p.key)
+            if found != NULL:
+                value = _convert(p, <object>found)
+            elif p.has_default:
+                value = p.default
+        if value is _SLOW:
+            value = p.extract(rd, errors)
+        kwargs[p.name] = value
     if body_errors:
         errors.extend(body_errors)
     if errors:
         raise RequestValidationError(errors, body=rd.body)
     return kwargs
+
+
+cdef bint _body_fast(_LanePlan lane, rd, bytes body, dict kwargs):
+    """Decode a JSON body straight into the handler's argument; False: take the plan's way."""
+    if lane.decoder is None or not body:
+        return False
+    ctype = content_type(rd.raw_headers)
+    if ctype is not None:
+        is_json = _JSON_TYPES.get(ctype)
+        if is_json is None:
+            is_json = _is_json(ctype)
+            if len(_JSON_TYPES) < 64:
+                _JSON_TYPES[ctype] = is_json
+        if not is_json:
+            return False
+    try:
+        value = lane.decoder.decode(body)
+    except (_DecodeError, UnicodeDecodeError):
+        return False  # NOTE: the plan's explaining path reports every error
+    rd.body_values = {lane.body_key: value}
+    kwargs[lane.body_name] = value
+    return True
 
 
 cdef _answer(fallback, RequestCycle cycle, _LanePlan lane, rd, result):

@@ -247,6 +247,7 @@ class CallPlan:
         "call",
         "cm_factory",
         "extractors",
+        "fields",
         "key",
         "kind",
         "name",
@@ -271,6 +272,8 @@ class CallPlan:
             (p.name, _body_extractor(p) if p.source == "body" else _param_extractor(p))
             for p in dep.params
         )
+        #: The ParamField of each extractor, for code that specialises on the type.
+        self.fields = tuple(dep.params)
         self.specials = tuple((name, _special(kind, dep)) for name, kind in dep.specials.items())
         self.cm_factory: Any = None
         if dep.kind == ASYNC_GEN:
