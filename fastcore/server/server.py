@@ -9,7 +9,6 @@ the stop on SIGTERM/SIGINT that lets in-flight requests finish.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import os
 import signal
@@ -25,11 +24,29 @@ from fastcore.server.dispatch import Dispatch
 from fastcore.server.lifespan import LifespanRunner
 from fastcore.server.sockets import ServerStartupError, bind_socket, describe
 
-__all__ = ["Server", "ServerState"]
+__all__ = ["Server", "ServerState", "http_date"]
 
 logger = logging.getLogger("fastcore.server")
 #: How often timeouts are checked and the clock advanced; timeouts fire within this.
 SWEEP_INTERVAL = 0.25
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(seconds: float) -> bytes:
+    """RFC 9110's IMF-fixdate, in English whatever the locale (no strftime, no email)."""
+    t = time.gmtime(seconds)
+    return b"%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        _DAYS[t.tm_wday].encode(),
+        t.tm_mday,
+        _MONTHS[t.tm_mon - 1].encode(),
+        t.tm_year,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec,
+    )
 
 
 class ServerState:
@@ -89,8 +106,7 @@ class ServerState:
         second = int(time.time())
         if second != self._second:
             self._second = second
-            date = email.utils.formatdate(second, usegmt=True).encode("ascii")
-            self.extra_headers = b"date: " + date + b"\r\n" + self._server_line
+            self.extra_headers = b"date: " + http_date(second) + b"\r\n" + self._server_line
             self.shared.extra_headers = self.extra_headers
 
     def sweep(self, phases: ModuleType) -> None:
