@@ -1,0 +1,92 @@
+"""The protocol's two builds have one surface, and the server's small pieces behave.
+
+Behaviour over real sockets is in tests/integration (both builds); the lane's answers are
+compared with the ASGI path in tests/test_lane.py.
+"""
+
+import email.utils
+import inspect
+
+import pytest
+
+from fastcore.server.config import ServerConfig
+from fastcore.server.http11 import check_header, decode_path, origin_path, status_line
+from fastcore.server.server import http_date
+from tests.conftest import implementations
+
+BUILDS = implementations("protocol")
+CLASSES = ["DirectLane", "HttpProtocol", "RequestCycle", "Shared"]
+
+
+def _methods(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def test_builds_export_the_same_names() -> None:
+    names = [mod.__all__ for mod in BUILDS]
+    assert all(n == names[0] for n in names)
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_builds_classes_have_the_same_methods(name: str) -> None:
+    methods = [_methods(getattr(mod, name)) for mod in BUILDS]
+    assert all(m == methods[0] for m in methods)
+
+
+@pytest.mark.parametrize(
+    "method", ["receive", "send", "write_simple", "scope", "take_body", "abort", "wake"]
+)
+def test_request_cycle_methods_exist_in_both(method: str) -> None:
+    for mod in BUILDS:
+        assert callable(getattr(mod.RequestCycle, method))
+        if method in ("receive", "send"):
+            assert inspect.iscoroutinefunction(getattr(mod.RequestCycle, method))
+
+
+def test_phases_are_the_same_numbers() -> None:
+    for mod in BUILDS:
+        assert (mod.IDLE, mod.HEAD, mod.BODY, mod.RESPONDING) == (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize("seconds", [0, 951782400, 1_000_000_000, 1_790_000_000.7])
+def test_http_date_is_imf_fixdate(seconds: float) -> None:
+    assert http_date(seconds).decode() == email.utils.formatdate(seconds, usegmt=True)
+
+
+def test_status_lines() -> None:
+    assert status_line(200) == b"HTTP/1.1 200 OK\r\n"
+    assert status_line(422) == b"HTTP/1.1 422 Unprocessable Content\r\n"
+    assert status_line(599) == b"HTTP/1.1 599 \r\n"
+    with pytest.raises(ValueError):
+        status_line(1000)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(b"x-a", b"1\r\nSet-Cookie: a=b"), (b"x\nb", b"1"), (b"x-a", b"a\0b"), (b"x-a", b"\r")],
+)
+def test_response_header_splitting_is_refused(name: bytes, value: bytes) -> None:
+    with pytest.raises(ValueError):
+        check_header(name, value)
+
+
+def test_paths_are_decoded_as_starlette_does() -> None:
+    assert decode_path(b"/a%20b/%C3%A9") == "/a b/é"
+    assert decode_path(b"/%2F") == "//"
+    assert origin_path(b"http://example.com/a/b") == b"/a/b"
+    assert origin_path(b"http://example.com") == b"/"
+
+
+@pytest.mark.parametrize(
+    "field", ["limit_body_size", "timeout_head", "timeout_keep_alive", "limit_connections"]
+)
+def test_config_refuses_non_positive_limits(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        ServerConfig(**{field: 0})
+
+
+def test_config_refuses_bad_ports_and_workers() -> None:
+    with pytest.raises(ValueError, match="port"):
+        ServerConfig(port=70000)
+    with pytest.raises(ValueError, match="workers"):
+        ServerConfig(workers=0)
