@@ -55,7 +55,11 @@ _METHODS: dict[bytes, str] = {}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNK_END = b"0\r\n\r\n"
 _KEEP_END = b"connection: keep-alive\r\n\r\n"
+_CLOSE_END = b"connection: close\r\n\r\n"
 _CRLF = b"\r\n"
+_LENGTH_CACHE = 1024
+_LENGTH_LINES = [b"content-length: %d\r\n" % n for n in range(_LENGTH_CACHE)]
+_STATUS_LINES = {status: status_line(status) for status in (200, 201, 204, 400, 404, 422, 500)}
 #: How many complete requests may wait behind the one being answered before reading pauses.
 _MAX_PIPELINE = 32
 
@@ -114,7 +118,11 @@ class RequestCycle:
         self.protocol = protocol
         self.method = method
         self.raw_path = raw_path
-        self.path = decode_path(raw_path)
+        self.path = (
+            raw_path.decode("utf-8", "surrogateescape")
+            if b"%" not in raw_path
+            else decode_path(raw_path)
+        )
         self.query_string = query_string
         self.raw_headers = raw_headers
         self.http_version = http_version
@@ -221,22 +229,32 @@ class RequestCycle:
             raise RuntimeError("the response has already started")
         self.response_started = self.response_complete = True
         self.status = status
+        if not self.keep_alive:
+            end = _CLOSE_END
+        elif self.http_version == "1.1":
+            end = _CRLF
+        else:
+            end = _KEEP_END
+        line = _STATUS_LINES.get(status) or status_line(status)
         if status < 200 or status == 204 or status == 304:
-            head = status_line(status) + content_type + protocol.shared.extra_headers
-            body = b""
+            data = b"".join((line, content_type, protocol.shared.extra_headers, end))
         else:
-            head = (
-                status_line(status)
-                + content_type
-                + b"content-length: %d\r\n" % len(body)
-                + protocol.shared.extra_headers
+            size = len(body)
+            # PERF: one join instead of five concatenations, cached length lines
+            length = (
+                _LENGTH_LINES[size] if size < _LENGTH_CACHE else b"content-length: %d\r\n" % size
             )
-            if self.head_only:
-                body = b""
-        if self.keep_alive:
-            protocol.write_raw(head + (_CRLF if self.http_version == "1.1" else _KEEP_END) + body)
-        else:
-            protocol.write_raw(head + b"connection: close\r\n\r\n" + body)
+            data = b"".join(
+                (
+                    line,
+                    content_type,
+                    length,
+                    protocol.shared.extra_headers,
+                    end,
+                    b"" if self.head_only else body,
+                )
+            )
+        protocol.write_raw(data)
         protocol.cycle_done(self)
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -335,6 +353,12 @@ class HttpProtocol(asyncio.Protocol):
         self.loop: asyncio.AbstractEventLoop = state.loop
         self.transport: Any = None
         self.parser = httptools.HttpRequestParser(self)
+        # PERF: bound methods looked up once per connection, not once per request
+        self._feed = self.parser.feed_data
+        self._get_version = self.parser.get_http_version
+        self._get_method = self.parser.get_method
+        self._keep_alive = self.parser.should_keep_alive
+        self._write: Any = None
         self.pending: collections.deque[RequestCycle] = collections.deque()
         self.current: RequestCycle | None = None  # the request being parsed
         self.active: RequestCycle | None = None  # the request being answered
@@ -359,6 +383,7 @@ class HttpProtocol(asyncio.Protocol):
     # -- asyncio.Protocol -----------------------------------------------------------------
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         self.transport = transport
+        self._write = transport.write
         state = self.state
         if len(state.connections) >= state.limit_connections or state.shared.draining:
             transport.write(error_response(503, "Service Unavailable", state.shared.extra_headers))
@@ -398,7 +423,7 @@ class HttpProtocol(asyncio.Protocol):
             self.since = self.shared.now
             self.head_size = 0
         try:
-            self.parser.feed_data(data)
+            self._feed(data)
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
             if isinstance(cause, Reject):
@@ -469,13 +494,12 @@ class HttpProtocol(asyncio.Protocol):
         headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        parser = self.parser
-        version = parser.get_http_version()
+        version = self._get_version()
         if version != "1.1" and version != "1.0":
             raise Reject(505, "HTTP Version Not Supported")
         if self.hosts != 1 and (self.hosts > 1 or version == "1.1"):
             raise Reject(400, "Bad Request")
-        method = parser.get_method()
+        method = self._get_method()
         name = _METHODS.get(method)
         if name is None:
             name = _METHODS[method] = method.decode("ascii")
@@ -490,7 +514,7 @@ class HttpProtocol(asyncio.Protocol):
         # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
         # framing: it is answered, then the connection closes.
         keep_alive = (
-            parser.should_keep_alive()
+            self._keep_alive()
             and not self.shared.draining
             and not (self.has_te and version == "1.0")
         )
@@ -587,7 +611,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def write_raw(self, data: bytes) -> None:
         if not self.closing:
-            self.transport.write(data)
+            self._write(data)
 
     async def drain(self) -> None:
         if self.writing_paused and not self.closing:

@@ -9,6 +9,7 @@ the stop on SIGTERM/SIGINT that lets in-flight requests finish.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -164,6 +165,11 @@ class Server:
         def factory() -> asyncio.Protocol:
             return protocol_class(state)  # type: ignore[no-any-return]
 
+        # PERF: what start-up built (modules, plans, the app) lives as long as the worker:
+        # moved out of the collector's sight, a full collection no longer walks it. p99
+        # under load (bench-load) drops from several ms to the floor's.
+        gc.collect()
+        gc.freeze()
         for sock in sockets:
             server = await loop.create_server(factory, sock=sock, backlog=self.config.backlog)
             self.servers.append(server)
