@@ -8,7 +8,6 @@ working after an import change, without fastcore depending on Starlette.
 from __future__ import annotations
 
 import ipaddress
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, NamedTuple, TypeVar, Union
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
@@ -306,6 +305,11 @@ class UploadFile:
         headers: Headers | None = None,
     ) -> None:
         if file is None:
+            # PERF: tempfile imported here, not at module level: it pulls shutil, bz2, lzma,
+            # random and hashlib (~0.5 MiB RSS per worker, hashlib most of it), which an app
+            # without uploads never needs.
+            import tempfile
+
             # NOTE: no context manager: the file outlives this call; close() or the form closes it
             file = tempfile.SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
         self.file = file

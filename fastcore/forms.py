@@ -23,8 +23,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import msgspec
-from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, QuerystringParser, parse_options_header
 
 from fastcore import _typing as t
 from fastcore import validation
@@ -47,6 +45,10 @@ __all__ = [
 Errors = list[dict[str, Any]]
 Validator = Callable[[Any, tuple[Any, ...]], tuple[Any, Errors]]
 _MISSING: Any = object()
+
+# PERF: python_multipart (~0.55 MiB RSS per worker, mostly tempfile -> random -> hashlib,
+# which it imports) is imported by the functions that parse a form body, not by this module: every
+# app imports this module to plan its routes, few of them receive forms.
 
 
 class FormError(Exception):
@@ -124,6 +126,8 @@ class _Urlencoded:
         self.items.append((name, unquote_plus(self.value.decode("latin-1"))))
 
     async def parse(self, chunks: AsyncIterator[bytes]) -> FormData:
+        from python_multipart.multipart import QuerystringParser
+
         parser = QuerystringParser(
             {
                 "on_field_start": self.on_field_start,
@@ -213,6 +217,8 @@ class _Multipart:
         self.header_name, self.header_value = bytearray(), bytearray()
 
     def on_headers_finished(self) -> None:
+        from python_multipart.multipart import parse_options_header
+
         _, options = parse_options_header(self.part.disposition)
         if b"name" not in options:
             raise FormError('The Content-Disposition header field "name" must be provided.')
@@ -244,6 +250,9 @@ class _Multipart:
         self.finished.clear()
 
     async def parse(self, chunks: AsyncIterator[bytes]) -> FormData:
+        from python_multipart.exceptions import FormParserError
+        from python_multipart.multipart import MultipartParser
+
         parser = MultipartParser(
             self.boundary,
             {
@@ -297,6 +306,8 @@ async def _parse_form(
 ) -> FormData:
     if not content_type:
         return FormData()
+    from python_multipart.multipart import parse_options_header
+
     main, params = parse_options_header(content_type)
     if main == b"multipart/form-data":
         if b"boundary" not in params:
