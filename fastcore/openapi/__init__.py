@@ -7,12 +7,16 @@ their document or host the docs pages themselves.
 
 from __future__ import annotations
 
-from fastcore.openapi.builder import build_openapi, get_openapi
-from fastcore.openapi.docs import (
-    get_redoc_html,
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastcore.openapi.builder import build_openapi, get_openapi
+    from fastcore.openapi.docs import (
+        get_redoc_html,
+        get_swagger_ui_html,
+        get_swagger_ui_oauth2_redirect_html,
+    )
 
 __all__ = [
     "build_openapi",
@@ -21,3 +25,28 @@ __all__ = [
     "get_swagger_ui_html",
     "get_swagger_ui_oauth2_redirect_html",
 ]
+
+# PERF: the names are loaded on first access (PEP 562), not when the package is imported:
+# ``app.freeze()`` imports ``fastcore.openapi.routes`` to add the docs routes, and importing
+# the builder and the schema machinery with it (http.client and the email parser, html, copy)
+# cost every worker ~0.5 MiB of RSS before anyone asked for the document.
+_LAZY = {
+    "build_openapi": "fastcore.openapi.builder",
+    "get_openapi": "fastcore.openapi.builder",
+    "get_redoc_html": "fastcore.openapi.docs",
+    "get_swagger_ui_html": "fastcore.openapi.docs",
+    "get_swagger_ui_oauth2_redirect_html": "fastcore.openapi.docs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,15 +19,14 @@ from urllib.parse import quote
 import msgspec
 
 from fastcore.exceptions import FastCoreError, HTTPException
-from fastcore.openapi.docs import (
-    get_redoc_html,
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
 from fastcore.requests import Request
 from fastcore.responses import FileResponse, Response
 
 __all__ = ["add_docs_routes"]
+
+# PERF: the page builders (fastcore.openapi.docs, which pulls html and the schema machinery)
+# are imported by the endpoints that serve a page, not here: every app imports this module at
+# freeze to add its docs routes, and most workers never serve a docs page.
 
 #: The files each page needs from ``docs_assets_dir``, as keyword -> names to look for, first
 #: found wins. The names are swagger-ui-dist's and ReDoc's own (and the layouts of the PyPI
@@ -135,6 +134,8 @@ def _openapi_endpoint(app: Any) -> Any:
 
 def _swagger_endpoint(app: Any, assets: _Assets | None) -> Any:
     async def swagger_ui_html(request: Request) -> Response:
+        from fastcore.openapi.docs import get_swagger_ui_html
+
         root_path = _root_path(app, request)
         redirect = app.swagger_ui_oauth2_redirect_url
         local = assets.urls(root_path, _SWAGGER_ASSETS) if assets else {}
@@ -152,6 +153,8 @@ def _swagger_endpoint(app: Any, assets: _Assets | None) -> Any:
 
 def _redoc_endpoint(app: Any, assets: _Assets | None) -> Any:
     async def redoc_html(request: Request) -> Response:
+        from fastcore.openapi.docs import get_redoc_html
+
         root_path = _root_path(app, request)
         if assets is None:
             local: dict[str, Any] = {}
@@ -177,6 +180,8 @@ def _assets_endpoint(assets: _Assets) -> Any:
 
 async def swagger_ui_redirect() -> Response:
     """Swagger UI's OAuth2 redirect target; the same page for every app."""
+    from fastcore.openapi.docs import get_swagger_ui_oauth2_redirect_html
+
     return get_swagger_ui_oauth2_redirect_html()
 
 
