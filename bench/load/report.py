@@ -82,7 +82,7 @@ def _cell(medians: dict, server: str, endpoint: str, metric: str) -> str:
 def _ratio_cell(value: tuple[float, bool] | None) -> str:
     if value is None:
         return "n/a"
-    return f"{value[0]:.2f} {'ok' if value[1] else 'MISS'}"
+    return f"{value[0]:.3g} {'ok' if value[1] else 'MISS'}"
 
 
 def tables(raw: dict) -> list[str]:
@@ -99,6 +99,20 @@ def tables(raw: dict) -> list[str]:
         f"{label} ({'>=' if higher else '<='} {target:g})"
         for label, _, _, _, target, higher in RATIOS
     ]
+    crowded = [
+        f"{server} {endpoint} ({round_['cpu_share']:.0%})"
+        for server, per_endpoint in raw["runs"].items()
+        for endpoint, rounds in per_endpoint.items()
+        for round_ in rounds
+        if round_.get("cpu_share", 1.0) < raw.get("min_cpu_share", 0.0)
+    ]
+    if crowded:
+        lines += [
+            "",
+            f"Crowded out: {len(crowded)} measurement(s) where the server got less than "
+            f"{raw['min_cpu_share']:.0%} of its core even after retries (other processes on "
+            "the machine; those figures are low): " + ", ".join(crowded) + ".",
+        ]
     lines += ["", "Ratios against the targets:", ""]
     rows = [
         [r["endpoint"], *(_ratio_cell(r[label]) for label, *_ in RATIOS), r["best_peer"] or "n/a"]

@@ -18,14 +18,25 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.load import report
 from bench.load.endpoints import ENDPOINTS
-from bench.load.servers import PEERS, SERVERS, Server, fastcore_cli_available
+from bench.load.servers import (
+    PEERS,
+    SERVERS,
+    Server,
+    cpu_seconds,
+    fastcore_cli_available,
+    worker_pid,
+)
 from bench.load.smoke import smoke_check
 from bench.load.wrk import run_wrk, wrk_command
 
+#: Below this share of its core during a measurement, the server was crowded out: measure again.
+MIN_CPU_SHARE = 0.85
+RETRIES = 2
 WARNING = (
     "WARNING: `python -m fastcore run` is not available; fastcore is served by UVICORN "
     "(its ASGI entry), so these fastcore figures measure uvicorn, not fastcore's server."
@@ -70,14 +81,35 @@ def _measure_server(spec, endpoints, args, raw, log_dir: Path) -> None:
                 continue
             if args.warmup > 0:
                 run_wrk(server.port, endpoint, args.warmup)
-            result = run_wrk(server.port, endpoint, args.duration)
-            raw["runs"][spec.name][endpoint.name].append(vars(result))
-            note = f"  ({result.errors} errors)" if result.errors else ""
+            entry = _measure(server, endpoint, args.duration)
+            raw["runs"][spec.name][endpoint.name].append(entry)
+            note = f"  ({entry['errors']} errors)" if entry["errors"] else ""
             print(
-                f"  {spec.name:14} {endpoint.name:10} {result.rps:>10,.0f} req/s"
-                f"  p99 {result.p99_ms:6.2f} ms{note}",
+                f"  {spec.name:14} {endpoint.name:10} {entry['rps']:>10,.0f} req/s"
+                f"  p99 {entry['p99_ms']:6.2f} ms  server CPU {entry['cpu_share']:4.0%}"
+                f"{' retried' * entry['retries']}{note}",
                 flush=True,
             )
+
+
+def _measure(server, endpoint, duration: int) -> dict:
+    """One measurement, taken again (at most RETRIES times) while the server got too little CPU.
+
+    The server should be busy all the time with 64 connections; a low share of its core means
+    another process on this (shared) machine took it, so the figure says nothing about the
+    server. Of the attempts, the one whose server got the most CPU is kept, whatever its figure.
+    """
+    pid = worker_pid(server.pid)
+    attempts = []
+    for _ in range(1 + RETRIES):
+        before, start = cpu_seconds(pid), time.monotonic()
+        result = run_wrk(server.port, endpoint, duration)
+        share = (cpu_seconds(pid) - before) / (time.monotonic() - start)
+        attempts.append({**vars(result), "cpu_share": round(share, 3)})
+        if share >= MIN_CPU_SHARE:
+            break
+    best = max(attempts, key=lambda a: a["cpu_share"])
+    return {**best, "retries": len(attempts) - 1}
 
 
 def main() -> None:
@@ -97,6 +129,7 @@ def main() -> None:
         "wrk": " ".join(wrk_command(args.duration, "<url>")[3:]),
         "loadavg": [os.getloadavg()[0]],
         "rounds": args.rounds,
+        "min_cpu_share": MIN_CPU_SHARE,
         "duration": args.duration,
         "warmup": args.warmup,
         "fastcore_server": "its own server (`python -m fastcore run`)"

@@ -22,6 +22,7 @@ __all__ = [
     "SERVERS",
     "Server",
     "Spec",
+    "cpu_seconds",
     "fastcore_cli_available",
     "free_port",
     "worker_pid",
@@ -122,6 +123,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_pid(pid: int) -> int:
