@@ -37,6 +37,10 @@ LAZY = [
     "fastcore.openapi.builder",
     "fastcore.openapi.docs",
     "fastcore.openapi.schemas",
+    "fastcore.security.api_key",
+    "fastcore.security.forms",
+    "fastcore.security.http",
+    "fastcore.security.open_id_connect_url",
 ]
 
 _SCRIPT = """

@@ -7,22 +7,28 @@ appears in the OpenAPI ``securitySchemes`` and on every operation that uses it. 
 FastAPI, the bases (``HTTPBase``, ``SecurityBase``) live in the submodules only.
 """
 
-from fastcore.security.api_key import APIKeyCookie, APIKeyHeader, APIKeyQuery
-from fastcore.security.forms import OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict
-from fastcore.security.http import (
-    HTTPAuthorizationCredentials,
-    HTTPBasic,
-    HTTPBasicCredentials,
-    HTTPBearer,
-    HTTPDigest,
-)
-from fastcore.security.oauth2 import (
-    OAuth2,
-    OAuth2AuthorizationCodeBearer,
-    OAuth2PasswordBearer,
-    SecurityScopes,
-)
-from fastcore.security.open_id_connect_url import OpenIdConnect
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastcore.security.api_key import APIKeyCookie, APIKeyHeader, APIKeyQuery
+    from fastcore.security.forms import OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict
+    from fastcore.security.http import (
+        HTTPAuthorizationCredentials,
+        HTTPBasic,
+        HTTPBasicCredentials,
+        HTTPBearer,
+        HTTPDigest,
+    )
+    from fastcore.security.oauth2 import (
+        OAuth2,
+        OAuth2AuthorizationCodeBearer,
+        OAuth2PasswordBearer,
+        SecurityScopes,
+    )
+    from fastcore.security.open_id_connect_url import OpenIdConnect
 
 __all__ = [
     "APIKeyCookie",
@@ -41,3 +47,37 @@ __all__ = [
     "OpenIdConnect",
     "SecurityScopes",
 ]
+
+# PERF: each name is imported on first access (PEP 562), not with the package: the app imports
+# ``fastcore.security.oauth2`` for ``SecurityScopes``, and loading every scheme (their msgspec
+# Structs and classes, ~0.1 MiB of RSS) with it is wasted on an app that uses none of them.
+_LAZY = {
+    "APIKeyCookie": "api_key",
+    "APIKeyHeader": "api_key",
+    "APIKeyQuery": "api_key",
+    "HTTPAuthorizationCredentials": "http",
+    "HTTPBasic": "http",
+    "HTTPBasicCredentials": "http",
+    "HTTPBearer": "http",
+    "HTTPDigest": "http",
+    "OAuth2": "oauth2",
+    "OAuth2AuthorizationCodeBearer": "oauth2",
+    "OAuth2PasswordBearer": "oauth2",
+    "OAuth2PasswordRequestForm": "forms",
+    "OAuth2PasswordRequestFormStrict": "forms",
+    "OpenIdConnect": "open_id_connect_url",
+    "SecurityScopes": "oauth2",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
