@@ -49,7 +49,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastcore._compiler import _compile
+from fastcore._compiler import _compile, _key
 from fastcore._constraints import multiple_of, rust_pattern
 from fastcore._validators import Errors, Loc, _Node, _Nullable, _Scalar, _Sequence
 
@@ -282,12 +282,26 @@ def _converter(node: _Node) -> Converter:
 # ---- the interface ------------------------------------------------------------------------
 
 
+#: One converter per annotation, shared by every parameter of that type (as the nodes are).
+_CONVERTERS: dict[Any, Converter] = {}
+
+
 def converter(tp: Any) -> Converter:
     """The function converting one parameter value to ``tp``; raises InvalidValue if invalid.
 
     It accepts exactly what ``errors_for`` finds no error in, and returns what pydantic would.
     """
-    return _converter(_compile(tp))
+    # PERF: a converter is a pure function of the annotation's node, and the nodes are cached:
+    # the 100 ``item_id: int`` routes of the load bench app now share one converter instead
+    # of building two closures each at freeze (~48 KiB of the bench app's freeze).
+    try:
+        key = _key(tp)
+        return _CONVERTERS[key]
+    except KeyError:
+        convert = _CONVERTERS[key] = _converter(_compile(tp))
+        return convert
+    except TypeError:  # an unhashable annotation: not cached, as _compile does not cache it
+        return _converter(_compile(tp))
 
 
 def errors_for(tp: Any, value: Any, loc: Loc) -> Errors:
