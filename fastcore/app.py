@@ -249,7 +249,7 @@ class FastCore(RouteDecorators):
         self._asgi = app
 
     def _plan(self, route: APIRoute) -> RoutePlan:
-        specials = dict(SPECIAL_TYPES)
+        specials = SPECIAL_TYPES  # NOTE: read-only; one shared dict, not one per route
         path_names = frozenset(route.param_convertors)
         dep = analyze(route.endpoint, path_names, specials)
         if route.dependencies:
