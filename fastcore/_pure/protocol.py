@@ -471,10 +471,11 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         state = self.state
-        if len(name) + len(value) > state.limit_header_line:
+        size = len(name) + len(value)
+        if size > state.limit_header_line:
             raise Reject(431, "Request Header Fields Too Large")
         headers = self.headers
-        self.head_size += len(name) + len(value) + 4
+        self.head_size += size + 4
         if len(headers) >= state.limit_header_count or self.head_size > state.limit_head_size:
             raise Reject(431, "Request Header Fields Too Large")
         name = name.lower()
