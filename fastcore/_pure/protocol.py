@@ -254,7 +254,8 @@ class RequestCycle:
                     b"" if self.head_only else body,
                 )
             )
-        protocol.write_raw(data)
+        if not protocol.closing:
+            protocol._write(data)  # NOTE: write_raw inlined
         protocol.cycle_done(self)
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -548,7 +549,12 @@ class HttpProtocol(asyncio.Protocol):
         cycle.complete = True
         cycle.wake()
         self.current = None
-        self._next_message()
+        # NOTE: reset for the next message here, not in on_message_begin (no such callback)
+        self.url = b""
+        self.headers = []
+        self.content_length = -1
+        self.hosts = 0
+        self.expect = self.has_te = False
         if self.active is None and not self.pending:
             self.phase = IDLE
             self.since = self.shared.now
@@ -556,14 +562,6 @@ class HttpProtocol(asyncio.Protocol):
             self.phase = RESPONDING
         if len(self.pending) > _MAX_PIPELINE:
             self._pause_reading()
-
-    def _next_message(self) -> None:
-        self.url = b""
-        self.headers = []
-        self.content_length = -1
-        self.hosts = 0
-        self.expect = False
-        self.has_te = False
 
     # -- serving ----------------------------------------------------------------------------
     def _serve_pending(self) -> None:

@@ -30,5 +30,8 @@ def parse_query(qs: bytes) -> list[tuple[str, str]]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        pairs.append((_unescape(name), _unescape(value)))
+        # PERF: the common part has nothing to unescape; skip the call (~0.1 µs a pair)
+        if "%" in part or "+" in part:
+            name, value = _unescape(name), _unescape(value)
+        pairs.append((name, value))
     return pairs
