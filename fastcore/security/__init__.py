@@ -9,8 +9,9 @@ FastAPI, the bases (``HTTPBase``, ``SecurityBase``) live in the submodules only.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fastcore._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from fastcore.security.api_key import APIKeyCookie, APIKeyHeader, APIKeyQuery
@@ -70,14 +71,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {name: f"{__name__}.{module}" for name, module in _LAZY.items()}
+)
