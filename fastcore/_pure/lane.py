@@ -123,18 +123,19 @@ class _LanePlan:
 
 
 class _Call:
-    """One request on the lane; its RequestData is built only if something reads it."""
+    """One request on the lane; its RequestData is built only if something reads it.
 
-    __slots__ = ("body", "body_values", "cycle", "data", "pairs", "params", "query")
+    PERF: no ``__init__`` (a Python frame): the lane sets ``cycle`` and ``params``, the
+    rest start as these class-level defaults until a request sets its own.
+    """
 
-    def __init__(self, cycle: Any, params: dict[str, Any]) -> None:
-        self.cycle = cycle
-        self.params = params
-        self.query: dict[str, str] | None = None
-        self.pairs: list[tuple[str, str]] = []
-        self.body: bytes | None = None
-        self.body_values: dict[str, Any] | None = None
-        self.data: RequestData | None = None
+    cycle: Any
+    params: dict[str, Any]
+    query: dict[str, str] | None = None
+    pairs: list[tuple[str, str]] = []  # NOTE: replaced per request, never mutated
+    body: bytes | None = None
+    body_values: dict[str, Any] | None = None
+    data: RequestData | None = None
 
     def request_data(self) -> RequestData:
         rd = self.data
@@ -157,17 +158,19 @@ class DirectLane:
     def __init__(self, router: Any, fallback: Any) -> None:
         self.router = router
         self.fallback = fallback
+        self.match = router.match
         self.lanes: dict[Any, _LanePlan] = {}
 
     def __call__(self, cycle: Any) -> None:
-        status, plan, params = self.router.match(cycle.method, cycle.path)
+        status, plan, params = self.match(cycle.method, cycle.path)
         if status != _FOUND:
             self.fallback.asgi(cycle)
             return
         lane = self.lanes.get(plan)
         if lane is None:
             lane = self.lanes[plan] = _LanePlan(plan)
-        req = _Call(cycle, params)
+        req = _Call()
+        req.cycle, req.params = cycle, params
         call = lane.call
         if call is not None and lane.body_plan is not None:
             req.body = cycle.take_body()  # NOTE: None while the body is still arriving

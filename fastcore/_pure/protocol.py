@@ -547,7 +547,8 @@ class HttpProtocol(asyncio.Protocol):
         cycle = self.current
         assert cycle is not None
         cycle.complete = True
-        cycle.wake()
+        if cycle.waiter is not None:
+            cycle.wake()
         self.current = None
         # NOTE: reset for the next message here, not in on_message_begin (no such callback)
         self.url = b""
@@ -585,7 +586,8 @@ class HttpProtocol(asyncio.Protocol):
         self.active = None
         if self.shared.access_log:
             self.state.log_access(self.client, cycle)
-        cycle.wake()  # NOTE: a receive() still waiting now answers http.disconnect
+        if cycle.waiter is not None:
+            cycle.wake()  # NOTE: a receive() still waiting now answers http.disconnect
         if not cycle.keep_alive or not cycle.complete:
             # NOTE: an unread body would be taken for the next request: close instead.
             self._close()
