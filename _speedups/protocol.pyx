@@ -628,7 +628,8 @@ cdef class HttpProtocol:
         cycle.chunks.append(body)
         cycle.buffered += len(body)
         self.since = self.shared.now
-        cycle.wake()
+        if cycle.waiter is not None:
+            cycle.wake()
         if cycle.buffered > self.write_buffer_high:
             self._pause_reading()
 

@@ -539,7 +539,8 @@ class HttpProtocol(asyncio.Protocol):
         cycle.chunks.append(body)
         cycle.buffered += len(body)
         self.since = self.shared.now
-        cycle.wake()
+        if cycle.waiter is not None:
+            cycle.wake()
         if cycle.buffered > self.state.write_buffer_high:
             self._pause_reading()
 
