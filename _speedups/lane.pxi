@@ -138,7 +138,7 @@ cdef class _LanePlan:
         self.query = needs.query
         self.headers = needs.headers
         self.cookies = needs.cookies
-        fields = getattr(plan.call, "fields", None) or (None,) * len(plan.extractors)
+        fields = plan.call.fields
         params = []
         body_plan = needs.body_plan
         # PERF: one msgspec-typed, non-embedded JSON body is decoded here, straight into

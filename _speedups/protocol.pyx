@@ -170,12 +170,13 @@ cdef class HttpProtocol:
         self.rejection = None
         self.client = None
         self.server = None
-        self.limit_request_line = state.limit_request_line
-        self.limit_header_line = state.limit_header_line
-        self.limit_header_count = state.limit_header_count
-        self.limit_head_size = state.limit_head_size
-        self.limit_body_size = state.limit_body_size
-        self.write_buffer_high = state.write_buffer_high
+        config = state.config
+        self.limit_request_line = config.limit_request_line
+        self.limit_header_line = config.limit_header_line
+        self.limit_header_count = config.limit_header_count
+        self.limit_head_size = config.limit_head_size
+        self.limit_body_size = config.limit_body_size
+        self.write_buffer_high = config.write_buffer_high
         self.handler = state.handler
 
     # -- asyncio.Protocol -----------------------------------------------------------------
@@ -183,7 +184,7 @@ cdef class HttpProtocol:
         self.transport = transport
         self._write = transport.write
         state = self.state
-        if len(state.connections) >= state.limit_connections or state.shared.draining:
+        if len(state.connections) >= state.config.limit_connections or state.shared.draining:
             transport.write(error_response(503, "Service Unavailable", state.shared.extra_headers))
             transport.close()
             self.closing = True

@@ -20,7 +20,6 @@ from fastcore.responses import HTMLResponse, JSONResponse, PlainTextResponse, Re
 
 __all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed"]
 
-_JSON_HEADER = (b"content-type", b"application/json")
 #: Response classes whose bodies the plan renders itself, as (kind, content-type value).
 _FAST_CLASSES: dict[type[Response], tuple[int, bytes]] = {
     JSONResponse: (1, b"application/json"),
@@ -61,7 +60,7 @@ class RoutePlan:
 
     __slots__ = (
         "call",
-        "content_type",
+        "content_type_header",
         "content_type_line",
         "extractors",
         "fast",
@@ -85,8 +84,10 @@ class RoutePlan:
         self.serialize = serialize
         self.status_code = status_code
         self.response_class = response_class
-        self.fast, self.content_type = _FAST_CLASSES.get(response_class, (0, b""))
-        self.content_type_line = b"content-type: " + self.content_type + b"\r\n"
+        self.fast, content_type = _FAST_CLASSES.get(response_class, (0, b""))
+        #: The Content-Type of the fast path: an ASGI header pair, and the raw header line.
+        self.content_type_header = (b"content-type", content_type)
+        self.content_type_line = b"content-type: " + content_type + b"\r\n"
         self.extractors = call.extractors
         # PERF: a route whose async handler reads only path, query, header and cookie
         # values and at most a JSON body is served by fastcore's server without a
@@ -149,7 +150,7 @@ class RoutePlan:
             await out(scope, rd.get_receive(), SendTracker(scope, send))
             return
         status, body = out
-        content_type = (b"content-type", self.content_type)
+        content_type = self.content_type_header
         if body_allowed(status):
             headers = [content_type, (b"content-length", b"%d" % len(body))]
         else:

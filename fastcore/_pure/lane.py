@@ -102,7 +102,7 @@ class _LanePlan:
         self.call = plan.simple_call
         self.body_plan = body_plan = needs.body_plan
         self.query, self.headers, self.cookies = needs.query, needs.headers, needs.cookies
-        fields = getattr(plan.call, "fields", None) or (None,) * len(plan.extractors)
+        fields = plan.call.fields
         self.decoder: Any = None
         self.body_key = self.body_name = ""
         if body_plan is not None and not body_plan.embed and body_plan._decoder is not None:

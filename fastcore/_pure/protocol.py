@@ -55,6 +55,14 @@ class HttpProtocol(asyncio.Protocol):
     def __init__(self, state: Any) -> None:
         self.state = state
         self.shared: Shared = state.shared
+        # Limits copied once per connection, as the compiled build keeps them in C fields.
+        config = state.config
+        self.limit_request_line: int = config.limit_request_line
+        self.limit_header_line: int = config.limit_header_line
+        self.limit_header_count: int = config.limit_header_count
+        self.limit_head_size: int = config.limit_head_size
+        self.limit_body_size: int = config.limit_body_size
+        self.write_buffer_high: int = config.write_buffer_high
         self.loop: asyncio.AbstractEventLoop = state.loop
         self.transport: Any = None
         self.parser = httptools.HttpRequestParser(self)
@@ -90,7 +98,7 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = transport
         self._write = transport.write
         state = self.state
-        if len(state.connections) >= state.limit_connections or state.shared.draining:
+        if len(state.connections) >= state.config.limit_connections or state.shared.draining:
             transport.write(error_response(503, "Service Unavailable", state.shared.extra_headers))
             transport.close()
             self.closing = True
@@ -150,7 +158,7 @@ class HttpProtocol(asyncio.Protocol):
             # NOTE: a head still incomplete after this chunk; llhttp buffers an unfinished
             # header, so its size is bounded here, not only once it is complete.
             self.head_size += len(data)
-            if self.head_size > self.state.limit_head_size:
+            if self.head_size > self.limit_head_size:
                 self._reject(Reject(431, "Request Header Fields Too Large"))
                 return
         if self.active is None and self.pending:
@@ -171,17 +179,16 @@ class HttpProtocol(asyncio.Protocol):
     # -- httptools callbacks --------------------------------------------------------------
     def on_url(self, url: bytes) -> None:
         self.url += url
-        if len(self.url) > self.state.limit_request_line:
+        if len(self.url) > self.limit_request_line:
             raise Reject(414, "URI Too Long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        state = self.state
         size = len(name) + len(value)
-        if size > state.limit_header_line:
+        if size > self.limit_header_line:
             raise Reject(431, "Request Header Fields Too Large")
         headers = self.headers
         self.head_size += size + 4
-        if len(headers) >= state.limit_header_count or self.head_size > state.limit_head_size:
+        if len(headers) >= self.limit_header_count or self.head_size > self.limit_head_size:
             raise Reject(431, "Request Header Fields Too Large")
         name = name.lower()
         if name == b"host":
@@ -190,7 +197,7 @@ class HttpProtocol(asyncio.Protocol):
                 raise Reject(400, "Bad Request")  # SECURITY: RFC 9112 3.2, an invalid Host
         elif name == b"content-length":
             length = int(value)
-            if length > state.limit_body_size:
+            if length > self.limit_body_size:
                 raise Reject(413, "Content Too Large")
             self.content_length = length
         elif name == b"expect" and value.lower() == b"100-continue":
@@ -235,7 +242,7 @@ class HttpProtocol(asyncio.Protocol):
         cycle = self.current
         assert cycle is not None
         size = cycle.body_size + len(body)
-        if size > self.state.limit_body_size:
+        if size > self.limit_body_size:
             raise Reject(413, "Content Too Large")
         cycle.body_size = size
         if cycle.response_complete:
@@ -245,7 +252,7 @@ class HttpProtocol(asyncio.Protocol):
         self.since = self.shared.now
         if cycle.waiter is not None:
             cycle.wake()
-        if cycle.buffered > self.state.write_buffer_high:
+        if cycle.buffered > self.write_buffer_high:
             self._pause_reading()
 
     def on_message_complete(self) -> None:

@@ -108,7 +108,7 @@ class Dispatch:
 
     def later(self, cycle: Any, plan: Any, rd: RequestData, coro: Any, yielded: Any) -> None:
         """The handler suspended: finish it, and the response, in a Task."""
-        self._adopt(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)), None)
+        self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
 
     # -- coroutines -----------------------------------------------------------------------
     async def _serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:

@@ -66,27 +66,18 @@ class ServerState:
         self.shared = (protocol or load("protocol")).Shared()
         self.shared.access_log = config.access_log
         self.loop = loop
+        #: The limits; each connection copies them once (protocol ``__init__``).
         self.config = config
-        self.limit_request_line = config.limit_request_line
-        self.limit_header_line = config.limit_header_line
-        self.limit_header_count = config.limit_header_count
-        self.limit_head_size = config.limit_head_size
-        self.limit_body_size = config.limit_body_size
-        self.limit_connections = config.limit_connections
-        self.write_buffer_high = config.write_buffer_high
-        self.access_log = config.access_log
         self.root_path = ""
         self.scope_app = app if isinstance(app, FastCore) else None
         self.lifespan_state: dict[str, Any] = {}
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.handler: Any = None
-        self.now = loop.time()
         self._second = -1
         self._server_line = (
             f"server: {config.server_header}\r\n".encode("latin-1") if config.server_header else b""
         )
-        self.extra_headers = b""
         self.tick()
 
     @property
@@ -100,19 +91,19 @@ class ServerState:
 
     def tick(self) -> None:
         """Advance the coarse clock; rebuild the Date header when the second changes."""
-        self.now = self.shared.now = self.loop.time()
+        self.shared.now = self.loop.time()
         if not self.config.date_header:
-            self.extra_headers = self.shared.extra_headers = self._server_line
+            self.shared.extra_headers = self._server_line
             return
         second = int(time.time())
         if second != self._second:
             self._second = second
-            self.extra_headers = b"date: " + http_date(second) + b"\r\n" + self._server_line
-            self.shared.extra_headers = self.extra_headers
+            date = b"date: " + http_date(second) + b"\r\n"
+            self.shared.extra_headers = date + self._server_line
 
     def sweep(self, phases: ModuleType) -> None:
         """Close the connections whose current phase has run out of time."""
-        now = self.now
+        now = self.shared.now
         config = self.config
         limits = {
             phases.HEAD: config.timeout_head,
