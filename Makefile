@@ -8,7 +8,7 @@ BUILT := _speedups/.built
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: all venv build run test lint types pytest pytest-compiled pytest-pure bench bench-load test-matrix docs clean
+.PHONY: all venv build run test lint types pytest pytest-compiled pytest-pure bench bench-load test-matrix docs docs-assets clean
 
 all: test
 
@@ -37,11 +37,24 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy fastcore
 
-pytest-compiled: build
-	FASTCORE_REQUIRE_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+# The browser tests (docs pages, the docs site) need Debian's chromium: installed here when
+# missing, and with REQUIRE_BROWSER=1 (the default) a test that cannot find it fails instead of
+# being skipped. `make pytest-pure REQUIRE_BROWSER=0` on a machine without apt-get skips them.
+REQUIRE_BROWSER ?= 1
+CHROMIUM_INSTALL = test -x /usr/bin/chromium || [ "$(REQUIRE_BROWSER)" != 1 ] || \
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-pytest-pure: build
-	FASTCORE_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+.PHONY: browser
+browser:
+	@$(CHROMIUM_INSTALL)
+
+pytest-compiled: build browser
+	FASTCORE_REQUIRE_BROWSER=$(REQUIRE_BROWSER) FASTCORE_REQUIRE_EXTENSIONS=1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+pytest-pure: build browser
+	FASTCORE_REQUIRE_BROWSER=$(REQUIRE_BROWSER) FASTCORE_NO_EXTENSIONS=1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint types pytest-compiled pytest-pure
 
@@ -58,6 +71,12 @@ bench: build
 # Runs the suite on every interpreter from 3.10 to 3.13 found on PATH or under pyenv.
 test-matrix:
 	bash scripts/test-matrix.sh
+
+# Swagger UI's and ReDoc's files shipped in fastcore/openapi/static/, from npm at the versions
+# pinned in scripts/docs_assets.py (or SWAGGER_UI=... REDOC=...); needs npm.
+docs-assets:
+	$(PYTHON) scripts/docs_assets.py $(if $(SWAGGER_UI),--swagger-ui $(SWAGGER_UI)) \
+		$(if $(REDOC),--redoc $(REDOC))
 
 clean:
 	rm -rf $(VENV) build *.egg-info _speedups/*.c _speedups/*.so $(BUILT)

@@ -85,6 +85,7 @@ class FastCore(RouteDecorators):
         swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
         swagger_ui_parameters: dict[str, Any] | None = None,
         docs_assets_dir: str | os.PathLike[str] | None = None,
+        docs_cdn: bool = False,
         lifespan: Callable[[Any], Any] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
@@ -109,8 +110,9 @@ class FastCore(RouteDecorators):
         self.docs_url, self.redoc_url = docs_url, redoc_url
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_parameters = swagger_ui_parameters
-        # Serve Swagger UI's and ReDoc's files from here instead of a CDN (offline docs).
-        self.docs_assets_dir = docs_assets_dir
+        # Where /docs and /redoc load Swagger UI and ReDoc from: the copy shipped with fastcore
+        # (None), another folder the app serves, or (docs_cdn=True) jsDelivr, as FastAPI does.
+        self.docs_assets_dir, self.docs_cdn = docs_assets_dir, docs_cdn
         self.terms_of_service, self.contact, self.license_info = (
             terms_of_service,
             contact,

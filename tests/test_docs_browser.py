@@ -1,66 +1,31 @@
 """The docs pages in a real browser: headless Chromium renders /docs and /redoc offline.
 
-The example app runs under uvicorn on 127.0.0.1 with ``docs_assets_dir`` pointing at Swagger
-UI's and ReDoc's files from a PyPI package (``fastapi-standalone-docs``, in the test extras).
-Chromium may resolve no host but 127.0.0.1, so a page that still needed a CDN would render
-nothing. Each page's DOM, after its scripts ran, must list every operation of the document.
-
-Chromium comes from Debian's ``chromium`` package; when it is missing and we are root, the
-set-up installs it with apt-get (about 20 s). Only where that cannot be done is the module
-skipped, with the reason.
+The example app (``examples/shop.py``) runs as ``make run`` runs it, under ``fastcore run``
+on 127.0.0.1, with nothing configured: the pages load the Swagger UI and ReDoc files shipped
+inside fastcore. Chromium may resolve no host but 127.0.0.1 (``tests/browser.py``), so a page
+that still needed a CDN would render nothing. Each page's DOM, after its scripts ran, must
+list every operation of the document.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import request, shop_server
+from browser import dump_dom, fastcore_run, find_chromium, run_chromium, serve
+from servers import request
 
-CHROMIUM = "/usr/bin/chromium"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def _install_chromium() -> None:
-    """``apt-get install chromium``, or skip the module saying why it cannot be done."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip(f"{CHROMIUM} is missing and cannot be installed here (needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            pytest.skip(f"{' '.join(command)} failed, so no Chromium: {done.stderr[-500:]}")
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    if not os.path.exists(CHROMIUM):
-        _install_chromium()
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def assets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One folder with Swagger UI's bundle and CSS, ReDoc's bundle and FastAPI's favicon."""
-    package = pytest.importorskip("fastapi_standalone_docs", reason="pip install -e '.[test]'")
-    static = Path(package.__path__[0]) / "static"
-    directory = tmp_path_factory.mktemp("docs-assets")
-    for name in (
-        "swagger/swagger-ui-bundle.js",
-        "swagger/swagger-ui.css",
-        "redoc/redoc.standalone.js",
-        "fastapi/favicon.png",
-    ):
-        shutil.copy(static / name, directory)
-    return directory
+    return find_chromium()
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -69,9 +34,9 @@ def _get(port: int, path: str) -> tuple[int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(assets_dir: Path) -> Iterator[int]:
-    """The example app under uvicorn on a port the OS picks; stopped by its PID."""
-    with shop_server(str(assets_dir)) as port:
+def server() -> Iterator[int]:
+    """``make run``'s app and server, on a socket bound to a port the OS picked."""
+    with serve(*fastcore_run("examples.shop:app"), ready="/health") as port:
         yield port
 
 
@@ -91,30 +56,14 @@ def operations(server: int) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def _chromium(binary: str, profile: Path, *args: str) -> str:
-    """Run headless Chromium once; every host but 127.0.0.1 fails to resolve (offline)."""
-    done = subprocess.run(
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=10000",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+def test_the_pages_load_only_the_apps_own_files(server: int) -> None:
+    """What the browser tests below rely on: no URL in either page leaves the app."""
+    for page in ("/docs", "/redoc"):
+        status, body = _get(server, page)
+        assert status == 200
+        assert b"https://" not in body and b"http://" not in body, body.decode()
+    status, body = _get(server, "/docs/assets/swagger-ui-bundle.js")
+    assert status == 200 and b"SwaggerUIBundle" in body
 
 
 class _Dom(HTMLParser):
@@ -175,9 +124,7 @@ def _dom(html: str, wanted: dict[str, str], then: dict[str, str] | None = None) 
 def test_swagger_ui_lists_every_operation(
     chromium: str, server: int, operations: list[Any], tmp_path: Path
 ) -> None:
-    html = _chromium(
-        chromium, tmp_path / "profile", "--dump-dom", f"http://127.0.0.1:{server}/docs"
-    )
+    html = dump_dom(chromium, tmp_path / "profile", f"http://127.0.0.1:{server}/docs")
     dom = _dom(
         html,
         {"method": "opblock-summary-method", "summary": "opblock-summary-description"},
@@ -191,9 +138,7 @@ def test_swagger_ui_lists_every_operation(
 def test_redoc_lists_every_operation(
     chromium: str, server: int, operations: list[Any], tmp_path: Path
 ) -> None:
-    html = _chromium(
-        chromium, tmp_path / "profile", "--dump-dom", f"http://127.0.0.1:{server}/redoc"
-    )
+    html = dump_dom(chromium, tmp_path / "profile", f"http://127.0.0.1:{server}/redoc")
     dom = _dom(html, {"verb": "http-verb", "title": "h2"}, then={"verb": "path"})
     assert {i.removeprefix("operation/") for i in dom.ids if i.startswith("operation/")} == {
         operation_id for *_, operation_id in operations
@@ -207,7 +152,7 @@ def test_redoc_lists_every_operation(
 def test_screenshot_of_the_docs(chromium: str, server: int, tmp_path: Path) -> None:
     """Saved in pytest's tmp dir for a person to look at; checked to be a full, busy PNG."""
     shot = tmp_path / "docs.png"
-    _chromium(
+    run_chromium(
         chromium,
         tmp_path / "profile",
         f"--screenshot={shot}",

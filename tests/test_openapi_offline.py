@@ -138,8 +138,16 @@ def test_a_missing_directory_fails_at_startup(tmp_path: Path) -> None:
         app.freeze()
 
 
-def test_without_the_setting_the_pages_use_the_cdn_and_serve_no_files() -> None:
+def test_without_the_setting_the_pages_use_the_files_shipped_with_fastcore() -> None:
     client = TestClient(fastcore.FastCore())
+    docs = client.get("/docs").text
+    assert 'src="/docs/assets/swagger-ui-bundle.js"' in docs
+    assert not [host for host in CDN_HOSTS if host in docs + client.get("/redoc").text]
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+
+
+def test_docs_cdn_uses_the_cdn_and_serves_no_files() -> None:
+    client = TestClient(fastcore.FastCore(docs_cdn=True))
     assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5" in client.get("/docs").text
     assert "https://cdn.jsdelivr.net/npm/redoc@2" in client.get("/redoc").text
     assert client.get("/docs/assets/swagger-ui.css").status_code == 404

@@ -1,27 +1,47 @@
 """The interactive docs pages: Swagger UI, ReDoc, and Swagger UI's OAuth2 redirect page.
 
-Same function names and keyword arguments as ``fastapi.openapi.docs``, so apps that
-self-host the docs assets (custom ``/docs`` routes calling ``get_swagger_ui_html``) only
-change their import. The pages load the UI from a CDN by default, as FastAPI's do.
+Same function names, keyword arguments and defaults as ``fastapi.openapi.docs``, so apps
+with custom ``/docs`` routes calling ``get_swagger_ui_html`` only change their import: called
+without asset URLs, these functions point at jsDelivr's CDN, as FastAPI documents.
+
+The app's own ``/docs`` and ``/redoc`` do not: fastcore ships Swagger UI's and ReDoc's
+distribution files (``BUNDLED_ASSETS_DIR``, refreshed from npm by ``make docs-assets``; the
+versions and licences are recorded there) and serves them itself, so the pages render with
+no network. ``FastCore(docs_cdn=True)`` asks for the CDN instead.
 Everything interpolated into the HTML is escaped: titles and URLs may come from settings.
 """
 
 from __future__ import annotations
 
 import html
+import json
+from pathlib import Path
 from typing import Any
-
-import msgspec
 
 from fastcore.openapi.schemas import jsonable
 from fastcore.responses import HTMLResponse
 
 __all__ = [
+    "BUNDLED_ASSETS_DIR",
+    "bundled_asset_versions",
     "get_redoc_html",
     "get_swagger_ui_html",
     "get_swagger_ui_oauth2_redirect_html",
     "swagger_ui_default_parameters",
 ]
+
+#: Swagger UI's and ReDoc's files shipped inside fastcore: ``swagger-ui-bundle.js``,
+#: ``swagger-ui.css``, ``favicon-32x32.png``, ``redoc.standalone.js``, their licences in
+#: ``licenses/`` and ``versions.json`` (npm package, version, integrity, sha256 per file).
+#: A custom docs route can serve this folder (``StaticFiles(directory=BUNDLED_ASSETS_DIR)``).
+BUNDLED_ASSETS_DIR: Path = Path(__file__).resolve().with_name("static")
+
+
+def bundled_asset_versions() -> dict[str, str]:
+    """The npm package versions of the bundled files: ``{"swagger-ui-dist": ..., "redoc": ...}``."""
+    record = json.loads((BUNDLED_ASSETS_DIR / "versions.json").read_text())
+    return {package: str(info["version"]) for package, info in record.items()}
+
 
 #: Swagger UI's configuration unless ``swagger_ui_parameters`` overrides a key.
 swagger_ui_default_parameters: dict[str, Any] = {
@@ -36,8 +56,12 @@ _FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
 
 
 def _script_json(value: Any) -> str:
-    """JSON safe to place inside ``<script>``: no ``</script>`` or HTML entity can form."""
-    text = msgspec.json.encode(jsonable(value)).decode()
+    """JSON safe to place inside ``<script>``: no ``</script>`` or HTML entity can form.
+
+    Spaced as Python's ``json.dumps`` spaces it (``{"theme": "obsidian"}``), as FastAPI's
+    pages are: tests and tools search the page for the configuration they passed.
+    """
+    text = json.dumps(jsonable(value))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -5,8 +5,10 @@ are planned and compiled like any other route. They are left out of the document
 The document is encoded to JSON once per root path and the bytes reused: it is the
 same for every request, and for a large app encoding it costs milliseconds.
 
-With ``docs_assets_dir`` set, the pages load Swagger UI and ReDoc from files the app serves
-itself under ``<docs_url>/assets/`` instead of from a CDN, so the docs work offline.
+The pages load Swagger UI and ReDoc from files the app serves itself under
+``<docs_url>/assets/``, so the docs work offline: the files shipped with fastcore
+(``fastcore.openapi.docs.BUNDLED_ASSETS_DIR``) unless ``docs_assets_dir`` names another folder;
+``docs_cdn=True`` loads them from jsDelivr as FastAPI does and serves no files.
 """
 
 from __future__ import annotations
@@ -189,8 +191,18 @@ def _local_assets(app: Any) -> _Assets | None:
     """The app's offline assets, served beside the first docs page; None when not asked for."""
     directory = getattr(app, "docs_assets_dir", None)
     page = app.docs_url or app.redoc_url
-    if directory is None or not page:
+    if getattr(app, "docs_cdn", False):
+        if directory is not None:
+            raise FastCoreError(
+                "docs_cdn=True loads the docs' files from a CDN and docs_assets_dir serves "
+                "them from a folder: pass one of the two"
+            )
         return None
+    if not page:
+        return None
+    if directory is None:
+        # The copy shipped inside fastcore (a path constant, so no page-builder import here).
+        directory = Path(__file__).resolve().with_name("static")
     assets = _Assets(directory, page.rstrip("/") + "/assets")
     _add(app, assets.url + "/{name:path}", _assets_endpoint(assets), "docs_assets_dir")
     return assets
