@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from fastcore.asgi import Dispatcher
 from fastcore.background import BackgroundTasks
 from fastcore.datastructures import State
 from fastcore.dependencies import analyze
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError
 from fastcore.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore.params import Depends
 from fastcore.plans import RoutePlan
@@ -118,6 +119,14 @@ class FastCore(RouteDecorators):
             contact,
             license_info,
         )
+        if root_path:
+            # NOTE: FastAPI 0.165's warning, word for word: users' suites match on it.
+            warnings.warn(
+                "The `root_path` parameter is deprecated. Configure the server's root path"
+                " instead, for example with `fastapi run --root-path /api/v1`.",
+                category=FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
         self.root_path = root_path
         self.redirect_slashes = redirect_slashes
         self.extra = extra
@@ -210,7 +219,15 @@ class FastCore(RouteDecorators):
         return http_middleware_decorator(self.add_middleware, middleware_type)  # type: ignore[no-any-return]
 
     def on_event(self, event: str) -> Callable[[F], F]:
-        """The older startup/shutdown decorator; ``lifespan=`` is the newer way."""
+        """The older startup/shutdown decorator; ``lifespan=`` is the newer way.
+
+        Deprecated as in FastAPI: calling it warns with a ``DeprecationWarning``.
+        """
+        warnings.warn(
+            "on_event is deprecated, use lifespan event handlers instead.",
+            category=DeprecationWarning,
+            stacklevel=2,
+        )
         if event not in ("startup", "shutdown"):
             raise FastCoreError(f"unknown event {event!r}: use 'startup' or 'shutdown'")
 

@@ -1,27 +1,69 @@
 """The exceptions users raise, catch or see; a leaf module so every layer can import it.
 
 Exceptions shared by a compiled module and its pure twin are defined here, once,
-so that both builds raise the very same classes.
+so that both builds raise the very same classes. FastAPI's classes are here under FastAPI's
+names and with its hierarchy (``FastAPIError`` a ``RuntimeError``, the validation errors under
+``ValidationException``), so that ``except`` clauses and pytest marks such as
+``filterwarnings("ignore::fastapi.exceptions.FastAPIDeprecationWarning")`` written for FastAPI
+find them; fastcore's own start-up error is a ``FastAPIError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from fastcore._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from fastcore._error_models import RequestErrorModel, WebSocketErrorModel
 
 __all__ = [
+    "DependencyScopeError",
+    "EndpointContext",
+    "FastAPIDeprecationWarning",
+    "FastAPIError",
     "FastCoreError",
     "HTTPException",
+    "PydanticV1NotSupportedError",
+    "RequestErrorModel",
     "RequestValidationError",
     "ResponseValidationError",
     "RouteConflictError",
     "ValidationException",
+    "WebSocketErrorModel",
     "WebSocketException",
+    "WebSocketRequestValidationError",
 ]
 
 
-class FastCoreError(Exception):
+class FastAPIError(RuntimeError):
+    """FastAPI's generic error: a configuration mistake, caught as ``FastAPIError`` by its users."""
+
+
+class DependencyScopeError(FastAPIError):
+    """A dependency depends on another whose scope is narrower than its own."""
+
+
+class PydanticV1NotSupportedError(FastAPIError):
+    """A ``pydantic.v1`` model was used; FastAPI 0.165 (and fastcore) support pydantic 2 only."""
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """FastAPI's deprecation warning: a ``UserWarning``, as Python hides ``DeprecationWarning``."""
+
+
+class EndpointContext(TypedDict, total=False):
+    """Where a validation error's endpoint is defined, for the error's message."""
+
+    function: str
+    path: str
+    file: str
+    line: int
+
+
+class FastCoreError(FastAPIError):
     """A configuration mistake found at start-up: a bad route, signature or option."""
 
 
@@ -62,35 +104,80 @@ class WebSocketException(Exception):
 
 
 class ValidationException(Exception):
-    """Base of the validation errors: carries FastAPI-shaped error dicts."""
+    """Base of the validation errors: carries FastAPI-shaped error dicts and the endpoint."""
 
-    def __init__(self, errors: Sequence[Any]) -> None:
+    def __init__(
+        self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None
+    ) -> None:
         self._errors = list(errors)
+        self.endpoint_ctx = endpoint_ctx
+        ctx = endpoint_ctx or {}
+        self.endpoint_function = ctx.get("function")
+        self.endpoint_path = ctx.get("path")
+        self.endpoint_file = ctx.get("file")
+        self.endpoint_line = ctx.get("line")
         super().__init__(self._errors)
 
     def errors(self) -> list[Any]:
         return self._errors
 
+    def _endpoint_text(self) -> str:
+        """The endpoint's location as FastAPI appends it to the message."""
+        if not (self.endpoint_file and self.endpoint_line and self.endpoint_function):
+            return f"\n  Endpoint: {self.endpoint_path}" if self.endpoint_path else ""
+        text = (
+            f'\n  File "{self.endpoint_file}", line {self.endpoint_line},'
+            f" in {self.endpoint_function}"
+        )
+        return text + (f"\n    {self.endpoint_path}" if self.endpoint_path else "")
+
 
 class RequestValidationError(ValidationException):
     """The request did not match the handler's parameters; answered with 422 by default."""
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body
 
     def __str__(self) -> str:
         lines = [f"{len(self._errors)} validation error(s):"]
         lines += [f"  {e.get('loc')}: {e.get('msg')}" for e in self._errors if isinstance(e, dict)]
-        return "\n".join(lines)
+        return "\n".join(lines) + self._endpoint_text()
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's parameters did not validate; the socket is closed with code 1008."""
+
+    def __str__(self) -> str:
+        return f"{len(self._errors)} validation error(s): {self._errors!r}" + self._endpoint_text()
 
 
 class ResponseValidationError(ValidationException):
     """A handler returned a value that does not fit its response model; a server error."""
 
-    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
-        super().__init__(errors)
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body
 
     def __str__(self) -> str:
-        return f"{len(self._errors)} validation error(s) in the response: {self._errors!r}"
+        text = f"{len(self._errors)} validation error(s) in the response: {self._errors!r}"
+        return text + self._endpoint_text()
+
+
+# NOTE: built on first access (PEP 562), so that importing the exceptions never imports pydantic.
+__getattr__, __dir__ = lazy_attributes(
+    globals(),
+    dict.fromkeys(("RequestErrorModel", "WebSocketErrorModel"), "fastcore._error_models"),
+)

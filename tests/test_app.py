@@ -191,9 +191,11 @@ def test_lifespan_and_events() -> None:
 
     app = FastCore(lifespan=lifespan)
 
-    @app.on_event("shutdown")
-    def bye() -> None:
-        seen.append("bye")
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+
+        @app.on_event("shutdown")
+        def bye() -> None:
+            seen.append("bye")
 
     @app.get("/s")
     async def s(request: Request) -> str:
