@@ -16,7 +16,8 @@ from typing import Any
 
 from fastcore import validation
 from fastcore._accel import load
-from fastcore._bodies import BodyPlan, FormPlan, build_body_plan
+from fastcore._bodies import BodyPlan, FormPlan, build_body_plan, validator_for
+from fastcore._param_models import model_extractor
 from fastcore.background import BackgroundTasks
 from fastcore.concurrency import run_in_threadpool
 from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
@@ -175,6 +176,8 @@ _MAPPINGS = {"path": "path_params", "query": "query", "header": "headers", "cook
 
 
 def _param_extractor(field: ParamField) -> Extractor:
+    if field.model is not None:
+        return model_extractor(field, validator_for)
     get = _getter(field)
     convert = validation.converter(field.annotation)
     tp, loc = field.annotation, (field.source, field.key)

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from fastcore import _typing as t
+from fastcore._param_models import param_model
 from fastcore.datastructures import UploadFile
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
@@ -39,6 +40,7 @@ class ParamField:
     default_factory: Callable[[], Any] | None
     marker: Param
     is_sequence: bool = False
+    model: Any = None  # the class of a parameter model (fastcore._param_models)
 
     @property
     def required(self) -> bool:
@@ -214,7 +216,10 @@ class _Analyzer:
         source = marker.in_
         annotation = _with_constraints(tp, metadata, marker)
         is_seq = source != "body" and t.is_sequence_of_scalars(tp)
-        if source in ("query", "header", "cookie", "path") and not (t.is_scalar(tp) or is_seq):
+        model = param_model(tp) if source in ("query", "header", "cookie") else None
+        if model is not None:
+            annotation = tp  # NOTE: as FastAPI: the model's own fields carry the constraints
+        elif source in ("query", "header", "cookie", "path") and not (t.is_scalar(tp) or is_seq):
             raise self.fail(name, f"has type {tp!r}, which a {source} parameter cannot carry")
         if source == "path" and is_seq:
             raise self.fail(name, "is a path parameter and cannot be a list")
@@ -227,6 +232,7 @@ class _Analyzer:
             default_factory=marker.default_factory,
             marker=marker,
             is_sequence=is_seq,
+            model=model,
         )
 
     def _infer_marker(self, name: str, tp: Any, default: Any) -> Param:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
+from fastcore._param_models import doc_fields
 from fastcore.dependencies import Dependant, ParamField
 from fastcore.exceptions import FastCoreError
 from fastcore.forms import schema_type
@@ -238,7 +239,7 @@ class _RouteDoc:
     def _collect_params(self, dependants: list[Dependant]) -> None:
         fields = [p for d in dependants for p in d.params if p.source != "body"]
         self.has_params = bool(fields)  # NOTE: hidden ones count for the 422, as in FastAPI
-        shown = [p for p in fields if p.marker.include_in_schema]
+        shown = [f for p in fields if p.marker.include_in_schema for f in doc_fields(p)]
         shown.sort(key=lambda p: PARAM_SOURCES.index(p.source))
         self.params = [(p, self.schemas.add(p.annotation)) for p in shown]
 
@@ -337,7 +338,9 @@ class _RouteDoc:
     def _parameter(self, field: ParamField, handle: int) -> dict[str, Any]:
         name = _doc_name(field)
         base = self.schemas.get(handle)
-        schema = field_schema(base, field, name, generated_title="$ref" not in base)
+        # NOTE: a parameter model's field is titled from its key (``x_tag``), not the header
+        title = getattr(field, "title_name", name)
+        schema = field_schema(base, field, title, generated_title="$ref" not in base)
         param: dict[str, Any] = {
             "name": name,
             "in": field.source,

@@ -287,6 +287,11 @@ def _for_pydantic(tp: Any) -> Any:
     return tp
 
 
+def _has_field_info(tp: Any) -> bool:
+    """``Annotated[T, FieldInfo]``: a pydantic model's field, documented by pydantic."""
+    return any(type(m).__module__.startswith("pydantic.") for m in t.split_annotated(tp)[1])
+
+
 @functools.lru_cache(maxsize=1)
 def _pydantic_generator() -> type[Any]:
     """pydantic's generator with FastAPI's one change, made once and only if pydantic is used."""
@@ -419,7 +424,7 @@ class SchemaSet:
 
     def add(self, tp: Any, mode: Mode = "validation") -> int:
         """Register ``tp``; the handle gives its schema after ``resolve``."""
-        if t.is_pydantic_type(tp):
+        if t.is_pydantic_type(tp) or _has_field_info(tp):
             name, side, value = "pydantic", self._pydantic, (tp, mode)
         else:
             name, side, value = "msgspec", self._msgspec, tp
