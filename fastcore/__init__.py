@@ -7,7 +7,10 @@ private.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastcore import status
+from fastcore._lazy import lazy_attributes
 from fastcore.app import FastCore
 from fastcore.background import BackgroundTasks
 from fastcore.datastructures import UploadFile
@@ -23,7 +26,15 @@ from fastcore.requests import Request
 from fastcore.responses import Response
 from fastcore.routing import APIRoute, APIRouter
 
+if TYPE_CHECKING:
+    from fastcore.websockets import WebSocket, WebSocketDisconnect
+
 __version__ = "0.1.0"
+
+# NOTE: PEP 562: Starlette's WebSocket module is imported on first use, not by every app.
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {"WebSocket": "fastcore.websockets", "WebSocketDisconnect": "fastcore.websockets"}
+)
 
 #: FastAPI's name for the app class, so that only the import line changes.
 FastAPI = FastCore
@@ -50,6 +61,8 @@ __all__ = [
     "ResponseValidationError",
     "Security",
     "UploadFile",
+    "WebSocket",
+    "WebSocketDisconnect",
     "WebSocketException",
     "__version__",
     "status",

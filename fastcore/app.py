@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from fastcore import _typing as t
 from fastcore._accel import load
 from fastcore._serialize import make_serializer
+from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
 from fastcore.background import BackgroundTasks
 from fastcore.datastructures import State
@@ -64,7 +65,7 @@ def _response_model(route: APIRoute) -> Any:
     return ret
 
 
-class FastCore(RouteDecorators):
+class FastCore(RouteDecorators, WebSocketDecorators):
     """The app: routes, handlers, middleware, lifespan and the OpenAPI document."""
 
     def __init__(
@@ -150,6 +151,7 @@ class FastCore(RouteDecorators):
         self.mounts: list[tuple[str, Any, str | None]] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
+        self._websocket_router: Any = None
         self._asgi: Callable[..., Awaitable[None]] | None = None
 
     # -- routes ---------------------------------------------------------------------------
@@ -164,6 +166,21 @@ class FastCore(RouteDecorators):
         self, path: str, *, methods: Sequence[str] | None = None, **options: Any
     ) -> Callable[[F], F]:
         return self.router.api_route(path, methods=methods, **options)
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[Depends] | None = None,
+    ) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name, dependencies=dependencies)
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        self.router.add_websocket_route(path, endpoint, name)
 
     def include_router(self, router: APIRouter, **options: Any) -> None:
         self.router.include_router(router, **options)
@@ -254,12 +271,15 @@ class FastCore(RouteDecorators):
         router = _router_mod.Router()
         explicit_head = {r.path for r in self.routes if "HEAD" in r.methods}
         for route in self.routes:
+            if not isinstance(route, APIRoute):
+                continue  # WebSocket routes: planned below, into a router of their own
             route.plan = self._plan(route)
             for method in sorted(route.methods):
                 router.add(method, route.path, route.plan)
             if "GET" in route.methods and route.path not in explicit_head:
                 router.add("HEAD", route.path, route.plan)
                 explicit_head.add(route.path)
+        self._websocket_router = _plan_websockets(self)
         self.router._frozen = True
         self._dispatcher = Dispatcher(self, router)
         app: Any = self._dispatcher
@@ -343,6 +363,15 @@ class FastCore(RouteDecorators):
 
     def __repr__(self) -> str:
         return f"<FastCore {self.title!r} with {len(self.routes)} routes>"
+
+
+def _plan_websockets(app: FastCore) -> Any:
+    """The WebSocket routes' own router (fastcore/_websocket_plans.py), None without any."""
+    if all(isinstance(r, APIRoute) for r in app.routes):
+        return None
+    from fastcore._websocket_plans import plan_websocket_routes
+
+    return plan_websocket_routes(app)
 
 
 def _route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:

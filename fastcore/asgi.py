@@ -83,7 +83,9 @@ class Dispatcher:
         elif kind == "lifespan":
             await Lifespan(self.app)(scope, receive, send)
         elif kind == "websocket":
-            await send({"type": "websocket.close", "code": 1000})
+            from fastcore._websocket_plans import serve_websocket
+
+            await serve_websocket(self, scope, receive, send)
         else:
             raise RuntimeError(f"fastcore cannot serve ASGI scope type {kind!r}")
 

@@ -95,7 +95,11 @@ class HTTPException(Exception):
 
 
 class WebSocketException(Exception):
-    """Kept for import compatibility with FastAPI; fastcore has no WebSocket routes yet."""
+    """Raise in a WebSocket route or dependency to close the connection with ``code``.
+
+    NOTE: not Starlette's class (importing starlette.exceptions loads http.client and ssl);
+    the WebSocket error handling catches both.
+    """
 
     def __init__(self, code: int, reason: str | None = None) -> None:
         self.code = code
@@ -156,6 +160,14 @@ class WebSocketRequestValidationError(ValidationException):
 
     def __str__(self) -> str:
         return f"{len(self._errors)} validation error(s): {self._errors!r}" + self._endpoint_text()
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's path, query, header or cookie values did not fit: closed with 1008."""
+
+    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: Any = None) -> None:
+        super().__init__(errors)
+        self.endpoint_ctx = endpoint_ctx
 
 
 class ResponseValidationError(ValidationException):

@@ -218,6 +218,7 @@ _SPECIALS: dict[str, Callable[[RequestData], Any]] = {
     "request": RequestData.get_request,
     "response": RequestData.get_response,
     "background": RequestData.get_background,
+    "websocket": RequestData.get_request,  # NOTE: a WebSocket plan presets rd.request
 }
 
 

@@ -11,15 +11,21 @@ import inspect
 import re
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore._accel import load
+from fastcore._lazy import lazy_attributes
+from fastcore._websocket_api import WebSocketRouterMethods
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Depends
+
+if TYPE_CHECKING:
+    from fastcore._websocket_routes import APIWebSocketRoute
 
 __all__ = [
     "APIRoute",
     "APIRouter",
+    "APIWebSocketRoute",
     "Default",
     "NoMatchFound",
     "RouteDecorators",
@@ -51,6 +57,12 @@ def is_default(value: Any) -> bool:
 
 class NoMatchFound(Exception):
     """``url_path_for`` was given a name or parameters no route has."""
+
+
+# NOTE: PEP 562: Starlette's routing is imported only by an app that has WebSocket routes.
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {"APIWebSocketRoute": "fastcore._websocket_routes"}
+)
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -173,7 +185,7 @@ class RouteDecorators:
         return self.api_route(path, methods=["TRACE"], **options)
 
 
-class APIRouter(RouteDecorators):
+class APIRouter(RouteDecorators, WebSocketRouterMethods):
     """A group of routes sharing a prefix, tags and dependencies."""
 
     def __init__(
@@ -200,7 +212,7 @@ class APIRouter(RouteDecorators):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
-        self.routes: list[APIRoute] = []
+        self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
         self._frozen = False
 
     def _check_open(self) -> None:
@@ -256,6 +268,9 @@ class APIRouter(RouteDecorators):
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
             )
         for route in router.routes:
+            if not isinstance(route, APIRoute):
+                self.include_websocket_route(route, prefix, dependencies)
+                continue
             response_class = route.response_class
             if is_default(response_class):
                 response_class = default_response_class
@@ -286,7 +301,7 @@ class APIRouter(RouteDecorators):
         for route in self.routes:
             if route.name == name:
                 try:
-                    return route.url_path(**params)
+                    return str(route.url_path(**params))
                 except NoMatchFound:
                     continue
         raise NoMatchFound(f"no route named {name!r} takes parameters {sorted(params)}")
