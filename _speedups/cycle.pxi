@@ -235,6 +235,9 @@ cdef class RequestCycle:
             if not body and not more:
                 return
             raise RuntimeError("the response has already completed")
+        if more and self.disconnected:
+            # NOTE: ASGI 2.4: the client is gone, so a streamed body stops (and its generator)
+            raise ClientDisconnected("the client disconnected")
         protocol = self.protocol
         if not self.response_started:
             if self._pending_start is None:

@@ -25,6 +25,7 @@ import socket
 
 import httptools
 
+from fastcore.exceptions import ClientDisconnected
 from fastcore.server.http11 import (
     HOST_CHARS,
     Reject,

@@ -21,7 +21,7 @@ from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
 from fastcore.background import BackgroundTasks
 from fastcore.datastructures import State
-from fastcore.dependencies import analyze
+from fastcore.dependencies import ASYNC_GEN, GEN, analyze
 from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError
 from fastcore.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore.params import Depends
@@ -297,8 +297,6 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             for sub in dep.dependencies[: len(extra.dependencies)]:
                 sub.name = ""
         route.dependant = dep
-        model = _response_model(route)
-        route.response_field = model
         response_class = route.response_class
         if is_default(response_class):
             response_class = response_class.value or JSONResponse
@@ -306,6 +304,14 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         overrides = Overrides(
             self.dependency_overrides, lambda call: analyze(call, path_names, specials)
         )
+        if dep.kind in (ASYNC_GEN, GEN):  # a path operation that yields: fastcore/_streaming.py
+            from fastcore._streaming import build_stream_plan
+
+            route.response_field = None
+            call, needs = build_call_plan(dep, overrides), RequestNeeds(dep, overrides)
+            return build_stream_plan(route, call, needs, status, response_class)
+        model = _response_model(route)
+        route.response_field = model
         return RoutePlan(
             build_call_plan(dep, overrides),
             RequestNeeds(dep, overrides),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fastcore._error_models import RequestErrorModel, WebSocketErrorModel
 
 __all__ = [
+    "ClientDisconnected",
     "DependencyScopeError",
     "EndpointContext",
     "FastAPIDeprecationWarning",
@@ -65,6 +66,14 @@ class EndpointContext(TypedDict, total=False):
 
 class FastCoreError(FastAPIError):
     """A configuration mistake found at start-up: a bad route, signature or option."""
+
+
+class ClientDisconnected(OSError):
+    """A response was sent to a client that had gone: ASGI 2.4's OSError from ``send``.
+
+    fastcore's server raises it (both builds) for a streamed body's next chunk, so that a
+    StreamingResponse, and the generator feeding it, stop instead of running on.
+    """
 
 
 class RouteConflictError(FastCoreError, ValueError):
@@ -160,14 +169,6 @@ class WebSocketRequestValidationError(ValidationException):
 
     def __str__(self) -> str:
         return f"{len(self._errors)} validation error(s): {self._errors!r}" + self._endpoint_text()
-
-
-class WebSocketRequestValidationError(ValidationException):
-    """A WebSocket's path, query, header or cookie values did not fit: closed with 1008."""
-
-    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: Any = None) -> None:
-        super().__init__(errors)
-        self.endpoint_ctx = endpoint_ctx
 
 
 class ResponseValidationError(ValidationException):

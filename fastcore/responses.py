@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal, Union
 from urllib.parse import quote
 
+from fastcore._lazy import lazy_attributes
 from fastcore.background import BackgroundTask
 from fastcore.datastructures import URL, Headers, MutableHeaders
 from fastcore.encoders import encode_json
@@ -25,12 +26,15 @@ from fastcore.encoders import encode_json
 if TYPE_CHECKING:
     import http.cookies
 
+    from fastcore.sse import EventSourceResponse
+
 # PERF: http.cookies (set_cookie), mimetypes, email.utils, hashlib (FileResponse) and secrets
 # (multipart ranges) are imported where they are used: together with what they pull in
 # (calendar, quopri, the email package, hmac, random, the mimetypes table) they cost a
 # worker ~1 MiB of RSS at import, for responses most apps never build.
 
 __all__ = [
+    "EventSourceResponse",
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
@@ -595,3 +599,7 @@ class _FileReader:
             )
             if done:
                 return
+
+
+# NOTE: FastAPI users import EventSourceResponse from here too; fastcore/sse.py (PEP 562).
+__getattr__, __dir__ = lazy_attributes(globals(), {"EventSourceResponse": "fastcore.sse"})

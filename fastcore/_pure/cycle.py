@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from fastcore.exceptions import ClientDisconnected
 from fastcore.server.http11 import check_header, decode_path, status_line
 
 if TYPE_CHECKING:
@@ -251,6 +252,9 @@ class RequestCycle:
             if not body and not more:
                 return
             raise RuntimeError("the response has already completed")
+        if more and self.disconnected:
+            # NOTE: ASGI 2.4: the client is gone, so a streamed body stops (and its generator)
+            raise ClientDisconnected("the client disconnected")
         protocol = self.protocol
         if not self.response_started:
             if self._pending_start is None:

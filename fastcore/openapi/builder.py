@@ -275,6 +275,10 @@ class _RouteDoc:
         self.response: int | None = None
         if model is not None and self.is_json and self.media_type:
             self.response = self.schemas.add(model, "serialization")
+        # A route that yields (fastcore/_streaming.py): JSON Lines or SSE item schemas.
+        self.stream_item: int | None = None
+        if getattr(route.plan, "item_type", None) is not None:
+            self.stream_item = self.schemas.add(route.plan.item_type, "serialization")
         self.extra_models: dict[Any, int] = {}
         for code, extra in route.responses.items():
             if isinstance(extra, dict) and extra.get("model") is not None:
@@ -406,7 +410,10 @@ class _RouteDoc:
         status = str(self.status)
         main: dict[str, Any] = {"description": route.response_description}
         responses: dict[str, Any] = {status: main}
-        if body_allowed(self.status) and self.media_type:
+        stream = self._stream_content()
+        if body_allowed(self.status) and stream is not None:
+            main["content"] = stream
+        elif body_allowed(self.status) and self.media_type:
             schema = self._response_schema(self.response, "Response_" + route.unique_id)
             main["content"] = {self.media_type: {"schema": schema}}
         for code, extra in route.responses.items():
@@ -419,6 +426,14 @@ class _RouteDoc:
             self.schemas.add_component("ValidationError", VALIDATION_ERROR)
             self.schemas.add_component("HTTPValidationError", HTTP_VALIDATION_ERROR)
         return responses
+
+    def _stream_content(self) -> dict[str, Any] | None:
+        if getattr(self.route.plan, "mode", None) is None:
+            return None
+        from fastcore._streaming import openapi_content
+
+        item = None if self.stream_item is None else self.schemas.get(self.stream_item)
+        return openapi_content(self.route.plan, item)
 
     def _extra_response(self, responses: dict[str, Any], code: Any, extra: dict[str, Any]) -> None:
         """One of the route's ``responses=`` entries, merged in as FastAPI merges it."""

@@ -155,7 +155,7 @@ class Dispatch:
         except Exception as exc:
             self._unhandled(cycle, exc)
             return
-        if not cycle.response_complete:
+        if not cycle.response_complete and not cycle.disconnected:
             self._unhandled(cycle, RuntimeError("the app returned without completing a response"))
 
     @staticmethod
