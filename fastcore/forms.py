@@ -22,10 +22,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 from urllib.parse import unquote_plus
 
-import msgspec
-
 from fastcore import _typing as t
 from fastcore import validation
+from fastcore._form_models import FormModelReader, form_models, is_nullable_form_model
 from fastcore.datastructures import FormData, Headers, UploadFile
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException
@@ -36,7 +35,6 @@ __all__ = [
     "FormLimits",
     "FormPlan",
     "is_form_field",
-    "is_form_model",
     "parse_form",
     "receive_chunks",
     "schema_type",
@@ -437,44 +435,6 @@ class _FieldReader:
         return self.check(raw, errors)
 
 
-def _model_keys(tp: Any) -> list[tuple[str, bool]]:
-    """A form model's wire keys, each with whether it collects repeated values."""
-    if t.is_pydantic_type(tp):
-        return [
-            (f.alias or name, _item_type(f.annotation) is not None)
-            for name, f in tp.model_fields.items()
-        ]
-    return [(f.encode_name, _item_type(f.type) is not None) for f in msgspec.structs.fields(tp)]
-
-
-def is_form_model(field: ParamField) -> bool:
-    """``Annotated[Model, Form()]``: the model's fields are the form's fields, as in FastAPI."""
-    base = _base(field.annotation)
-    return t.is_class(base) and (t.is_pydantic_type(base) or issubclass(base, msgspec.Struct))
-
-
-class _ModelReader:
-    """A form model: its fields picked out of the form, then validated as one object."""
-
-    def __init__(self, field: ParamField, validator: Validator) -> None:
-        self.key = field.key
-        self.keys = _model_keys(_base(field.annotation))
-        self.validate = validator
-
-    async def read(self, form: FormData, errors: Errors) -> Any:
-        values: dict[str, Any] = {}
-        for key, many in self.keys:
-            if many:
-                items = [v for v in form.getlist(key) if not _is_empty_file(v)]
-                if items:
-                    values[key] = items
-            elif form.get(key, "") != "" and not _is_empty_file(form[key]):
-                values[key] = form[key]
-        value, errs = self.validate(values, ("body",))
-        errors.extend(errs)
-        return value
-
-
 class FormPlan:
     """Turns a form body into the values of the route's Form() and File() parameters."""
 
@@ -488,12 +448,12 @@ class FormPlan:
     ) -> None:
         self.fields = tuple(fields)
         self.limits = limits
-        # NOTE: as FastAPI: a lone form model is the body's schema itself, not a Body_ object
-        self.embed = not (len(self.fields) == 1 and is_form_model(self.fields[0]))
-        self.readers = tuple(
-            _ModelReader(f, validator_for(_base(f.annotation)))
-            if is_form_model(f)
-            else _FieldReader(f)
+        # NOTE: as FastAPI: a lone form model (or union of models) is the body's schema
+        # itself, not a Body_ object; a nullable one is documented as a Body_ object anyway.
+        self.embed = not (len(self.fields) == 1 and form_models(self.fields[0]))
+        self.doc_embed = self.embed or is_nullable_form_model(self.fields[0])
+        self.readers: tuple[FormModelReader | _FieldReader, ...] = tuple(
+            FormModelReader(f, validator_for) if form_models(f) else _FieldReader(f)
             for f in self.fields
         )
         self.media_type: str = getattr(

@@ -79,6 +79,7 @@ class Param:
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         json_schema_extra: dict[str, Any] | None = None,
+        discriminator: str | None = None,
         **extra: Any,
     ) -> None:
         if default is ...:
@@ -97,6 +98,8 @@ class Param:
             self.examples = [example]
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
+        #: The tag field of a union of pydantic models (msgspec Structs carry their own tag).
+        self.discriminator = discriminator
         self.json_schema_extra = dict(json_schema_extra or {}, **extra)
 
     @property

@@ -214,7 +214,7 @@ class _Analyzer:
         if isinstance(marker, Path) or marker.in_ == "path":
             default = self._check_path(name, marker, default)
         source = marker.in_
-        annotation = _with_constraints(tp, metadata, marker)
+        annotation = _with_discriminator(_with_constraints(tp, metadata, marker), marker)
         is_seq = source != "body" and t.is_sequence_of_scalars(tp)
         model = param_model(tp) if source in ("query", "header", "cookie") else None
         if model is not None:
@@ -286,6 +286,15 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
     args = (inner, *metas)  # NOTE: not inline: mypy reads X[(a, *b)] as 3.11's X[a, *b]
     constrained = typing.Annotated[args]  # type: ignore[valid-type]
     return constrained | None if optional else constrained
+
+
+def _with_discriminator(tp: Any, marker: Param) -> Any:
+    """``Body(discriminator="kind")`` on a union of pydantic models: pydantic's tagged union."""
+    if marker.discriminator is None or not t.is_pydantic_type(tp):
+        return tp
+    from pydantic import Field
+
+    return typing.Annotated[tp, Field(discriminator=marker.discriminator)]
 
 
 def analyze(

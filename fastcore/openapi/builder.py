@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
+from fastcore._form_models import form_body_schema, form_models
 from fastcore._param_models import doc_fields
 from fastcore.dependencies import Dependant, ParamField
 from fastcore.exceptions import FastCoreError
@@ -260,7 +261,7 @@ class _RouteDoc:
         if plan is None:
             return
         self.body_fields = [(f, self.schemas.add(schema_type(f))) for f in plan.fields]
-        self.embed = plan.embed
+        self.embed = getattr(plan, "doc_embed", plan.embed)
         self.body_media_type = plan.media_type
         if any(isinstance(f.marker, File) for f in plan.fields):
             self.body_media_type = "multipart/form-data"
@@ -382,6 +383,8 @@ class _RouteDoc:
 
     def _body_component(self) -> Schema:
         """FastAPI's ``Body_<operation id>`` model: one property per body parameter."""
+        if any(form_models(f) for f, _ in self.body_fields):
+            return self._form_model_component()
         properties: dict[str, Any] = {}
         required: list[str] = []
         for field, handle in self.body_fields:
@@ -396,6 +399,16 @@ class _RouteDoc:
             component["required"] = required
         component["title"] = self.body_name
         return component
+
+    def _form_model_component(self) -> Schema:
+        """A form with models: the plain fields as properties, the models under ``allOf``."""
+        fields = []
+        for field, handle in self.body_fields:
+            base = self.schemas.get(handle)
+            # NOTE: as FastAPI: a model group is titled unless its schema is a bare $ref
+            titled = "$ref" not in base if form_models(field) else not is_ref_like(base)
+            fields.append((field, field_schema(base, field, field.key, generated_title=titled)))
+        return form_body_schema(fields, self.body_name)
 
     def _response_schema(self, handle: int | None, field_name: str) -> Schema:
         if handle is None:
