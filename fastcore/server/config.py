@@ -44,10 +44,16 @@ class ServerConfig:
     timeout_head: float = 10.0
     #: Seconds without a byte of the body while the body is being read.
     timeout_body: float = 30.0
+    #: Slowest average rate (bytes/s) a body may arrive at once it has taken ``timeout_body``
+    #: seconds; slower is 408 (Apache's mod_reqtimeout MinRate, so a trickle cannot hold it).
+    limit_body_rate: int = 500
     #: Seconds an idle keep-alive connection stays open.
     timeout_keep_alive: float = 5.0
     #: Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     timeout_graceful: float = 30.0
+    #: Seconds a refused client's bytes are read and discarded after the answer (nginx's
+    #: lingering close), so that the kernel does not reset the connection under the answer.
+    timeout_linger: float = 2.0
     #: High-water mark of the write buffer: reading pauses above it (flow control).
     write_buffer_high: int = 256 * 1024
 
