@@ -47,6 +47,9 @@ _HELP: dict[str, str] = {
     "limit_connections": "most open connections per worker (more: 503)",
     "timeout_head": "seconds to receive a request's head",
     "timeout_body": "seconds without a byte while reading a body",
+    "limit_body_rate": "slowest average body rate in bytes/s once a body has taken "
+    "--timeout-body seconds (slower: 408)",
+    "timeout_linger": "seconds a refused client's bytes are drained before the close",
     "timeout_keep_alive": "seconds an idle keep-alive connection stays open",
     "timeout_graceful": "seconds in-flight requests get to finish after SIGTERM/SIGINT",
     "write_buffer_high": "bytes buffered for a slow client before reading from it pauses",
