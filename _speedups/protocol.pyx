@@ -28,13 +28,20 @@ import httptools
 from fastcore.exceptions import ClientDisconnected
 from fastcore.server.http11 import (
     HOST_CHARS,
+    ChunkWalk,
     Reject,
     address,
+    body_offset,
+    bytes_waiting,
     check_header,
+    check_target,
     decode_path,
     error_response,
+    leading_lines,
     origin_path,
     status_line,
+    stray_between,
+    stray_lines,
 )
 
 __all__ = [
@@ -100,6 +107,23 @@ cdef inline bytes _status_line(int status):
     return <bytes>line
 
 
+cdef inline bint _ends_one_head(bytes data):
+    # PERF: the usual read, one request head and nothing after it, needs no scan for stray
+    # lines (llhttp refuses a bare LF inside a head): it ends with CRLF CRLF after a byte
+    # that is neither CR nor LF.
+    cdef const unsigned char* p = <const unsigned char*><char*>data
+    cdef Py_ssize_t n = len(data)
+    return (
+        n > 4
+        and p[n - 1] == 10
+        and p[n - 2] == 13
+        and p[n - 3] == 10
+        and p[n - 4] == 13
+        and p[n - 5] != 10
+        and p[n - 5] != 13
+    )
+
+
 include "cycle.pxi"
 
 
@@ -141,7 +165,23 @@ cdef class HttpProtocol:
     cdef Py_ssize_t limit_head_size
     cdef Py_ssize_t limit_body_size
     cdef Py_ssize_t write_buffer_high
+    cdef Py_ssize_t limit_body_rate
+    cdef double timeout_body
+    cdef double timeout_linger
     cdef object handler
+    # Messages completed so far, and whether the current read carried body bytes.
+    cdef Py_ssize_t completed
+    cdef bint fed_body
+    # CR/LF bytes met before a request line (stray_lines); the body's rate clock.
+    cdef int blank
+    cdef double body_start
+    cdef double paused_at
+    # A chunked body's framing, followed to bound its extensions; the read being fed.
+    cdef object chunk_walk
+    cdef object read_data
+    cdef Py_ssize_t read_completed
+    cdef bint read_between
+    cdef object linger
     # Bound methods looked up once per connection, not once per request.
     cdef object _get_version
     cdef object _get_method
@@ -178,6 +218,9 @@ cdef class HttpProtocol:
         self.limit_head_size = config.limit_head_size
         self.limit_body_size = config.limit_body_size
         self.write_buffer_high = config.write_buffer_high
+        self.limit_body_rate = config.limit_body_rate
+        self.timeout_body = config.timeout_body
+        self.timeout_linger = config.timeout_linger
         self.handler = state.handler
 
     # -- asyncio.Protocol -----------------------------------------------------------------
@@ -193,6 +236,9 @@ cdef class HttpProtocol:
         state.connections.add(self)
         self.client = address(transport.get_extra_info("peername"))
         self.server = address(transport.get_extra_info("sockname"))
+        # NOTE: past the high-water mark the transport calls pause_writing: no further
+        # pipelined request is served until it drains (bounded memory for a non-reader).
+        transport.set_write_buffer_limits(high=self.write_buffer_high)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
@@ -209,21 +255,41 @@ cdef class HttpProtocol:
                 cycle.disconnected = True
                 cycle.wake()
         self.pending.clear()
+        if self.linger is not None:
+            self.linger.cancel()
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     def data_received(self, bytes data):
+        cdef const unsigned char* first
+        cdef Py_ssize_t completed
         if self.closing:
-            return
+            return  # NOTE: lingering after a refusal (or closed): read and discard
         if self.phase == P_IDLE:
             # NOTE: the first bytes of a request head start its deadline (no on_message_begin
             # callback: one Python call less per request).
             self.phase = P_HEAD
             self.since = self.shared.now
             self.head_size = 0
+        self.read_between = self.current is None and len(self.url) == 0
+        if self.read_between:
+            # Between messages: empty lines before the request line (RFC 9112 2.2).
+            first = <const unsigned char*><char*>data
+            if first[0] == 13 or first[0] == 10 or self.blank:
+                self.blank = stray_lines(data, self.blank)
+                if self.blank < 0:
+                    self.blank = 0
+                    self._reject(Reject(400, "Bad Request"))
+                    return
+        completed = self.read_completed = self.completed
+        self.fed_body = False
+        self.read_data = data
         try:
             self._feed(data)
+            walk = self.chunk_walk
+            if walk is not None and walk.walk(data):
+                self.chunk_walk = None
         except _HttpParserCallbackError as exc:
             cause = exc.__context__
             if isinstance(cause, Reject):
@@ -241,15 +307,46 @@ cdef class HttpProtocol:
         except _HttpParserError:
             self._reject(Reject(400, "Bad Request"))
             return
-        if self.phase == P_HEAD:
+        except Reject as exc:
+            self._reject(exc)
+            return
+        finally:
+            self.read_data = None
+        if self.completed != completed:
+            if (
+                not self.fed_body
+                and not (self.completed - completed == 1 and _ends_one_head(data))
+                and not self._after_messages(data)
+            ):
+                return
+        elif self.phase == P_HEAD:
             # NOTE: a head still incomplete after this chunk; llhttp buffers an unfinished
-            # header, so its size is bounded here, not only once it is complete.
+            # header, so its size is bounded here, not only once it is complete. A read
+            # that also completed messages is not counted: its bytes are theirs, mostly.
             self.head_size += len(data)
             if self.head_size > self.limit_head_size:
                 self._reject(Reject(431, "Request Header Fields Too Large"))
                 return
         if self.active is None and self.pending:
             self._serve_pending()
+
+    cdef bint _after_messages(self, bytes data):
+        """A read of heads only that completed messages: refuse stray lines between them."""
+        cdef Py_ssize_t stray = stray_between(data)
+        if stray >= 0:
+            # NOTE: the requests of this read after the stray line never happened
+            if self.current is not None and self.pending and (
+                self.pending[len(self.pending) - 1] is self.current
+            ):
+                self.pending.pop()
+                self.current = None
+            for _ in range(self.completed - self.read_completed - stray):
+                self.pending.pop()
+            self._reject(Reject(400, "Bad Request"))
+            return False
+        if self.current is None and len(self.url) == 0:
+            self.blank = leading_lines(data)
+        return True
 
     def pause_writing(self):
         self.writing_paused = True
@@ -259,6 +356,12 @@ cdef class HttpProtocol:
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        if self.closing:
+            return
+        if self.active is None and self.pending:
+            self._serve_pending()
+        if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
+            self._resume_reading()
 
     def eof_received(self):
         return None
@@ -312,14 +415,18 @@ cdef class HttpProtocol:
             query = url[mark - data + 1 :]
             url = url[: mark - data]
         if size == 0 or data[0] != 47:  # "/"
-            url = origin_path(url)
-        # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
-        # framing: it is answered, then the connection closes.
-        keep_alive = (
-            self._keep_alive()
-            and not self.shared.draining
-            and not (self.has_te and version == "1.0")
-        )
+            url = origin_path(url, method)
+        data = url
+        size = len(url)
+        if memchr(data, 37, size) != NULL or memchr(data, 46, size) != NULL:  # "%" "."
+            check_target(url)
+        if self.has_te:
+            if version == "1.0":
+                # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has
+                # faulty framing; refused, as nothing after it can be trusted.
+                raise Reject(400, "Bad Request")
+            self._follow_chunks()
+        keep_alive = self._keep_alive() and not self.shared.draining
         cycle = RequestCycle.fill(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
@@ -330,6 +437,16 @@ cdef class HttpProtocol:
     def on_body(self, bytes body):
         cdef RequestCycle cycle = self.current
         cdef Py_ssize_t size = cycle.body_size + len(body)
+        cdef double now = self.shared.now
+        self.fed_body = True
+        if cycle.body_size == 0:
+            self.body_start = now
+        elif now - self.body_start > self.timeout_body and (
+            cycle.body_size < (now - self.body_start - self.timeout_body) * self.limit_body_rate
+        ):
+            # NOTE: judged as bytes arrive; a client that stops altogether meets the sweep's
+            # inactivity timeout instead.
+            raise Reject(408, "Request Timeout")
         if size > self.limit_body_size:
             raise Reject(413, "Content Too Large")
         cycle.body_size = size
@@ -345,10 +462,13 @@ cdef class HttpProtocol:
 
     def on_message_complete(self):
         cdef RequestCycle cycle = self.current
+        if self.chunk_walk is not None:
+            self._walk_to_end()
         cycle.complete = True
         if cycle.waiter is not None:
             cycle.wake()
         self.current = None
+        self.completed += 1
         self._next_message()
         if self.active is None and not self.pending:
             self.phase = P_IDLE
@@ -363,8 +483,32 @@ cdef class HttpProtocol:
         self.headers = []
         self.content_length = -1
         self.hosts = 0
+        self.head_size = 0
         self.expect = False
         self.has_te = False
+
+    cdef _follow_chunks(self):
+        """Start following a chunked body's framing where it starts in this read.
+
+        NOTE: found only when nothing before it in the read had a body (heads alone, so the
+        head ends can be counted); otherwise the extensions of that one body go unbounded.
+        """
+        data = self.read_data
+        self.chunk_walk = None
+        if data is None or self.fed_body:
+            return
+        heads = self.completed - self.read_completed + 1
+        if heads == 1 and not self.read_between:
+            return  # NOTE: the head began in an earlier read: its end may be split
+        start = body_offset(data, heads)
+        if start >= 0:
+            self.chunk_walk = ChunkWalk(start)
+
+    cdef _walk_to_end(self):
+        walk = self.chunk_walk
+        self.chunk_walk = None
+        if walk is not None and self.read_data is not None:
+            walk.walk(self.read_data)
 
     # -- serving ----------------------------------------------------------------------------
     cdef _serve_pending(self):
@@ -378,7 +522,12 @@ cdef class HttpProtocol:
             if handler is None:
                 handler = self.handler = self.state.handler
             lane = handler if type(handler) is DirectLane else None
-            while self.active is None and self.pending and not self.closing:
+            while (
+                self.active is None
+                and self.pending
+                and not self.closing
+                and not self.writing_paused
+            ):
                 cycle = self.active = self.pending.popleft()
                 if lane is not None:
                     (<DirectLane>lane).serve(cycle)
@@ -400,6 +549,8 @@ cdef class HttpProtocol:
             # NOTE: an unread body would be taken for the next request: close instead.
             self._close()
             return
+        if self.pending and self.writing_paused:
+            return  # NOTE: resume_writing serves the next one once the buffer drains
         if self.pending:
             if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
                 self._resume_reading()
@@ -416,6 +567,8 @@ cdef class HttpProtocol:
 
     def body_consumed(self):
         if self.reading_paused:
+            # NOTE: the time reading was paused is the handler's, not the client's
+            self.body_start += self.shared.now - self.paused_at
             self._resume_reading()
 
     cpdef write_raw(self, bytes data):
@@ -463,6 +616,9 @@ cdef class HttpProtocol:
 
     def timeout(self):
         """Called by the server's sweep when the current phase has run out of time."""
+        if self.phase != P_HEAD or self.shared.now - self.since < 2 * self.state.config.timeout_head:
+            if bytes_waiting(self.transport):
+                return  # NOTE: bytes that came in time, not read yet after a stalled loop
         active = self.active
         if active is None and self.phase == P_HEAD:
             self.write_raw(error_response(408, "Request Timeout", self.shared.extra_headers))
@@ -473,12 +629,16 @@ cdef class HttpProtocol:
         self._close()
 
     def shutdown(self):
-        """Graceful stop: close now if idle, else after the response in progress."""
+        """Graceful stop: close now if idle, else after the response in progress.
+
+        A request already arriving (part of a head, or bytes not read yet) is answered with
+        ``Connection: close`` (the server is draining) instead of being cut off.
+        """
         for cycle in self.pending:
             cycle.keep_alive = False
         if self.active is not None:
             self.active.keep_alive = False
-        elif not self.pending:
+        elif not self.pending and self.phase == P_IDLE and not bytes_waiting(self.transport):
             self._close()
 
     def abort(self):
@@ -487,13 +647,29 @@ cdef class HttpProtocol:
         self.closing = True
 
     def _close(self):
-        if not self.closing:
-            self.closing = True
-            self.transport.close()
+        """Close as nginx does (lingering close): shut the write side after what is queued,
+        then read and discard until the client closes or ``timeout_linger`` passes.
+
+        SECURITY/NOTE: closing a socket with unread bytes makes the kernel send a reset,
+        which discards what the client has not read yet: the 4xx it was about to get.
+        """
+        if self.closing:
+            return
+        self.closing = True
+        transport = self.transport
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        if self.reading_paused:
+            self.reading_paused = False
+            transport.resume_reading()
+        self.linger = self.loop.call_later(self.timeout_linger, transport.close)
 
     def _pause_reading(self):
         if not self.reading_paused and not self.closing:
             self.reading_paused = True
+            self.paused_at = self.shared.now
             self.transport.pause_reading()
 
     def _resume_reading(self):

@@ -83,6 +83,12 @@ class _Transport:
     def pause_reading(self) -> None:
         pass
 
+    def set_write_buffer_limits(self, high: int) -> None:
+        pass
+
+    def can_write_eof(self) -> bool:
+        return False
+
     def resume_reading(self) -> None:
         pass
 

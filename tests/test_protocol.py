@@ -10,7 +10,16 @@ import inspect
 import pytest
 
 from fastcore.server.config import ServerConfig
-from fastcore.server.http11 import check_header, decode_path, origin_path, status_line
+from fastcore.server.http11 import (
+    ChunkWalk,
+    Reject,
+    check_header,
+    check_target,
+    decode_path,
+    origin_path,
+    status_line,
+    stray_lines,
+)
 from fastcore.server.server import http_date
 from tests.conftest import implementations
 
@@ -73,8 +82,67 @@ def test_response_header_splitting_is_refused(name: bytes, value: bytes) -> None
 def test_paths_are_decoded_as_starlette_does() -> None:
     assert decode_path(b"/a%20b/%C3%A9") == "/a b/é"
     assert decode_path(b"/%2F") == "//"
-    assert origin_path(b"http://example.com/a/b") == b"/a/b"
-    assert origin_path(b"http://example.com") == b"/"
+    assert origin_path(b"http://example.com/a/b", b"GET") == b"/a/b"
+    assert origin_path(b"http://example.com", b"GET") == b"/"
+    assert origin_path(b"*", b"OPTIONS") == b"*"
+    with pytest.raises(Reject):
+        origin_path(b"*", b"GET")
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        (b"/a%20b", True),
+        (b"/a/../b", True),
+        (b"/./a", True),
+        (b"/a..b/..c", True),
+        (b"/a%00", False),
+        (b"/a%g0", False),
+        (b"/a%0", False),
+        (b"/..", False),
+        (b"/a/../..", False),
+        (b"/%2E%2E/x", False),
+        (b"/a/..%2F..%2Fb", False),
+    ],
+)
+def test_check_target(path: bytes, ok: bool) -> None:
+    if ok:
+        check_target(path)
+    else:
+        with pytest.raises(Reject):
+            check_target(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "seen", "result"),
+    [
+        (b"GET", 0, 0),
+        (b"\r\nGET", 0, 0),
+        (b"\r", 0, 1),
+        (b"\nGET", 1, 0),
+        (b"\r\n", 0, 2),
+        (b"\r\nGET", 2, -1),
+        (b"\nGET", 0, -1),
+        (b"\r\r", 0, -1),
+        (b"\rG", 0, -1),
+    ],
+)
+def test_stray_lines(data: bytes, seen: int, result: int) -> None:
+    assert stray_lines(data, seen) == result
+
+
+def test_chunk_walk_bounds_extensions_across_reads() -> None:
+    walk = ChunkWalk(0)
+    assert not walk.walk(b"3;a=b\r\nabc\r\n")
+    assert walk.walk(b"0\r\n\r\n")
+    walk = ChunkWalk(0)
+    with pytest.raises(Reject):
+        for _ in range(100):
+            walk.walk(b"1;" + b"e" * 1000)
+    walk = ChunkWalk(0)
+    with pytest.raises(Reject):
+        for _ in range(100):
+            walk.walk(b"1;" + b"e" * 500 + b"\r\na\r\n")
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,12 @@ class _Transport:
     def close(self) -> None:
         pass
 
+    def set_write_buffer_limits(self, high: int) -> None:
+        pass
+
+    def can_write_eof(self) -> bool:
+        return False
+
 
 def _connection(kind: str):
     transport = _Transport()

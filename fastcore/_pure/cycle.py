@@ -200,7 +200,8 @@ class RequestCycle:
             raise RuntimeError("the response has already started")
         self.response_started = self.response_complete = True
         self.status = status
-        if not self.keep_alive:
+        if not self.keep_alive or not self.complete:
+            # NOTE: a body still arriving is not read: the connection closes after this
             end = _CLOSE_END
         elif self.http_version == "1.1":
             end = _CRLF
@@ -236,8 +237,12 @@ class RequestCycle:
             if self.response_started or self._pending_start is not None:
                 raise RuntimeError("http.response.start sent twice")
             headers = list(message.get("headers", ()))
-            for name, value in headers:
-                check_header(name, value)
+            try:
+                for name, value in headers:
+                    check_header(name, value)
+            except ValueError:
+                self.keep_alive = False  # SECURITY: the 500 that follows closes the connection
+                raise
             self._pending_start = (message["status"], headers)
             status_line(message["status"])  # NOTE: validates the status before anything is sent
         elif kind == "http.response.body":
@@ -278,6 +283,8 @@ class RequestCycle:
         status, headers = self._pending_start
         self.status = status
         self.response_started = True
+        if not more and not self.complete:
+            self.keep_alive = False  # NOTE: the unread rest of the body ends the connection
         parts = [status_line(status)]
         has_length = False
         for name, value in headers:

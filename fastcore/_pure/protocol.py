@@ -25,11 +25,18 @@ from fastcore._pure.cycle import BODY, HEAD, IDLE, RESPONDING, RequestCycle, Sha
 from fastcore._pure.lane import DirectLane
 from fastcore.server.http11 import (
     HOST_CHARS,
+    ChunkWalk,
     Reject,
     address,
+    body_offset,
+    bytes_waiting,
+    check_target,
     error_response,
+    leading_lines,
     origin_path,
     status_line,
+    stray_between,
+    stray_lines,
 )
 
 __all__ = [
@@ -49,6 +56,16 @@ _METHODS: dict[bytes, str] = {}
 _MAX_PIPELINE = 32
 
 
+def _rejection(exc: Exception) -> Reject:
+    """What answers a parse failure: the Reject a callback raised, else a plain 400."""
+    if isinstance(exc, Reject):
+        return exc
+    cause = exc.__context__
+    if isinstance(exc, httptools.HttpParserCallbackError) and isinstance(cause, Reject):
+        return cause
+    return Reject(400, "Bad Request")
+
+
 class HttpProtocol(asyncio.Protocol):
     """One client connection. ``state`` is the server's shared ``ServerState``."""
 
@@ -63,6 +80,9 @@ class HttpProtocol(asyncio.Protocol):
         self.limit_head_size: int = config.limit_head_size
         self.limit_body_size: int = config.limit_body_size
         self.write_buffer_high: int = config.write_buffer_high
+        self.timeout_body: float = config.timeout_body
+        self.limit_body_rate: int = config.limit_body_rate
+        self.timeout_linger: float = config.timeout_linger
         self.loop: asyncio.AbstractEventLoop = state.loop
         self.transport: Any = None
         self.parser = httptools.HttpRequestParser(self)
@@ -90,6 +110,19 @@ class HttpProtocol(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.rejection: Reject | None = None
         self.serving = False
+        #: Messages completed so far, and whether the current read carried body bytes.
+        self.completed = 0
+        self.fed_body = False
+        #: CR/LF bytes met before a request line (stray_lines); the body's rate clock.
+        self.blank = 0
+        self.body_start = 0.0
+        self.paused_at = 0.0
+        #: A chunked body's framing, followed to bound its extensions; the read being fed.
+        self.chunk_walk: ChunkWalk | None = None
+        self.read_data: bytes | None = None
+        self.read_completed = 0
+        self.read_between = False
+        self.linger: asyncio.TimerHandle | None = None
         self.client: tuple[str, int] | None = None
         self.server: tuple[str, int] | None = None
 
@@ -106,6 +139,9 @@ class HttpProtocol(asyncio.Protocol):
         state.connections.add(self)
         self.client = address(transport.get_extra_info("peername"))
         self.server = address(transport.get_extra_info("sockname"))
+        # NOTE: past the high-water mark the transport calls pause_writing: no further
+        # pipelined request is served until it drains (bounded memory for a non-reader).
+        transport.set_write_buffer_limits(high=self.write_buffer_high)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
@@ -122,28 +158,33 @@ class HttpProtocol(asyncio.Protocol):
                 cycle.disconnected = True
                 cycle.wake()
         self.pending.clear()
+        if self.linger is not None:
+            self.linger.cancel()
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         if self.closing:
-            return
+            return  # NOTE: lingering after a refusal (or closed): read and discard
         if self.phase == IDLE:
             # NOTE: the first bytes of a request head start its deadline (no on_message_begin
             # callback: one Python call less per request).
             self.phase = HEAD
             self.since = self.shared.now
             self.head_size = 0
+        between = self.read_between = self.current is None and not self.url
+        # Between messages: empty lines before the request line (RFC 9112 2.2).
+        if between and (data[0] == 13 or data[0] == 10 or self.blank) and not self._leading(data):
+            return
+        completed = self.read_completed = self.completed
+        self.fed_body = False
+        self.read_data = data
         try:
             self._feed(data)
-        except httptools.HttpParserCallbackError as exc:
-            cause = exc.__context__
-            if isinstance(cause, Reject):
-                self._reject(cause)
-            else:
-                self._reject(Reject(400, "Bad Request"))
-            return
+            walk = self.chunk_walk
+            if walk is not None and walk.walk(data):
+                self.chunk_walk = None
         except httptools.HttpParserUpgrade:
             # NOTE: no protocol upgrades (WebSockets are not served): answer the request
             # as plain HTTP and close, since what follows is not HTTP/1.1.
@@ -151,18 +192,68 @@ class HttpProtocol(asyncio.Protocol):
             if last is not None:
                 last.keep_alive = False
             self._pause_reading()
-        except httptools.HttpParserError:
-            self._reject(Reject(400, "Bad Request"))
+        except (httptools.HttpParserError, Reject) as exc:
+            self._reject(_rejection(exc))
             return
-        if self.phase == HEAD:
-            # NOTE: a head still incomplete after this chunk; llhttp buffers an unfinished
-            # header, so its size is bounded here, not only once it is complete.
-            self.head_size += len(data)
-            if self.head_size > self.limit_head_size:
-                self._reject(Reject(431, "Request Header Fields Too Large"))
+        finally:
+            self.read_data = None
+        if self.completed != completed:
+            # PERF: the usual read, one request head and nothing after it, needs no scan for
+            # stray lines (llhttp refuses a bare LF inside a head).
+            if (
+                not self.fed_body
+                and not (
+                    self.completed - completed == 1
+                    and len(data) > 4
+                    and data[-4:] == b"\r\n\r\n"
+                    and data[-5] != 10
+                    and data[-5] != 13
+                )
+                and not self._after_messages(data)
+            ):
                 return
+        elif self.phase == HEAD and not self._head_within(data):
+            return
         if self.active is None and self.pending:
             self._serve_pending()
+
+    def _head_within(self, data: bytes) -> bool:
+        """A head still incomplete after this read: False once it broke the head limit.
+
+        NOTE: llhttp buffers an unfinished header, so its size is bounded here, not only
+        once it is complete. A read that also completed messages is not counted: its bytes
+        are theirs, mostly.
+        """
+        self.head_size += len(data)
+        if self.head_size <= self.limit_head_size:
+            return True
+        self._reject(Reject(431, "Request Header Fields Too Large"))
+        return False
+
+    def _leading(self, data: bytes) -> bool:
+        """False once stray lines before a request line were refused."""
+        self.blank = stray_lines(data, self.blank)
+        if self.blank >= 0:
+            return True
+        self.blank = 0
+        self._reject(Reject(400, "Bad Request"))
+        return False
+
+    def _after_messages(self, data: bytes) -> bool:
+        """A read of heads only that completed messages: refuse stray lines between them."""
+        stray = stray_between(data)
+        if stray >= 0:
+            # NOTE: the requests of this read after the stray line never happened
+            if self.current is not None and self.pending and self.pending[-1] is self.current:
+                self.pending.pop()
+                self.current = None
+            for _ in range(self.completed - self.read_completed - stray):
+                self.pending.pop()
+            self._reject(Reject(400, "Bad Request"))
+            return False
+        if self.current is None and not self.url:
+            self.blank = leading_lines(data)
+        return True
 
     def pause_writing(self) -> None:
         self.writing_paused = True
@@ -172,6 +263,12 @@ class HttpProtocol(asyncio.Protocol):
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        if self.closing:
+            return
+        if self.active is None and self.pending:
+            self._serve_pending()
+        if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
+            self._resume_reading()
 
     def eof_received(self) -> bool | None:
         return None
@@ -223,14 +320,16 @@ class HttpProtocol(asyncio.Protocol):
             query = url[mark + 1 :]
             url = url[:mark]
         if url[:1] != b"/":
-            url = origin_path(url)
-        # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
-        # framing: it is answered, then the connection closes.
-        keep_alive = (
-            self._keep_alive()
-            and not self.shared.draining
-            and not (self.has_te and version == "1.0")
-        )
+            url = origin_path(url, method)
+        if b"%" in url or b"." in url:
+            check_target(url)
+        if self.has_te:
+            if version == "1.0":
+                # SECURITY: RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has
+                # faulty framing; refused, as nothing after it can be trusted.
+                raise Reject(400, "Bad Request")
+            self._follow_chunks()
+        keep_alive = self._keep_alive() and not self.shared.draining
         cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
@@ -241,6 +340,16 @@ class HttpProtocol(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         cycle = self.current
         assert cycle is not None
+        self.fed_body = True
+        now = self.shared.now
+        if cycle.body_size == 0:
+            self.body_start = now
+        elif now - self.body_start > self.timeout_body and (
+            cycle.body_size < (now - self.body_start - self.timeout_body) * self.limit_body_rate
+        ):
+            # NOTE: judged as bytes arrive; a client that stops altogether meets the sweep's
+            # inactivity timeout instead.
+            raise Reject(408, "Request Timeout")
         size = cycle.body_size + len(body)
         if size > self.limit_body_size:
             raise Reject(413, "Content Too Large")
@@ -258,15 +367,19 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         cycle = self.current
         assert cycle is not None
+        if self.chunk_walk is not None:
+            self._walk_to_end()
         cycle.complete = True
         if cycle.waiter is not None:
             cycle.wake()
         self.current = None
         # NOTE: reset for the next message here, not in on_message_begin (no such callback)
+        self.completed += 1
         self.url = b""
         self.headers = []
         self.content_length = -1
         self.hosts = 0
+        self.head_size = 0
         self.expect = self.has_te = False
         if self.active is None and not self.pending:
             self.phase = IDLE
@@ -275,6 +388,28 @@ class HttpProtocol(asyncio.Protocol):
             self.phase = RESPONDING
         if len(self.pending) > _MAX_PIPELINE:
             self._pause_reading()
+
+    def _follow_chunks(self) -> None:
+        """Start following a chunked body's framing where it starts in this read.
+
+        NOTE: found only when nothing before it in the read had a body (heads alone, so the
+        head ends can be counted); otherwise the extensions of that one body go unbounded.
+        """
+        data = self.read_data
+        self.chunk_walk = None
+        if data is None or self.fed_body:
+            return
+        heads = self.completed - self.read_completed + 1
+        if heads == 1 and not self.read_between:
+            return  # NOTE: the head began in an earlier read: its end may be split
+        start = body_offset(data, heads)
+        if start >= 0:
+            self.chunk_walk = ChunkWalk(start)
+
+    def _walk_to_end(self) -> None:
+        walk, self.chunk_walk = self.chunk_walk, None
+        if walk is not None and self.read_data is not None:
+            walk.walk(self.read_data)
 
     # -- serving ----------------------------------------------------------------------------
     def _serve_pending(self) -> None:
@@ -285,7 +420,12 @@ class HttpProtocol(asyncio.Protocol):
         self.serving = True
         try:
             handler = self.state.handler
-            while self.active is None and self.pending and not self.closing:
+            while (
+                self.active is None
+                and self.pending
+                and not self.closing
+                and not self.writing_paused
+            ):
                 cycle = self.active = self.pending.popleft()
                 handler(cycle)
         finally:
@@ -304,6 +444,8 @@ class HttpProtocol(asyncio.Protocol):
             # NOTE: an unread body would be taken for the next request: close instead.
             self._close()
             return
+        if self.pending and self.writing_paused:
+            return  # NOTE: resume_writing serves the next one once the buffer drains
         if self.pending:
             if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
                 self._resume_reading()
@@ -320,6 +462,8 @@ class HttpProtocol(asyncio.Protocol):
 
     def body_consumed(self) -> None:
         if self.reading_paused:
+            # NOTE: the time reading was paused is the handler's, not the client's
+            self.body_start += self.shared.now - self.paused_at
             self._resume_reading()
 
     def write_raw(self, data: bytes) -> None:
@@ -369,6 +513,11 @@ class HttpProtocol(asyncio.Protocol):
 
     def timeout(self) -> None:
         """Called by the server's sweep when the current phase has run out of time."""
+        fresh = (
+            self.phase != HEAD or self.shared.now - self.since < 2 * self.state.config.timeout_head
+        )
+        if fresh and bytes_waiting(self.transport):
+            return  # NOTE: bytes that came in time, not read yet after a stalled loop
         active = self.active
         if active is None and self.phase == HEAD:
             self.write_raw(error_response(408, "Request Timeout", self.shared.extra_headers))
@@ -379,12 +528,16 @@ class HttpProtocol(asyncio.Protocol):
         self._close()
 
     def shutdown(self) -> None:
-        """Graceful stop: close now if idle, else after the response in progress."""
+        """Graceful stop: close now if idle, else after the response in progress.
+
+        A request already arriving (part of a head, or bytes not read yet) is answered with
+        ``Connection: close`` (the server is draining) instead of being cut off.
+        """
         for cycle in self.pending:
             cycle.keep_alive = False
         if self.active is not None:
             self.active.keep_alive = False
-        elif not self.pending:
+        elif not self.pending and self.phase == IDLE and not bytes_waiting(self.transport):
             self._close()
 
     def abort(self) -> None:
@@ -393,13 +546,29 @@ class HttpProtocol(asyncio.Protocol):
         self.closing = True
 
     def _close(self) -> None:
-        if not self.closing:
-            self.closing = True
-            self.transport.close()
+        """Close as nginx does (lingering close): shut the write side after what is queued,
+        then read and discard until the client closes or ``timeout_linger`` passes.
+
+        SECURITY/NOTE: closing a socket with unread bytes makes the kernel send a reset,
+        which discards what the client has not read yet: the 4xx it was about to get.
+        """
+        if self.closing:
+            return
+        self.closing = True
+        transport = self.transport
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        if self.reading_paused:
+            self.reading_paused = False
+            transport.resume_reading()
+        self.linger = self.loop.call_later(self.timeout_linger, transport.close)
 
     def _pause_reading(self) -> None:
         if not self.reading_paused and not self.closing:
             self.reading_paused = True
+            self.paused_at = self.shared.now
             self.transport.pause_reading()
 
     def _resume_reading(self) -> None:

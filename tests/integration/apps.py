@@ -6,6 +6,7 @@ a handler that raises, one that puts CR/LF into a response header, and slow ones
 
 import asyncio
 import hashlib
+import time
 
 import msgspec
 
@@ -167,6 +168,24 @@ def build_app(file_path: str) -> FastAPI:
     async def slow(delay: float = 0.3) -> dict:
         await asyncio.sleep(delay)
         return {"slept": delay}
+
+    @app.get("/blob")
+    async def blob(kb: int = 64) -> Response:
+        return Response(b"b" * (kb * 1024), media_type="application/octet-stream")
+
+    @app.get("/blob-json")
+    async def blob_json(kb: int = 64) -> dict:
+        return {"blob": "j" * (kb * 1024)}
+
+    @app.get("/block")
+    async def block(seconds: float = 2.0) -> dict:
+        time.sleep(seconds)  # NOTE: blocks the event loop on purpose (a stall)
+        return {"blocked": seconds}
+
+    @app.post("/form")
+    async def form(request: Request) -> dict:
+        data = await request.form(max_part_size=1000)
+        return {"fields": sorted(data.keys())}
 
     @app.get("/headers")
     async def headers(request: Request) -> dict:

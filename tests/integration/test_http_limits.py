@@ -24,6 +24,9 @@ LIMITS = {
     "timeout_head": 0.5,
     "timeout_body": 0.5,
     "timeout_keep_alive": 0.5,
+    # NOTE: the minimum body rate has its own tests (test_http_faults.py); here it stays out
+    # of the way of the inactivity timeout's.
+    "limit_body_rate": 1,
 }
 #: How late a timeout may fire: the sweep runs four times a second, plus scheduling slack.
 SLACK = 1.0
