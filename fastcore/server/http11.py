@@ -293,13 +293,13 @@ def bytes_waiting(transport: Any) -> bool:
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is None:
         return False
-    import fcntl
-    import termios
-
     try:
+        import fcntl
+        import termios
+
         count = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
-    except (OSError, ValueError, AttributeError):
-        return False
+    except (ImportError, OSError, ValueError, AttributeError):
+        return False  # NOTE: no FIONREAD here (Windows): deadlines as the sweep sees them
     return bool(int.from_bytes(count, "little"))
 
 
