@@ -12,11 +12,14 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 from typing import Any, NamedTuple, TypeVar, Union
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
+from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore.concurrency import run_in_threadpool
 
 __all__ = [
     "URL",
     "Address",
+    "Default",
+    "DefaultPlaceholder",
     "FormData",
     "Headers",
     "ImmutableMultiDict",

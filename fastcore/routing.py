@@ -14,6 +14,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore._accel import load
+from fastcore._defaults import Default
+from fastcore._defaults import DefaultPlaceholder as _DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
 from fastcore._websocket_api import WebSocketRouterMethods
 from fastcore.exceptions import FastCoreError
@@ -34,21 +36,6 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 _router_mod = load("router")
-
-
-class _DefaultPlaceholder:
-    """Marks an option the user did not give, so a router's or app's value can apply."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"Default({self.value!r})"
-
-
-def Default(value: Any) -> Any:
-    """Wrap a default so that an explicit ``None`` from the user stays distinguishable."""
-    return _DefaultPlaceholder(value)
 
 
 def is_default(value: Any) -> bool:

@@ -72,6 +72,27 @@ class Dependant:
     def by_source(self, source: str) -> list[ParamField]:
         return [p for p in self.params if p.source == source]
 
+    # FastAPI's Dependant keeps one list per source; these are those views, for libraries.
+    @property
+    def path_params(self) -> list[ParamField]:
+        return self.by_source("path")
+
+    @property
+    def query_params(self) -> list[ParamField]:
+        return self.by_source("query")
+
+    @property
+    def header_params(self) -> list[ParamField]:
+        return self.by_source("header")
+
+    @property
+    def cookie_params(self) -> list[ParamField]:
+        return self.by_source("cookie")
+
+    @property
+    def body_params(self) -> list[ParamField]:
+        return self.by_source("body")
+
     def flat(self) -> list[Dependant]:
         """This dependant and all below it, depth first, sub-dependencies before their user."""
         out: list[Dependant] = []
