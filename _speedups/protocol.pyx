@@ -549,7 +549,7 @@ cdef class HttpProtocol:
             # NOTE: an unread body would be taken for the next request: close instead.
             self._close()
             return
-        if self.pending and self.writing_paused:
+        if self.writing_paused and self.pending:
             return  # NOTE: resume_writing serves the next one once the buffer drains
         if self.pending:
             if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
