@@ -54,6 +54,7 @@ __all__ = [
 _METHODS: dict[bytes, str] = {}
 #: How many complete requests may wait behind the one being answered before reading pauses.
 _MAX_PIPELINE = 32
+_LINE_END = (10, 13)
 
 
 def _rejection(exc: Exception) -> Reject:
@@ -204,10 +205,9 @@ class HttpProtocol(asyncio.Protocol):
                 not self.fed_body
                 and not (
                     self.completed - completed == 1
+                    and data.endswith(b"\r\n\r\n")
                     and len(data) > 4
-                    and data[-4:] == b"\r\n\r\n"
-                    and data[-5] != 10
-                    and data[-5] != 13
+                    and data[-5] not in _LINE_END
                 )
                 and not self._after_messages(data)
             ):
