@@ -1,10 +1,11 @@
 """Python types -> JSON Schema for the OpenAPI document, in two batched generator calls.
 
-msgspec describes what fastcore validates with msgspec (Structs, dataclasses, TypedDicts,
-Enums, builtins); pydantic describes pydantic models, as FastAPI would. Every type the
-document needs is registered first (``SchemaSet.add``), then each generator runs once over
-all of its types, so a class used by many routes is named and rendered once and the two
-generators' components can be merged by name, collision-free and in a fixed order.
+Where pydantic is installed it describes every type it can, as in FastAPI (dataclasses,
+datetimes with their formats, Decimals, enums in their order, pydantic models); msgspec
+describes the rest (Structs and types holding them, and everything without pydantic). Every
+type the document needs is registered first (``SchemaSet.add``), then each generator runs
+once over all of its types, so a class used by many routes is named and rendered once and
+the two generators' components can be merged by name, collision-free and in a fixed order.
 
 The field-level keywords that FastAPI gets from pydantic's ``FieldInfo`` (title, description,
 default, examples, deprecated) are added here from fastcore's markers, by the same rules, so
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import typing
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
@@ -287,11 +289,6 @@ def _for_pydantic(tp: Any) -> Any:
     return tp
 
 
-def _has_field_info(tp: Any) -> bool:
-    """``Annotated[T, FieldInfo]``: a pydantic model's field, documented by pydantic."""
-    return any(type(m).__module__.startswith("pydantic.") for m in t.split_annotated(tp)[1])
-
-
 @functools.lru_cache(maxsize=1)
 def _pydantic_generator() -> type[Any]:
     """pydantic's generator with FastAPI's one change, made once and only if pydantic is used."""
@@ -315,16 +312,48 @@ def _pydantic_generator() -> type[Any]:
     return FastAPIJsonSchema
 
 
+@functools.lru_cache(maxsize=1)
+def _pydantic_installed() -> bool:
+    return importlib.util.find_spec("pydantic") is not None
+
+
+def pydantic_core_schema(tp: Any) -> Any:
+    """pydantic's core schema for ``tp``, or None if pydantic is absent or cannot describe it.
+
+    FastAPI documents every type through pydantic, so where pydantic is installed it
+    describes everything it can (dataclasses, datetimes, Decimals, enums in their order...)
+    and the document reads as FastAPI's does. msgspec describes the rest: Structs and types
+    holding them, and everything when pydantic is not installed.
+    """
+    if not _pydantic_installed():
+        return None
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(_for_pydantic(tp)).core_schema
+    except Exception:
+        # NOTE: pydantic refuses what it cannot describe with several exception types
+        # (schema generation, user errors, TypeError from odd generics): msgspec then tries.
+        return None
+
+
+def has_computed_fields(core_schema: Any) -> bool:
+    """A model in the core schema has ``@computed_field``s (its output differs from its input)."""
+    if isinstance(core_schema, dict):
+        if core_schema.get("computed_fields"):
+            return True
+        return any(has_computed_fields(v) for v in core_schema.values())
+    if isinstance(core_schema, list):
+        return any(has_computed_fields(v) for v in core_schema)
+    return False
+
+
 def _pydantic_schemas(items: list[tuple[Any, Mode]]) -> tuple[list[Schema], dict[str, Schema]]:
     """One ``generate_definitions`` call: pydantic names Input/Output variants consistently."""
     if not items:
         return [], {}
-    from pydantic import TypeAdapter
-
     generator = _pydantic_generator()(ref_template=_PYDANTIC_REF)
-    inputs = [
-        (i, mode, TypeAdapter(_for_pydantic(tp)).core_schema) for i, (tp, mode) in enumerate(items)
-    ]
+    inputs = [(i, mode, core) for i, (core, mode) in enumerate(items)]
     mapping, definitions = generator.generate_definitions(inputs=inputs)
     return [mapping[(i, mode)] for i, (_, mode) in enumerate(items)], dict(definitions)
 
@@ -413,7 +442,10 @@ class SchemaSet:
     ``add_component``. ``components`` is the merged, sorted ``components.schemas``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, separate_input_output: bool = True) -> None:
+        #: FastAPI's ``separate_input_output_schemas``: False documents one schema per model
+        #: (its input form) unless the model's output has computed fields.
+        self.separate_input_output = separate_input_output
         self._msgspec = _Side()
         self._pydantic = _Side()
         self._handles: list[tuple[str, int]] = []
@@ -424,11 +456,14 @@ class SchemaSet:
 
     def add(self, tp: Any, mode: Mode = "validation") -> int:
         """Register ``tp``; the handle gives its schema after ``resolve``."""
-        if t.is_pydantic_type(tp) or _has_field_info(tp):
-            name, side, value = "pydantic", self._pydantic, (tp, mode)
+        core = pydantic_core_schema(tp)
+        key: Any
+        if core is not None:
+            if not self.separate_input_output and not has_computed_fields(core):
+                mode = "validation"
+            name, side, key, value = "pydantic", self._pydantic, (tp, mode), (core, mode)
         else:
-            name, side, value = "msgspec", self._msgspec, tp
-        key: Any = value
+            name, side, key, value = "msgspec", self._msgspec, tp, tp
         try:
             hash(key)
         except TypeError:
