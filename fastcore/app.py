@@ -99,6 +99,15 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         middleware: Sequence[Any] | None = None,
         responses: dict[int | str, dict[str, Any]] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        # OpenAPI options, FastAPI's (fastcore.openapi):
+        webhooks: APIRouter | None = None,
+        callbacks: list[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
+        root_path_in_servers: bool = True,
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -137,7 +146,16 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             default_response_class=default_response_class,
             responses=responses,
             generate_unique_id_function=generate_unique_id_function,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
         )
+        #: Routes documented under the document's ``webhooks`` (``@app.webhooks.post(name)``).
+        self.webhooks = webhooks or APIRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.root_path_in_servers = root_path_in_servers
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
         self.lifespan_context = lifespan
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
@@ -267,6 +285,10 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         """Plan every route and build the router; idempotent."""
         if self._dispatcher is not None:
             return
+        for route in self.router.routes:
+            # A path only documents can have (routing.py): no app can serve it.
+            if isinstance(route, APIRoute) and route.path_error is not None:
+                raise route.path_error
         self._add_docs_routes()
         router = _router_mod.Router()
         explicit_head = {r.path for r in self.routes if "HEAD" in r.methods}

@@ -58,6 +58,30 @@ def generate_unique_id(route: APIRoute) -> str:
     return f"{operation_id}_{sorted(route.methods)[0].lower()}"
 
 
+def _template_params(route: APIRoute) -> dict[str, Any]:
+    """The path's parameters; none, and ``route.path_error`` set, if no app could serve it."""
+    if not route.path.startswith("/"):
+        route.path_error = FastCoreError(f"route path {route.path!r} must start with '/'")
+        return {}
+    try:
+        return dict(_router_mod.parse_template(route.path))
+    except FastCoreError as exc:
+        route.path_error = exc
+        return {}
+
+
+def _given(*values: Any) -> Any:
+    """The first option given (neither None nor a ``Default``), else the first default."""
+    for value in values:
+        if value is not None and not is_default(value):
+            return value
+    return next((v for v in values if v is not None), None)
+
+
+def _unwrap(value: Any) -> Any:
+    return value.value if is_default(value) else value
+
+
 class APIRoute:
     """One decorated endpoint and its options, as given; planned later by the app."""
 
@@ -81,14 +105,17 @@ class APIRoute:
         operation_id: str | None = None,
         include_in_schema: bool = True,
         openapi_extra: dict[str, Any] | None = None,
-        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        generate_unique_id_function: Any = None,
         response_model_exclude_none: bool = False,
         response_model_exclude_unset: bool = False,
+        callbacks: list[Any] | None = None,
     ) -> None:
-        if not path.startswith("/"):
-            raise FastCoreError(f"route path {path!r} must start with '/'")
         self.path = path
-        self.param_convertors = dict(_router_mod.parse_template(path))
+        #: Why the app cannot serve this path, raised when the app plans the route. Routes of
+        #: ``callbacks=`` and ``app.webhooks`` are only documented, and their paths are
+        #: OpenAPI expressions (``{$callback_url}/x``) or names (``new-subscription``).
+        self.path_error: FastCoreError | None = None
+        self.param_convertors = _template_params(self)
         self.path_format = re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"{\1}", path)
         self.endpoint = endpoint
         self.methods = {m.upper() for m in (methods or ["GET"])}
@@ -110,9 +137,15 @@ class APIRoute:
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.openapi_extra = openapi_extra
-        self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
+        #: The function given here, or ``Default(generate_unique_id)``: an app's or router's
+        #: function applies where the route gave none, as in FastAPI.
+        self.generate_unique_id_function = _given(
+            generate_unique_id_function, Default(generate_unique_id)
+        )
         self.operation_id = operation_id
-        self.unique_id = operation_id or self.generate_unique_id_function(self)
+        self.unique_id = operation_id or _unwrap(self.generate_unique_id_function)(self)
+        #: Routes documented as this operation's OpenAPI ``callbacks``; never served.
+        self.callbacks = callbacks
         # Set by FastCore.freeze: the analysed signature, the response model, the plan.
         self.dependant: Any = None
         self.response_field: Any = None
@@ -185,7 +218,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        generate_unique_id_function: Any = None,
+        callbacks: list[Any] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -198,7 +232,10 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         self.responses = dict(responses or {})
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
-        self.generate_unique_id_function = generate_unique_id_function
+        self.generate_unique_id_function = _given(
+            generate_unique_id_function, Default(generate_unique_id)
+        )
+        self.callbacks = list(callbacks or [])
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
         self._frozen = False
 
@@ -219,8 +256,10 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         )
         if is_default(options.get("response_class", Default(None))):
             options["response_class"] = self.default_response_class
-        if options.get("generate_unique_id_function") is None:
-            options["generate_unique_id_function"] = self.generate_unique_id_function
+        options["generate_unique_id_function"] = _given(
+            options.get("generate_unique_id_function"), self.generate_unique_id_function
+        )
+        options["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])]
         route = APIRoute(self.prefix + path, endpoint, **options)
         self.routes.append(route)
         return route
@@ -247,8 +286,14 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         default_response_class: Any = Default(None),
+        generate_unique_id_function: Any = None,
+        callbacks: list[Any] | None = None,
     ) -> None:
-        """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies."""
+        """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies.
+
+        A route's own ``generate_unique_id_function`` wins over ``router``'s, which wins over
+        the one given here, which wins over this router's (FastAPI's order).
+        """
         self._check_open()
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -279,7 +324,12 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 operation_id=route.operation_id,
                 include_in_schema=route.include_in_schema and include_in_schema,
                 openapi_extra=route.openapi_extra,
-                generate_unique_id_function=route.generate_unique_id_function,
+                generate_unique_id_function=_given(
+                    route.generate_unique_id_function,
+                    router.generate_unique_id_function,
+                    generate_unique_id_function,
+                ),
+                callbacks=[*(callbacks or []), *(route.callbacks or [])],
                 response_model_exclude_none=route.response_model_exclude_none,
                 response_model_exclude_unset=route.response_model_exclude_unset,
             )

@@ -27,6 +27,7 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
 
 import fastcore
+import fastcore.exceptions
 from fastcore.openapi import build_openapi, get_openapi, get_swagger_ui_html
 from fastcore.testclient import TestClient
 
@@ -617,19 +618,20 @@ def test_openapi_extra_and_security_objects() -> None:
     assert "422" not in op["responses"]
 
 
-def test_get_openapi_needs_a_frozen_app() -> None:
+def test_get_openapi_before_the_app_starts() -> None:
+    """As in FastAPI, get_openapi documents routes at any time; it does not start the app."""
     app = fastcore.FastCore()
 
     @app.get("/x")
-    async def x() -> dict[str, Any]:
+    async def x(q: int = 0) -> dict[str, Any]:
         return {}
 
-    with pytest.raises(fastcore.FastCoreError, match="freeze"):
-        get_openapi(title=app.title, version=app.version, routes=app.routes)
+    early = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    assert not app.frozen
+    assert all(route.plan is None for route in app.routes)
     app.freeze()
-    assert get_openapi(title=app.title, version=app.version, routes=app.routes) == build_openapi(
-        app
-    )
+    assert early == get_openapi(title=app.title, version=app.version, routes=app.routes)
+    assert early == build_openapi(app)
 
 
 # -- served documents and pages -------------------------------------------------------
@@ -695,7 +697,8 @@ def test_custom_urls_and_swagger_parameters() -> None:
 
 
 def test_root_path_in_docs_and_servers() -> None:
-    app = fastcore.FastCore(root_path="/proxy")
+    with pytest.warns(fastcore.exceptions.FastAPIDeprecationWarning, match="root_path"):
+        app = fastcore.FastCore(root_path="/proxy")
     client = TestClient(app)
     assert '"/proxy/openapi.json"' in client.get("/docs").text
     assert client.get("/openapi.json").json()["servers"] == [{"url": "/proxy"}]
@@ -738,8 +741,8 @@ def test_swagger_html_escapes_script_breakers() -> None:
 def test_small_and_large_documents_are_served_byte_for_byte() -> None:
     """Small documents go out as msgspec.Raw, large ones as a Response: the same bytes."""
     for description in ("small", "x" * 100_000):
-        app = fastcore.FastCore(description=description, root_path="/proxy")
-        response = TestClient(app).get("/openapi.json")
+        app = fastcore.FastCore(description=description)
+        response = TestClient(app, root_path="/proxy").get("/openapi.json")
         assert response.headers["content-type"] == "application/json"
         expected = msgspec.json.encode({**app.openapi(), "servers": [{"url": "/proxy"}]})
         assert response.content == expected

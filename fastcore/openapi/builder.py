@@ -13,6 +13,7 @@ grow with the number of routes times the number of models.
 from __future__ import annotations
 
 import copy
+import inspect
 import warnings
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -21,7 +22,6 @@ from typing import Any
 from fastcore._form_models import form_body_schema, form_models
 from fastcore._param_models import doc_fields
 from fastcore.dependencies import Dependant, ParamField
-from fastcore.exceptions import FastCoreError
 from fastcore.forms import schema_type
 from fastcore.openapi.schemas import (
     HTTP_VALIDATION_ERROR,
@@ -64,20 +64,24 @@ def _validation_response() -> Schema:
 
 
 def build_openapi(app: Any) -> dict[str, Any]:
-    """The document for a frozen app, from its settings and routes."""
-    return get_openapi(
+    """The document for an app, from its settings, routes and webhooks (the app is frozen)."""
+    app.freeze()
+    return _document(
+        _Plans(app._plan),
         title=app.title,
         version=app.version,
         openapi_version=getattr(app, "openapi_version", "3.1.0"),
         summary=app.summary,
         description=app.description,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=app.openapi_tags,
         servers=app.servers,
         terms_of_service=app.terms_of_service,
         contact=app.contact,
         license_info=app.license_info,
-        external_docs=getattr(app, "openapi_external_docs", None),
+        separate_input_output_schemas=app.separate_input_output_schemas,
+        external_docs=app.openapi_external_docs,
     )
 
 
@@ -89,60 +93,130 @@ def get_openapi(
     summary: str | None = None,
     description: str | None = None,
     routes: Sequence[Any],
+    webhooks: Sequence[Any] | None = None,
     tags: list[dict[str, Any]] | None = None,
     servers: list[dict[str, Any]] | None = None,
     terms_of_service: str | None = None,
     contact: dict[str, Any] | None = None,
     license_info: dict[str, Any] | None = None,
+    separate_input_output_schemas: bool = True,
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """FastAPI's ``get_openapi``, for apps that customise their document; routes must be frozen."""
-    info: dict[str, Any] = {"title": title}
-    for key, value in (
-        ("summary", summary),
-        ("description", description),
-        ("termsOfService", terms_of_service),
-        ("contact", contact),
-        ("license", license_info),
-    ):
-        if value:
-            info[key] = value
-    info["version"] = version
-    output: dict[str, Any] = {"openapi": openapi_version, "info": info}
-    if servers:
-        output["servers"] = servers
-    paths, components = _paths_and_components(routes)
-    output["paths"] = paths
-    if components:
-        output["components"] = components
-    if tags:
-        output["tags"] = tags
-    if external_docs:
-        output["externalDocs"] = external_docs
-    result: dict[str, Any] = jsonable(output)
-    return result
+    """FastAPI's ``get_openapi``, for apps that customise their document (``app.openapi = f``).
+
+    Routes the app has not planned yet (it has not started, or they are another app's) are
+    planned here for the document only; they are not served by that.
+    """
+    return _document(
+        _Plans(None),
+        title=title,
+        version=version,
+        openapi_version=openapi_version,
+        summary=summary,
+        description=description,
+        routes=routes,
+        webhooks=webhooks,
+        tags=tags,
+        servers=servers,
+        terms_of_service=terms_of_service,
+        contact=contact,
+        license_info=license_info,
+        separate_input_output_schemas=separate_input_output_schemas,
+        external_docs=external_docs,
+    )
 
 
-def _paths_and_components(routes: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    schemas = SchemaSet()
-    docs = [
-        _RouteDoc(route, schemas)
-        for route in routes
-        if isinstance(route, APIRoute) and route.include_in_schema
-    ]
+def _document(plans: _Plans, **given: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"title": given["title"]}
+    for key, option in _INFO_KEYS:
+        if given[option]:
+            info[key] = given[option]
+    info["version"] = given["version"]
+    output: dict[str, Any] = {"openapi": given["openapi_version"], "info": info}
+    if given["servers"]:
+        output["servers"] = given["servers"]
+    schemas = SchemaSet(separate_input_output=given["separate_input_output_schemas"])
+    routes = _route_docs(given["routes"], schemas, plans)
+    webhooks = _route_docs(given["webhooks"] or (), schemas, plans)
     schemas.resolve()
-    paths: dict[str, dict[str, Any]] = {}
-    security: dict[str, Any] = {}
     operation_ids: set[str] = set()
-    for doc in docs:
-        paths.setdefault(doc.route.path_format, {}).update(doc.operations(operation_ids))
-        security.update(doc.security_schemes)
+    security: dict[str, Any] = {}
+    output["paths"] = _paths(routes, operation_ids, security)
+    webhook_paths = _paths(webhooks, operation_ids, security)
+    if webhook_paths:
+        output["webhooks"] = webhook_paths
     components: dict[str, Any] = {}
     if schemas.components:
         components["schemas"] = schemas.components
     if security:
         components["securitySchemes"] = security
-    return paths, components
+    if components:
+        output["components"] = components
+    if given["tags"]:
+        output["tags"] = given["tags"]
+    if given["external_docs"]:
+        output["externalDocs"] = given["external_docs"]
+    result: dict[str, Any] = jsonable(output)
+    return result
+
+
+#: ``info`` keys after the title, in the order FastAPI's ``Info`` model writes them.
+_INFO_KEYS = (
+    ("summary", "summary"),
+    ("description", "description"),
+    ("termsOfService", "terms_of_service"),
+    ("contact", "contact"),
+    ("license", "license_info"),
+)
+
+
+class _Plans:
+    """Each route's plan: the app's own, or one made for the document alone.
+
+    Callback and webhook routes are never served, so never planned by the app; routes given
+    to ``get_openapi`` before their app started are not planned yet either.
+    """
+
+    def __init__(self, planner: Any) -> None:
+        self._planner = planner
+        self._made: dict[int, Any] = {}
+
+    def get(self, route: APIRoute) -> Any:
+        if route.plan is not None:
+            return route.plan
+        found = self._made.get(id(route))
+        if found is None:
+            if self._planner is None:
+                self._planner = _standalone_planner()
+            found = self._made[id(route)] = self._planner(route)
+        return found
+
+
+def _standalone_planner() -> Any:
+    """A route planner outside any app: an empty app's, started once for its settings."""
+    from fastcore.app import FastCore
+
+    planner = FastCore(openapi_url=None)
+    planner.freeze()
+    return planner._plan
+
+
+def _route_docs(routes: Sequence[Any], schemas: SchemaSet, plans: _Plans) -> list[_RouteDoc]:
+    return [
+        _RouteDoc(route, schemas, plans)
+        for route in routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    ]
+
+
+def _paths(
+    docs: list[_RouteDoc], operation_ids: set[str], security: dict[str, Any]
+) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        paths.setdefault(doc.route.path_format, {}).update(doc.operations(operation_ids))
+        security.update(doc.security_schemes)
+    return paths
 
 
 # -- the dependency tree ------------------------------------------------------------------
@@ -220,21 +294,22 @@ def _status_text(code: Any) -> str | None:
 class _RouteDoc:
     """One route: what it needs registered (first pass) and its operations (second pass)."""
 
-    def __init__(self, route: APIRoute, schemas: SchemaSet) -> None:
-        planned: Any = route
-        if route.plan is None:
-            raise FastCoreError(
-                f"route {route.path!r} is not planned yet: freeze the app before building "
-                "its OpenAPI document"
-            )
+    def __init__(self, route: APIRoute, schemas: SchemaSet, plans: _Plans) -> None:
+        plan = plans.get(route)
         self.route = route
         self.schemas = schemas
         self.operation_id = route.operation_id or route.unique_id
-        dependants, security = _walk(planned.dependant)
+        dependants, security = _walk(route.dependant)
         self._collect_params(dependants)
         self._collect_security(security)
-        self._collect_body(route)
-        self._collect_responses(route, planned.response_field)
+        self._collect_body(plan)
+        self._collect_responses(route, plan)
+        #: FastAPI documents only the APIRoutes among ``callbacks=``, each by its own path.
+        self.callbacks = [
+            _RouteDoc(cb, schemas, plans)
+            for cb in route.callbacks or ()
+            if isinstance(cb, APIRoute)
+        ]
 
     # first pass: what the route needs -------------------------------------------------
     def _collect_params(self, dependants: list[Dependant]) -> None:
@@ -253,8 +328,8 @@ class _RouteDoc:
             merged.extend(s for s in scopes if s not in merged)
         self.security = [{name: scopes} for name, scopes in requirements.items()]
 
-    def _collect_body(self, route: APIRoute) -> None:
-        plan = route.plan.needs.body_plan
+    def _collect_body(self, route_plan: Any) -> None:
+        plan = route_plan.needs.body_plan
         self.body_fields: list[tuple[ParamField, int]] = []
         self.embed = False
         self.body_media_type = "application/json"
@@ -268,9 +343,12 @@ class _RouteDoc:
         if self.embed:
             self.schemas.reserve(self.body_name)
 
-    def _collect_responses(self, route: APIRoute, model: Any) -> None:
-        cls = route.plan.response_class
-        self.status = route.plan.status_code
+    def _collect_responses(self, route: APIRoute, plan: Any) -> None:
+        model = route.response_field
+        cls = plan.response_class
+        if cls is None:
+            cls = JSONResponse
+        self.status = _documented_status(route, cls, plan.status_code)
         self.media_type: str | None = getattr(cls, "media_type", None)
         self.is_json = isinstance(cls, type) and issubclass(cls, JSONResponse)
         self.response: int | None = None
@@ -312,6 +390,11 @@ class _RouteDoc:
             op["parameters"] = parameters
         if method in METHODS_WITH_BODY and self.body_fields:
             op["requestBody"] = self._request_body()
+        if route.callbacks:
+            op["callbacks"] = {
+                cb.route.name: {cb.route.path: cb.operations(operation_ids)}
+                for cb in self.callbacks
+            }
         op["responses"] = self._responses()
         if route.deprecated:
             op["deprecated"] = True
@@ -423,10 +506,13 @@ class _RouteDoc:
         status = str(self.status)
         main: dict[str, Any] = {"description": route.response_description}
         responses: dict[str, Any] = {status: main}
+        # NOTE: as FastAPI: the route's own status_code decides, a response class's default
+        # (a redirect's 307) does not.
+        body_ok = route.status_code is None or body_allowed(route.status_code)
         stream = self._stream_content()
-        if body_allowed(self.status) and stream is not None:
+        if body_ok and stream is not None:
             main["content"] = stream
-        elif body_allowed(self.status) and self.media_type:
+        elif body_ok and self.media_type:
             schema = self._response_schema(self.response, "Response_" + route.unique_id)
             main["content"] = {self.media_type: {"schema": schema}}
         for code, extra in route.responses.items():
@@ -469,6 +555,17 @@ class _RouteDoc:
         )
         deep_update(target, given)
         target["description"] = description
+
+
+def _documented_status(route: APIRoute, cls: Any, planned: int) -> int:
+    """The route's status code, else its response class's default (a redirect's 307)."""
+    if route.status_code is not None:
+        return route.status_code
+    try:
+        default = inspect.signature(cls.__init__).parameters["status_code"].default
+    except (KeyError, TypeError, ValueError):
+        return planned
+    return default if isinstance(default, int) else planned
 
 
 def _method_rank(method: str) -> tuple[int, str]:

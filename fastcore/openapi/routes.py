@@ -118,15 +118,21 @@ def _encoded(document: dict[str, Any]) -> Any:
 
 
 def _openapi_endpoint(app: Any) -> Any:
-    encoded: dict[str, Any] = {}
+    #: root path -> (the document it was encoded from, the encoded body).
+    encoded: dict[str, tuple[dict[str, Any], Any]] = {}
 
     async def openapi(request: Request) -> Any:
         root_path = _root_path(app, request)
-        body = encoded.get(root_path)
-        if body is None:
-            # NOTE: app.openapi() and not build_openapi(app): users may override app.openapi.
-            document = _with_server(app.openapi(), root_path, app)
-            body = encoded[root_path] = _encoded(document)
+        # NOTE: app.openapi() and not build_openapi(app): users may override app.openapi, and
+        # it may build a new document (routes added since); the bytes follow the document.
+        document = app.openapi()
+        cached = encoded.get(root_path)
+        if cached is None or cached[0] is not document:
+            cached = encoded[root_path] = (
+                document,
+                _encoded(_with_server(document, root_path, app)),
+            )
+        body = cached[1]
         if isinstance(body, bytes):
             return Response(content=body, media_type="application/json")
         return body
@@ -226,6 +232,16 @@ def add_docs_routes(app: Any) -> None:
         _add(app, app.redoc_url, _redoc_endpoint(app, assets), "redoc_url")
 
 
+def _docs_route_id(route: Any) -> str:
+    """The docs routes' own ids, never the app's ``generate_unique_id_function``.
+
+    FastAPI adds these pages as plain Starlette routes that have no unique id, so an app's
+    function may assume what only its API routes have (the official template's reads
+    ``route.tags[0]``); it must not be called for them.
+    """
+    return f"fastcore_docs_{route.name}"
+
+
 def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
     for existing in app.routes:
         if existing.path == path and "GET" in existing.methods:
@@ -234,7 +250,13 @@ def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
                 f"GET {path!r} ({existing.name}) is also the app's {setting}; pass "
                 f"{setting}=None (or another URL) to serve your own page there"
             )
-    route = app.router.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
+    route = app.router.add_api_route(
+        path,
+        endpoint,
+        methods=["GET"],
+        include_in_schema=False,
+        generate_unique_id_function=_docs_route_id,
+    )
     # NOTE: app-wide dependencies (an auth check, say) guard the API, not its docs: FastAPI
     # serves these pages as plain routes outside them, and so do we.
     route.dependencies = []
