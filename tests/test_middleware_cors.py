@@ -31,10 +31,17 @@ def seen(response: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return response.status_code, response.headers.raw, response.content
 
 
+def _raw(headers: Any) -> Any:
+    """Header values as bytes: httpx sends str values only when they are ASCII."""
+    items = headers.items() if isinstance(headers, dict) else headers
+    return [(k, v.encode("latin-1") if isinstance(v, str) else v) for k, v in items]
+
+
 def both(
     options: dict[str, Any], method: str, headers: Any, vary: bytes | None = b"Accept-Encoding"
 ) -> tuple[Any, Any]:
     """The same request through Starlette's middleware and ours, as a client sees it."""
+    headers = _raw(headers)
     ours = TestClient(CORSMiddleware(make_app(vary), **options)).request(
         method, "/", headers=headers
     )

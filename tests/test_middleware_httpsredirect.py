@@ -92,9 +92,23 @@ def test_matches_starlette(url: str, method: str) -> None:
     ],
 )
 def test_hostile_host_headers_match_starlette(host: str) -> None:
-    ours, theirs = both("http://example.com/p?q=1", {"host": host})
+    # NOTE: driven without a client: httpx refuses non-ASCII header text, and parses the
+    # Location of any redirect even when not following it ("[v1.x]" is no valid host).
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/p",
+        "raw_path": b"/p",
+        "query_string": b"q=1",
+        "root_path": "",
+        "headers": [(b"host", host.encode("latin-1"))],
+        "server": ("example.com", 80),
+    }
+    ours = _drive(HTTPSRedirectMiddleware(app), dict(scope))
+    theirs = _drive(StarletteHTTPSRedirect(app), dict(scope))
     assert ours == theirs
-    assert ours[0] == 307
+    assert ours[0]["status"] == 307
 
 
 def test_a_port_with_thousands_of_zeros_is_still_port_80() -> None:

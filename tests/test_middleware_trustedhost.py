@@ -28,11 +28,19 @@ def seen(response: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return response.status_code, response.headers.raw, response.content
 
 
+def _raw(headers: Any) -> Any:
+    """Header values as bytes: httpx sends str values only when they are ASCII."""
+    if headers is None:
+        return None
+    items = headers.items() if isinstance(headers, dict) else headers
+    return [(k, v.encode("latin-1") if isinstance(v, str) else v) for k, v in items]
+
+
 def both(hosts: list[str], url: str, headers: Any = None, **options: Any) -> tuple[Any, Any]:
     results = []
     for cls in (TrustedHostMiddleware, StarletteTrustedHost):
         client = TestClient(cls(app, allowed_hosts=hosts, **options), follow_redirects=False)
-        results.append(seen(client.get(url, headers=headers)))
+        results.append(seen(client.get(url, headers=_raw(headers))))
     return results[0], results[1]
 
 

@@ -34,6 +34,12 @@ def mount(prefix: str, app: Any) -> Any:
             message = await receive()
             await send({"type": message["type"] + ".complete"})
             return
+        if not scope["path"].startswith(scope.get("root_path", "") + prefix):
+            # NOTE: outside the mount (httpx resolves "/static/../x" to "/x"): the app's 404.
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"22")]
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            return
         await app({**scope, "root_path": scope.get("root_path", "") + prefix}, receive, send)
 
     return mounted
@@ -334,7 +340,8 @@ def test_traversal_is_404(tree: Path, path: str, html: bool) -> None:
     assert SECRET not in body
 
 
-@pytest.mark.parametrize("url", [p for p in TRAVERSALS if "\x00" not in p])
+# NOTE: httpx refuses NUL in a URL and URLs over 64 KiB (any httpx client does).
+@pytest.mark.parametrize("url", [p for p in TRAVERSALS if "\x00" not in p and len(p) < 65536])
 def test_traversal_through_the_client(tree: Path, url: str) -> None:
     ours, _ = clients(tree)
     response = ours.get(url)
