@@ -124,7 +124,7 @@ class RequestCycle:
             "http_version": self.http_version,
             "server": protocol.server,
             "client": protocol.client,
-            "scheme": "http",
+            "scheme": state.scheme,
             "method": self.method,
             "root_path": state.root_path,
             "path": self.path,
@@ -135,6 +135,9 @@ class RequestCycle:
         }
         if state.scope_app is not None:
             scope["app"] = state.scope_app
+        # srvfeat: --root-path and --proxy-headers (fastcore/server/proxy.py); None when off
+        if state.scope_hook is not None:
+            state.scope_hook(scope)
         return scope
 
     def abort(self) -> None:

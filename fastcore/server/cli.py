@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import importlib
 import inspect
-import logging
 import os
 import socket
 import sys
@@ -21,7 +20,9 @@ from typing import Any
 
 from fastcore.exceptions import FastCoreError
 from fastcore.server.config import ServerConfig
+from fastcore.server.logs import configure_logging
 from fastcore.server.sockets import ServerStartupError, bind_socket, socket_from_fd
+from fastcore.server.tls import ssl_context
 
 __all__ = ["AppImportError", "build_parser", "import_app", "main", "serve_app"]
 
@@ -53,11 +54,40 @@ _HELP: dict[str, str] = {
     "timeout_keep_alive": "seconds an idle keep-alive connection stays open",
     "timeout_graceful": "seconds in-flight requests get to finish after SIGTERM/SIGINT",
     "write_buffer_high": "bytes buffered for a slow client before reading from it pauses",
+    "ssl_certfile": "serve HTTPS with this PEM certificate (chain)",
+    "ssl_keyfile": "the certificate's PEM private key, if not in --ssl-certfile",
+    "ssl_keyfile_password": "password of an encrypted --ssl-keyfile",
+    "ssl_cert_reqs": "client certificates: 0 not asked, 1 optional, 2 required",
+    "ssl_ca_certs": "CA bundle that client certificates are checked against",
+    "ssl_ciphers": "OpenSSL cipher list",
+    "proxy_headers": "believe X-Forwarded-For/-Proto/-Host and Forwarded from trusted peers",
+    "forwarded_allow_ips": "comma-separated addresses or networks of trusted proxies, or '*'",
+    "root_path": "path prefix the proxy strips (ASGI root_path), e.g. /api/v1",
+    "env_file": "load environment variables from this dotenv file before importing the app",
+    "limit_max_requests": "a worker exits after this many requests and is replaced",
+    "timeout_worker_healthcheck": "seconds a worker's loop may be unresponsive before it is "
+    "killed and replaced (with --workers)",
+    "log_format": "access log format: common (Common Log Format) or json",
+    "log_config": "logging configuration file: .json, .yaml (PyYAML) or .ini",
+    "metrics_path": "serve Prometheus metrics at this path, e.g. /metrics (off by default)",
 }
 _GROUPS = (
     ("listening", ("host", "port", "uds", "backlog")),
-    ("processes", ("workers", "reload", "reload_dirs", "timeout_graceful")),
-    ("logging", ("access_log", "log_level")),
+    ("TLS", ("ssl_",)),
+    ("behind a proxy", ("proxy_headers", "forwarded_allow_ips", "root_path")),
+    (
+        "processes",
+        (
+            "workers",
+            "reload",
+            "reload_dirs",
+            "timeout_graceful",
+            "env_file",
+            "limit_max_requests",
+            "timeout_worker_healthcheck",
+        ),
+    ),
+    ("logging and metrics", ("access_log", "log_", "metrics_path")),
     ("response headers", ("server_header", "date_header")),
     ("limits", ("limit_", "write_buffer_high")),
     ("timeouts", ("timeout_",)),
@@ -135,13 +165,22 @@ def _add_field(group: argparse._ArgumentGroup, field: dataclasses.Field[Any]) ->
         group.add_argument("--reload-dir", action="append", metavar="DIR", **options)
     elif field.name == "log_level":
         group.add_argument(flag, choices=LOG_LEVELS, type=str.lower, **options)
+    elif field.name == "log_format":
+        group.add_argument(flag, choices=("common", "json"), type=str.lower, **options)
+    elif field.name == "ssl_cert_reqs":
+        group.add_argument(flag, type=int, choices=(0, 1, 2), **options)
+    elif field.name == "limit_max_requests":
+        group.add_argument(flag, type=int, metavar="N", **options)
     elif isinstance(default, bool):
         group.add_argument(flag, action=argparse.BooleanOptionalAction, **options)
     elif isinstance(default, (int, float)):
         metavar = "SECONDS" if isinstance(default, float) else "N"
         group.add_argument(flag, type=type(default), metavar=metavar, **options)
     else:  # str or None
-        metavar = {"host": "HOST", "uds": "PATH"}.get(field.name, "TEXT")
+        metavar = "PATH" if field.name.endswith(("file", "_certs", "_config", "_path")) else "TEXT"
+        metavar = {"host": "HOST", "uds": "PATH", "forwarded_allow_ips": "IPS"}.get(
+            field.name, metavar
+        )
         group.add_argument(flag, metavar=metavar, **options)
 
 
@@ -164,8 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if config.reload and config.workers > 1:
         return _usage_error("--reload and --workers cannot be combined: reload runs one server")
     sys.path.insert(0, os.path.abspath(args.app_dir))
-    _configure_logging(config)
     try:
+        configure_logging(config)
         if config.reload and args.fd is None:
             return _reload(config, argv)
         app = import_app(args.app, factory=args.factory)
@@ -249,6 +288,8 @@ def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None)
         return 1
     bound_here, parent = sock is None, os.getpid()
     try:
+        configure_logging(config)
+        ssl_context(config)  # NOTE: a wrong certificate path is one message, before any fork
         if sock is None:
             sock = bind_socket(config)
     except ServerStartupError as exc:
@@ -270,13 +311,6 @@ def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None)
         sock.close()
         if bound_here and config.uds and os.getpid() == parent:
             _unlink(config.uds)
-
-
-def _configure_logging(config: ServerConfig) -> None:
-    """Log to stderr at ``--log-level`` unless the program configured logging itself."""
-    level = getattr(logging, config.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="fastcore: %(levelname)s: %(message)s")
-    logging.getLogger("fastcore").setLevel(level)
 
 
 def _unlink(path: str) -> None:

@@ -56,13 +56,52 @@ class ServerConfig:
     timeout_linger: float = 2.0
     #: High-water mark of the write buffer: reading pauses above it (flow control).
     write_buffer_high: int = 256 * 1024
+    #: TLS (uvicorn's flags): the certificate chain and its key, PEM.
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_keyfile_password: str | None = None
+    #: Client certificates: 0 not asked for, 1 optional, 2 required (checked against ssl_ca_certs).
+    ssl_cert_reqs: int = 0
+    ssl_ca_certs: str | None = None
+    #: OpenSSL cipher string (uvicorn's default).
+    ssl_ciphers: str = "TLSv1"
+    #: Believe X-Forwarded-* and Forwarded from ``forwarded_allow_ips`` (on by default, as uvicorn).
+    proxy_headers: bool = True
+    #: Comma-separated addresses and networks of trusted proxies, or "*" for any peer.
+    forwarded_allow_ips: str = "127.0.0.1"
+    #: The prefix a proxy strips before forwarding (ASGI ``root_path``).
+    root_path: str = ""
+    #: A dotenv file loaded into the environment before the app is imported.
+    env_file: str | None = None
+    #: A worker exits after this many requests and the supervisor starts a fresh one.
+    limit_max_requests: int | None = None
+    #: Seconds a worker may go without a heartbeat before the supervisor kills and replaces it.
+    timeout_worker_healthcheck: float = 5.0
+    #: Access log format: "common" (the Common Log Format) or "json" (one object per line).
+    log_format: str = "common"
+    #: A logging.config file: .json, .yaml/.yml (with PyYAML) or .ini (fileConfig), as uvicorn.
+    log_config: str | None = None
+    #: Path of a Prometheus text-format metrics endpoint served before the app; None is off.
+    metrics_path: str | None = None
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name.startswith(("limit_", "timeout_")) and value <= 0:
+            if field.name.startswith(("limit_", "timeout_")) and value is not None and value <= 0:
                 raise ValueError(f"ServerConfig.{field.name} must be positive, got {value!r}")
         if self.workers < 1:
             raise ValueError(f"ServerConfig.workers must be at least 1, got {self.workers}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"ServerConfig.port must be 0-65535, got {self.port}")
+        if self.ssl_cert_reqs not in (0, 1, 2):
+            raise ValueError(
+                f"ServerConfig.ssl_cert_reqs must be 0, 1 or 2, got {self.ssl_cert_reqs}"
+            )
+        if self.log_format not in ("common", "json"):
+            raise ValueError(
+                f"ServerConfig.log_format must be common or json, got {self.log_format!r}"
+            )
+        for name in ("root_path", "metrics_path"):
+            value = getattr(self, name)
+            if value and not value.startswith("/"):
+                raise ValueError(f"ServerConfig.{name} must start with /, got {value!r}")

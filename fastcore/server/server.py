@@ -23,13 +23,19 @@ from fastcore._accel import load
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.lifespan import LifespanRunner
+from fastcore.server.observe import Observer
+from fastcore.server.proxy import proxy_headers, scope_hook
 from fastcore.server.sockets import ServerStartupError, bind_socket, describe
+from fastcore.server.tls import ssl_context
 
 __all__ = ["Server", "ServerState", "http_date"]
 
 logger = logging.getLogger("fastcore.server")
 #: How often timeouts are checked and the clock advanced; timeouts fire within this.
 SWEEP_INTERVAL = 0.25
+#: Seconds between a worker's heartbeats to the supervisor (``--timeout-worker-healthcheck``).
+HEARTBEAT_EVERY = 1.0
+_QUIET = frozenset({"warning", "error", "critical"})
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -64,11 +70,17 @@ class ServerState:
 
         #: The per-request fields, in the protocol build's own type (C fields when compiled).
         self.shared = (protocol or load("protocol")).Shared()
-        self.shared.access_log = config.access_log
+        self.shared.access_log = False  # NOTE: set by observe(), with the observer it calls
+        self.observer: Observer | None = None
         self.loop = loop
         #: The limits; each connection copies them once (protocol ``__init__``).
         self.config = config
         self.root_path = ""
+        #: "https" when this worker ends TLS itself; a trusted proxy's header may override it.
+        self.scheme = "https" if config.ssl_certfile else "http"
+        #: Called on every scope built (root path, proxy headers); None when both are off.
+        self.scope_hook = scope_hook(config)
+        self.proxy = proxy_headers(config)
         self.scope_app = app if isinstance(app, FastCore) else None
         self.lifespan_state: dict[str, Any] = {}
         self.connections: set[Any] = set()
@@ -118,18 +130,41 @@ class ServerState:
                 continue
             conn.timeout()
 
+    def observe(self, observer: Observer) -> None:
+        """Turn on the access log, metrics or the request budget (``observe.py``)."""
+        self.observer = observer
+        self.shared.access_log = True
+        self.handler = observer.wrap(self.handler)
+
     def log_access(self, client: Any, cycle: Any) -> None:
-        host = f"{client[0]}:{client[1]}" if client else "-"
-        request = f"{cycle.method} {cycle.path} HTTP/{cycle.http_version}"
-        logger.info('%s - "%s" %d', host, request, cycle.status)
+        """Called by the protocol after each response when ``shared.access_log`` is set."""
+        if self.proxy is not None:
+            client = self.proxy.forwarded(client, cycle.raw_headers)[0] or client
+        assert self.observer is not None
+        self.observer.done(client, cycle)
 
 
 class Server:
     """fastcore's HTTP/1.1 server for one worker process."""
 
-    def __init__(self, app: Any, config: ServerConfig, protocol: ModuleType | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        config: ServerConfig,
+        protocol: ModuleType | None = None,
+        *,
+        worker: int = 1,
+        metrics_dir: str | None = None,
+        heartbeat_fd: int | None = None,
+    ) -> None:
         self.app = app
         self.config = config
+        #: The supervisor's slot number (metrics label), where siblings' metrics are, and the
+        #: pipe the supervisor's health check listens on (one byte a second); see supervisor.py.
+        self.worker = worker
+        self.metrics_dir = metrics_dir
+        self.heartbeat_fd = heartbeat_fd
+        self._beat_at = 0.0
         self.protocol = protocol if protocol is not None else load("protocol")
         self.state: ServerState | None = None
         self.servers: list[asyncio.AbstractServer] = []
@@ -151,6 +186,15 @@ class Server:
         await self.lifespan.startup()
         state.lifespan_state = self.lifespan.state
         state.handler = Dispatch(self.app, state, self.protocol).handler
+        if Observer.wanted(self.config):
+            observer = Observer(
+                self.config,
+                state,
+                worker=self.worker,
+                metrics_dir=self.metrics_dir,
+                on_budget_spent=self._budget_spent,
+            )
+            state.observe(observer)
         protocol_class = self.protocol.HttpProtocol
 
         def factory() -> asyncio.Protocol:
@@ -161,14 +205,18 @@ class Server:
         # under load (bench-load) drops from several ms to the floor's.
         gc.collect()
         gc.freeze()
+        tls = ssl_context(self.config)
         for sock in sockets:
-            server = await loop.create_server(factory, sock=sock, backlog=self.config.backlog)
+            server = await loop.create_server(
+                factory, sock=sock, backlog=self.config.backlog, ssl=tls
+            )
             self.servers.append(server)
         self._schedule_tick()
         build = "compiled" if self.protocol.__name__.startswith("fastcore._speedups") else "pure"
         for sock in sockets:
+            where = describe(sock, tls is not None)
             print(
-                f"fastcore: listening on {describe(sock)} (pid {os.getpid()}, {build} build)",
+                f"fastcore: listening on {where} (pid {os.getpid()}, {build} build)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -178,7 +226,27 @@ class Server:
         assert state is not None
         state.tick()
         state.sweep(self.protocol)
+        now = state.shared.now
+        if state.observer is not None:
+            state.observer.tick(now)
+        if self.heartbeat_fd is not None and now >= self._beat_at:
+            self._beat_at = now + HEARTBEAT_EVERY
+            try:
+                os.write(self.heartbeat_fd, b".")
+            except OSError:  # NOTE: a full pipe (the supervisor is busy) or a closed one
+                pass
         self._ticker = state.loop.call_later(SWEEP_INTERVAL, self._schedule_tick)
+
+    def _budget_spent(self) -> None:
+        """``--limit-max-requests`` reached: stop gracefully; the supervisor starts a new one."""
+        if not self._exit_requested and self.config.log_level not in _QUIET:
+            print(
+                f"fastcore: worker pid {os.getpid()} served {self.config.limit_max_requests} "
+                "requests (--limit-max-requests): exiting to be replaced",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.request_exit()
 
     def request_exit(self) -> None:
         """Ask ``serve`` to stop; safe before ``start`` and when called twice."""

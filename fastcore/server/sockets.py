@@ -71,7 +71,7 @@ def socket_from_fd(fd: int) -> socket.socket:
     return sock
 
 
-def describe(sock: socket.socket) -> str:
+def describe(sock: socket.socket, tls: bool = False) -> str:
     """The URL a person would open for this socket."""
     name = sock.getsockname()
     if sock.family == socket.AF_UNIX:
@@ -79,4 +79,4 @@ def describe(sock: socket.socket) -> str:
     host, port = name[0], name[1]
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{'https' if tls else 'http'}://{host}:{port}"

@@ -18,7 +18,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTS = os.path.join(ROOT, "tests")
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)|unix:\S+)")
+LISTENING = re.compile(r"listening on (https?://127\.0\.0\.1:(\d+)|unix:\S+)")
 
 
 class ServerProcess:
