@@ -296,7 +296,8 @@ def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None)
         print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
         return 1
     try:
-        if config.workers > 1:
+        # NOTE: --limit-max-requests needs someone to start the next worker, even with one
+        if config.workers > 1 or config.limit_max_requests:
             from fastcore.server.supervisor import Supervisor
 
             return Supervisor(app, config, sock).run()

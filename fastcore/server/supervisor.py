@@ -19,13 +19,16 @@ the lifespan and everything else with state start in each worker, after the fork
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Iterable
@@ -98,15 +101,21 @@ class SignalPipe:
 
     def wait(self, timeout: float | None) -> list[int]:
         """The signals received, waiting up to ``timeout`` seconds for the first."""
+        return self.wait_any(timeout, ())[0]
+
+    def wait_any(self, timeout: float | None, fds: Iterable[int]) -> tuple[list[int], list[int]]:
+        """The signals received and which of ``fds`` are readable, waiting up to ``timeout``."""
         assert self._fds is not None
         read = self._fds[0]
-        ready, _, _ = select.select([read], [], [], None if timeout is None else max(timeout, 0))
-        if not ready:
-            return []
-        try:
-            return list(os.read(read, 512))
-        except BlockingIOError:
-            return []
+        wait = None if timeout is None else max(timeout, 0)
+        ready, _, _ = select.select([read, *fds], [], [], wait)
+        signums: list[int] = []
+        if read in ready:
+            try:
+                signums = list(os.read(read, 512))
+            except BlockingIOError:
+                pass
+        return signums, [fd for fd in ready if fd != read]
 
 
 @dataclasses.dataclass
@@ -118,6 +127,9 @@ class _Slot:
     started: float = 0.0
     failures: int = 0
     restart_at: float | None = None
+    #: Read end of the worker's heartbeat pipe, and when its last beat came (None: not yet).
+    beat_fd: int = -1
+    beat_at: float | None = None
 
 
 class Supervisor:
@@ -131,44 +143,112 @@ class Supervisor:
         self.exit_code = 0
         self.stopping = False
         self._signals = SignalPipe((signal.SIGINT, signal.SIGTERM, signal.SIGCHLD))
+        #: Where workers leave their metrics for each other's scrapes (``--metrics-path``).
+        self.metrics_dir: str | None = None
 
     def run(self) -> int:
         """Blocks until SIGINT/SIGTERM (then 0) or a worker fails to start (then 1)."""
         say(self.config, f"supervisor pid {os.getpid()}, {len(self.slots)} workers")
-        with self._signals:
+        if self.config.metrics_path and len(self.slots) > 1:
+            self.metrics_dir = tempfile.mkdtemp(prefix="fastcore-metrics-")
+        try:
+            with self._signals:
+                for slot in self.slots:
+                    self._spawn(slot)
+                while not self.stopping:
+                    self._wait()
+                    self._reap()
+                    self._check_health()
+                    self._restart_due()
+                self._stop_all()
+        finally:
             for slot in self.slots:
-                self._spawn(slot)
-            while not self.stopping:
-                for signum in self._signals.wait(self._next_restart_in()):
-                    if signum in (signal.SIGINT, signal.SIGTERM):
-                        say(self.config, f"{signal.Signals(signum).name}: stopping the workers")
-                        self.stopping = True
-                self._reap()
-                self._restart_due()
-            self._stop_all()
+                self._close_beat(slot)
+            if self.metrics_dir is not None:
+                shutil.rmtree(self.metrics_dir, ignore_errors=True)
         say(self.config, "supervisor exiting")
         return self.exit_code
+
+    def _wait(self) -> None:
+        """Until a signal, a heartbeat, a restart or a health check is due."""
+        beats = {s.beat_fd: s for s in self.slots if s.beat_fd >= 0}
+        signums, ready = self._signals.wait_any(self._next_due_in(), beats)
+        for signum in signums:
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                say(self.config, f"{signal.Signals(signum).name}: stopping the workers")
+                self.stopping = True
+        now = time.monotonic()
+        for fd in ready:
+            slot = beats[fd]
+            try:
+                data = os.read(fd, 512)
+            except BlockingIOError:
+                continue
+            if data:
+                slot.beat_at = now
+            else:  # NOTE: the worker closed its end (it exited): wait for SIGCHLD
+                self._close_beat(slot)
+
+    def _check_health(self) -> None:
+        """Kill a worker whose loop stopped beating (``--timeout-worker-healthcheck``)."""
+        if self.stopping:
+            return
+        limit, now = self.config.timeout_worker_healthcheck, time.monotonic()
+        for slot in self.slots:
+            if slot.pid and slot.beat_at is not None and now - slot.beat_at > limit:
+                say(
+                    self.config,
+                    f"worker {slot.number} (pid {slot.pid}) sent no heartbeat for "
+                    f"{now - slot.beat_at:.1f} s (--timeout-worker-healthcheck {limit:g}): "
+                    "killing it",
+                )
+                slot.beat_at = None
+                try:
+                    os.kill(slot.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def _close_beat(self, slot: _Slot) -> None:
+        if slot.beat_fd >= 0:
+            os.close(slot.beat_fd)
+            slot.beat_fd, slot.beat_at = -1, None
 
     # -- workers ------------------------------------------------------------------------
     def _spawn(self, slot: _Slot) -> None:
         parent = os.getpid()
+        self._close_beat(slot)
+        beat_read, beat_write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            self._worker(parent)
+            os.close(beat_read)
+            self._worker(parent, slot.number, beat_write)
+        os.close(beat_write)
+        os.set_blocking(beat_read, False)
+        slot.beat_fd, slot.beat_at = beat_read, None
         slot.pid, slot.started, slot.restart_at = pid, time.monotonic(), None
         say(self.config, f"worker {slot.number} started (pid {pid})")
 
-    def _worker(self, parent: int) -> NoReturn:
+    def _worker(self, parent: int, number: int, beat_fd: int) -> NoReturn:
         """The forked child: the supervisor's signal setup undone, then one server."""
         code = WORKER_BOOT_FAILED  # until the server exists: a failure here would repeat
         try:
             self._signals.close()
+            for slot in self.slots:  # NOTE: the siblings' heartbeat pipes are not this worker's
+                if slot.beat_fd >= 0:
+                    os.close(slot.beat_fd)
+            os.set_blocking(beat_fd, False)
             _die_with_parent(parent)
             from fastcore.server.server import Server
 
-            server = Server(self.app, self.config)
+            server = Server(
+                self.app,
+                self.config,
+                worker=number,
+                metrics_dir=self.metrics_dir,
+                heartbeat_fd=beat_fd,
+            )
             code = 1
             code = server.run([self.sock])
             if code == 1:  # its lifespan startup failed
@@ -197,6 +277,10 @@ class Supervisor:
     def _exited(self, slot: _Slot, code: int) -> None:
         how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         slot.pid = 0
+        self._close_beat(slot)
+        if self.metrics_dir is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.metrics_dir, f"worker-{slot.number}.json"))
         if self.stopping:
             say(self.config, f"worker {slot.number} {how}")
             return
@@ -208,15 +292,22 @@ class Supervisor:
             )
             self.stopping, self.exit_code = True, 1
             return
+        if code == 0:  # NOTE: it chose to exit (--limit-max-requests): replace it at once
+            slot.restart_at = time.monotonic()
+            say(self.config, f"worker {slot.number} {how}; starting a fresh one")
+            return
         lived = time.monotonic() - slot.started
         slot.failures = slot.failures + 1 if lived < _STABLE_AFTER else 0
         delay = 0.0 if slot.failures == 0 else min(0.1 * 2 ** (slot.failures - 1), _MAX_BACKOFF)
         slot.restart_at = time.monotonic() + delay
         say(self.config, f"worker {slot.number} {how}; restarting it in {delay:.1f} s")
 
-    def _next_restart_in(self) -> float | None:
+    def _next_due_in(self) -> float | None:
+        """Seconds to the next restart or health-check deadline; None when nothing is due."""
+        limit = self.config.timeout_worker_healthcheck
         due = [s.restart_at for s in self.slots if s.restart_at is not None]
-        return max(0.0, min(due) - time.monotonic()) if due else None
+        due += [s.beat_at + limit for s in self.slots if s.pid and s.beat_at is not None]
+        return max(0.0, min(due) - time.monotonic() + 0.01) if due else None
 
     def _restart_due(self) -> None:
         if self.stopping:
