@@ -79,7 +79,7 @@ def test_reloader_strips_its_own_flags():
         ("server_apps.cli_app:nope", "module 'server_apps.cli_app' has no attribute 'nope'"),
         ("server_apps.cli_app:not_an_app", "is a 'int' object, not a FastCore app"),
         ("server_apps.cli_app:create_app", "add --factory"),
-        ("server_apps.cli_app", "expected MODULE:APP"),
+        ("server_apps.nosuch", "cannot import 'server_apps.nosuch'"),
     ],
 )
 def test_import_errors_are_one_line_and_exit_1(spec, message):

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastcore.exceptions import FastCoreError
 from fastcore.server.config import ServerConfig
+from fastcore.server.discover import DEFAULT_FILES, discover
 from fastcore.server.logs import configure_logging
 from fastcore.server.sockets import ServerStartupError, bind_socket, socket_from_fd
 from fastcore.server.tls import ssl_context
@@ -136,24 +137,49 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
-        help="serve module:app",
-        description="Serve module:app until SIGINT or SIGTERM.",
+        help="serve the app (production settings)",
+        description="Serve the app until SIGINT or SIGTERM.",
         allow_abbrev=False,
         formatter_class=_DefaultsHelp,
     )
-    run.add_argument("app", metavar="MODULE:APP", help="e.g. main:app or pkg.api:create_app")
-    run.add_argument(
+    _add_serve_arguments(run)
+    dev = commands.add_parser(
+        "dev",
+        help="serve the app for development: reload, 127.0.0.1, debug logs, access log",
+        description="fastcore run with --reload, --host 127.0.0.1, --log-level debug and "
+        "--access-log as defaults (each can still be changed).",
+        allow_abbrev=False,
+        formatter_class=_DefaultsHelp,
+    )
+    _add_serve_arguments(dev)
+    dev.set_defaults(reload=True, host="127.0.0.1", log_level="debug", access_log=True)
+    return parser
+
+
+def _add_serve_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "app",
+        nargs="?",
+        metavar="MODULE:APP | PATH",
+        help="e.g. main:app, pkg.api:create_app, src/main.py or a module name; "
+        f"without it, the first of {', '.join(DEFAULT_FILES)} found in --app-dir",
+    )
+    command.add_argument(
+        "--app", dest="app_name", metavar="NAME", help="the app's attribute in the module"
+    )
+    command.add_argument(
         "--app-dir", default=".", metavar="DIR", help="directory put first on sys.path for imports"
     )
-    run.add_argument("--factory", action="store_true", help="APP is a function returning the app")
-    run.add_argument(
+    command.add_argument(
+        "--factory", action="store_true", help="APP is a function returning the app"
+    )
+    command.add_argument(
         "--fd", type=int, metavar="FD", help="serve on this inherited listening socket (systemd)"
     )
-    groups = {name: run.add_argument_group(name) for name, _ in _GROUPS}
+    groups = {name: command.add_argument_group(name) for name, _ in _GROUPS}
     for field in dataclasses.fields(ServerConfig):
         group = next(groups[g] for g, names in _GROUPS if field.name.startswith(names))
         _add_field(group, field)
-    return parser
 
 
 def _add_field(group: argparse._ArgumentGroup, field: dataclasses.Field[Any]) -> None:
@@ -205,14 +231,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, os.path.abspath(args.app_dir))
     try:
         configure_logging(config)
+        load_env_file(config.env_file)
         if config.reload and args.fd is None:
             return _reload(config, argv)
-        app = import_app(args.app, factory=args.factory)
+        app = _find_app(args, config)
         inherited = socket_from_fd(args.fd) if args.fd is not None else None
     except ServerStartupError as exc:
         print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
         return 1
     return serve_app(app, config, inherited)
+
+
+def _find_app(args: argparse.Namespace, config: ServerConfig) -> Any:
+    """The app the command line names, or the one discovered (``discover.py``)."""
+    if args.factory and (args.app is None or ":" not in args.app):
+        raise AppImportError("--factory needs MODULE:FUNCTION, e.g. main:create_app")
+    spec, note = discover(args.app, args.app_name, args.app_dir)
+    if note and args.fd is None:
+        from fastcore.server.supervisor import say
+
+        say(config, note)
+    return import_app(spec, factory=args.factory)
+
+
+def load_env_file(path: str | None) -> None:
+    """``--env-file``: its variables into ``os.environ`` (those already set are kept)."""
+    if not path:
+        return
+    if not os.path.isfile(path):
+        raise ServerStartupError(f"cannot read {path} (--env-file): no such file")
+    try:
+        from dotenv import load_dotenv
+    except ImportError:
+        raise ServerStartupError(
+            "--env-file needs python-dotenv: pip install python-dotenv"
+        ) from None
+    load_dotenv(path, override=False)
 
 
 def _reload(config: ServerConfig, argv: list[str]) -> int:
@@ -228,7 +282,7 @@ def _reload(config: ServerConfig, argv: list[str]) -> int:
 
 
 def _usage_error(message: str) -> int:
-    print("usage: fastcore run [options] MODULE:APP", file=sys.stderr)
+    print("usage: fastcore run [options] [MODULE:APP | PATH]", file=sys.stderr)
     print(f"fastcore run: error: {message}", file=sys.stderr)
     return 2
 
@@ -286,6 +340,7 @@ def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None)
     except FastCoreError as exc:
         print(f"fastcore: error: {exc}", file=sys.stderr, flush=True)
         return 1
+    _warn_if_pure()
     bound_here, parent = sock is None, os.getpid()
     try:
         configure_logging(config)
@@ -312,6 +367,23 @@ def serve_app(app: Any, config: ServerConfig, sock: socket.socket | None = None)
         sock.close()
         if bound_here and config.uds and os.getpid() == parent:
             _unlink(config.uds)
+
+
+def _warn_if_pure() -> None:
+    """Say so when the compiled extensions were expected (not turned off) but do not load."""
+    if os.environ.get("FASTCORE_NO_EXTENSIONS") == "1":
+        return
+    try:
+        importlib.import_module("fastcore._speedups.protocol")
+    except ImportError as exc:
+        print(
+            f"fastcore: warning: the compiled extensions did not load ({exc}); running the "
+            "pure-Python build, 2-4x slower per request. Install a fastcore wheel for this "
+            "platform, or build with a C compiler (pip install --no-binary fastcore fastcore); "
+            "FASTCORE_NO_EXTENSIONS=1 silences this.",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _unlink(path: str) -> None:

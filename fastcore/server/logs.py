@@ -8,9 +8,7 @@ other file is ``logging.config.fileConfig`` INI.
 
 from __future__ import annotations
 
-import json
 import logging
-import logging.config
 import os
 import sys
 from typing import Any
@@ -25,6 +23,9 @@ _configured = False
 
 def load_log_config(path: str) -> None:
     """Apply a logging configuration file; ServerStartupError with the reason when it fails."""
+    import json
+    import logging.config  # NOTE: here, not at the top: most runs have no config file
+
     if not os.path.isfile(path):
         raise ServerStartupError(f"cannot read {path} (--log-config): no such file")
     try:
@@ -42,6 +43,7 @@ def load_log_config(path: str) -> None:
 
 
 def _yaml(path: str) -> Any:
+
     try:
         import yaml  # type: ignore[import-untyped]
     except ImportError:

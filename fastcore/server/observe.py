@@ -161,10 +161,6 @@ class Observer:
         self.started: dict[Any, float] = {}
         self._snapshot_at = 0.0
 
-    @staticmethod
-    def wanted(config: ServerConfig) -> bool:
-        return bool(config.access_log or config.metrics_path or config.limit_max_requests)
-
     def wrap(self, handler: Callable[[Any], None]) -> Callable[[Any], None]:
         """The protocol's handler with the dispatch time noted and the metrics path answered."""
         started, clock, path = self.started, time.perf_counter, self.metrics_path

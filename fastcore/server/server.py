@@ -23,7 +23,6 @@ from fastcore._accel import load
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.lifespan import LifespanRunner
-from fastcore.server.observe import Observer
 from fastcore.server.proxy import proxy_headers, scope_hook
 from fastcore.server.sockets import ServerStartupError, bind_socket, describe
 from fastcore.server.tls import ssl_context
@@ -71,7 +70,7 @@ class ServerState:
         #: The per-request fields, in the protocol build's own type (C fields when compiled).
         self.shared = (protocol or load("protocol")).Shared()
         self.shared.access_log = False  # NOTE: set by observe(), with the observer it calls
-        self.observer: Observer | None = None
+        self.observer: Any = None
         self.loop = loop
         #: The limits; each connection copies them once (protocol ``__init__``).
         self.config = config
@@ -130,7 +129,7 @@ class ServerState:
                 continue
             conn.timeout()
 
-    def observe(self, observer: Observer) -> None:
+    def observe(self, observer: Any) -> None:
         """Turn on the access log, metrics or the request budget (``observe.py``)."""
         self.observer = observer
         self.shared.access_log = True
@@ -186,7 +185,9 @@ class Server:
         await self.lifespan.startup()
         state.lifespan_state = self.lifespan.state
         state.handler = Dispatch(self.app, state, self.protocol).handler
-        if Observer.wanted(self.config):
+        if self.config.access_log or self.config.metrics_path or self.config.limit_max_requests:
+            from fastcore.server.observe import Observer  # NOTE: nothing of it when all are off
+
             observer = Observer(
                 self.config,
                 state,

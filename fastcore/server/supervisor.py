@@ -24,11 +24,9 @@ import ctypes
 import dataclasses
 import os
 import select
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable
@@ -150,6 +148,8 @@ class Supervisor:
         """Blocks until SIGINT/SIGTERM (then 0) or a worker fails to start (then 1)."""
         say(self.config, f"supervisor pid {os.getpid()}, {len(self.slots)} workers")
         if self.config.metrics_path and len(self.slots) > 1:
+            import tempfile
+
             self.metrics_dir = tempfile.mkdtemp(prefix="fastcore-metrics-")
         try:
             with self._signals:
@@ -165,6 +165,8 @@ class Supervisor:
             for slot in self.slots:
                 self._close_beat(slot)
             if self.metrics_dir is not None:
+                import shutil
+
                 shutil.rmtree(self.metrics_dir, ignore_errors=True)
         say(self.config, "supervisor exiting")
         return self.exit_code

@@ -27,14 +27,16 @@ class ServerProcess:
     The apps are imported from tests/ (``--app-dir``, or PYTHONPATH for a ``command``).
     """
 
-    def __init__(self, *args: str, env: dict | None = None, command: list | None = None) -> None:
+    def __init__(
+        self, *args: str, env: dict | None = None, command: list | None = None, cwd: str = ROOT
+    ) -> None:
         if command is None:
             command = [sys.executable, "-m", "fastcore", "run", *args, "--app-dir", TESTS]
         path = os.pathsep.join(filter(None, [TESTS, os.environ.get("PYTHONPATH")]))
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **(env or {})}
         self.proc = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=cwd,
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
