@@ -27,6 +27,13 @@ $(BUILT): $(STAMP) $(PYX) setup.py
 
 build: $(BUILT)
 
+# This machine's binary wheel in dist/ (the compiled build inside); cibuildwheel builds the
+# others from [tool.cibuildwheel] in pyproject.toml. tests/test_wheel.py installs it into a
+# fresh venv with no compiler on PATH.
+wheel: $(STAMP)
+	rm -f dist/fastcore-*.whl
+	FASTCORE_NO_EXTENSIONS= $(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist .
+
 run: build
 	$(PY) -m fastcore run examples.shop:app --host $(HOST) --port $(PORT)
 
@@ -79,7 +86,7 @@ docs-assets:
 		$(if $(REDOC),--redoc $(REDOC))
 
 clean:
-	rm -rf $(VENV) build *.egg-info _speedups/*.c _speedups/*.so $(BUILT)
+	rm -rf $(VENV) build dist *.egg-info _speedups/*.c _speedups/*.so $(BUILT)
 
 # Load benchmark peers and the chart: the `bench` extra's requirements, read from pyproject.toml
 # and installed as they are (an editable `pip install -e .[bench]` would rebuild fastcore too).

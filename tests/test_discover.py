@@ -129,7 +129,7 @@ def test_mistakes_are_one_line(tmp_path, files, args, message):
         write(tmp_path, path, text)
     result = cli(tmp_path, *args)
     assert result.returncode == 1, result.stderr
-    assert f"fastcore: error: " in result.stderr
+    assert "fastcore: error: " in result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

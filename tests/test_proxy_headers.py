@@ -130,3 +130,31 @@ def test_parse_node_and_trusted_peers():
     assert "10.20.30.40" in peers and "::1" in peers and "proxy-sock" in peers
     assert "11.0.0.1" not in peers and "" not in peers and None not in peers
     assert None in TrustedPeers("*")
+
+
+def test_root_path_reaches_openapi_and_the_docs_page():
+    with ServerProcess(APP, "--port", "0", "--root-path", "/api/v1") as server:
+        port = server.port()
+        schema = where(port, {}, "/openapi.json")
+        assert schema["servers"][0] == {"url": "/api/v1"}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/docs")
+        page = conn.getresponse().read().decode()
+        conn.close()
+        assert "/api/v1/openapi.json" in page
+        assert server.stop() == 0
+
+
+def test_unix_socket_peers_are_trusted_only_with_star(tmp_path):
+    from server_apps.runner import UnixConnection
+
+    path = str(tmp_path / "app.sock")
+    for allow, expected in (("127.0.0.1", "http"), ("*", "https")):
+        with ServerProcess(APP, "--uds", path, "--forwarded-allow-ips", allow) as server:
+            server.wait_for("listening on unix:")
+            conn = UnixConnection(path)
+            conn.request("GET", "/where", headers=XFF)
+            seen = json.loads(conn.getresponse().read())
+            conn.close()
+            assert seen["scheme"] == expected
+            assert server.stop() == 0

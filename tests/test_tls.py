@@ -1,7 +1,6 @@
 """``fastcore run --ssl-*``: HTTPS over a real socket, with a certificate made for the test."""
 
 import socket
-import ssl
 
 import httpx
 import pytest
@@ -38,13 +37,13 @@ def test_alpn_offers_http11_and_a_plain_http_client_is_not_answered(certs):
         port = server.port()
         context = certs.client_context()
         context.set_alpn_protocols(["h2", "http/1.1"])
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-            with context.wrap_socket(raw, server_hostname="localhost") as tls:
-                assert tls.selected_alpn_protocol() == "http/1.1"
-                tls.sendall(b"GET /fast HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                data = b""
-                while chunk := tls.recv(65536):
-                    data += chunk
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.selected_alpn_protocol() == "http/1.1"
+            tls.sendall(b"GET /fast HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := tls.recv(65536):
+                data += chunk
         assert data.startswith(b"HTTP/1.1 200 ")
         assert data.endswith(b'{"ok":true}')
         with pytest.raises(httpx.HTTPError):
@@ -61,9 +60,8 @@ def test_client_certificates_required(certs):
         port = server.port()
         with httpx.Client(verify=certs.client_context(with_client_cert=True)) as client:
             assert client.get(f"https://127.0.0.1:{port}/fast").json() == {"ok": True}
-        with pytest.raises(httpx.HTTPError):
-            with httpx.Client(verify=certs.client_context()) as client:
-                client.get(f"https://127.0.0.1:{port}/fast")
+        with pytest.raises(httpx.HTTPError), httpx.Client(verify=certs.client_context()) as client:
+            client.get(f"https://127.0.0.1:{port}/fast")
         assert server.stop() == 0
 
 
@@ -79,7 +77,7 @@ def test_https_with_workers(certs):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--ssl-certfile", "/nonexistent/cert.pem"], "cannot read /nonexistent/cert.pem (--ssl-certfile)"),
+        (["--ssl-certfile", "/no/cert.pem"], "cannot read /no/cert.pem (--ssl-certfile)"),
         (["--ssl-keyfile", "key.pem"], "--ssl-keyfile and --ssl-ca-certs need --ssl-certfile"),
         (["--ssl-ciphers", "NOPE-NOTHING"], "--ssl-ciphers 'NOPE-NOTHING' selects no cipher"),
         (["--ssl-keyfile-password", "wrong"], "cannot load the TLS certificate from"),
