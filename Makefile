@@ -63,7 +63,7 @@ pytest-pure: build browser
 	FASTCORE_REQUIRE_BROWSER=$(REQUIRE_BROWSER) FASTCORE_NO_EXTENSIONS=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint types pytest-compiled pytest-pure
+test: lint types wheel pytest-compiled pytest-pure
 
 BENCH_OPTS := -p no:cacheprovider --benchmark-only --benchmark-group-by=group \
 	--benchmark-columns=median,iqr,ops,rounds --benchmark-sort=name
