@@ -91,3 +91,14 @@ def test_tls_mistakes_are_one_line(certs, flags, message):
         assert server.wait() == 1
         assert f"fastcore: error: {message}" in server.output
         assert "Traceback" not in server.output
+
+
+def test_a_refusal_over_tls_reaches_the_client(certs):
+    args = ["--ssl-certfile", certs.cert, "--ssl-keyfile", certs.key, "--limit-body-size", "10"]
+    with ServerProcess(APP, "--port", "0", *args) as server:
+        port = server.port()
+        with httpx.Client(verify=certs.client_context()) as client:
+            response = client.post(f"https://127.0.0.1:{port}/fast", content=b"x" * 100_000)
+            assert response.status_code == 413
+            assert client.get(f"https://127.0.0.1:{port}/fast").json() == {"ok": True}
+        assert server.stop() == 0
