@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+import fastapi
 import httpx
 import pytest
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
@@ -636,3 +637,127 @@ def test_sync_handlers_in_threads_work() -> None:
         await PlainTextResponse(name)(scope, receive, send)
 
     assert TestClient(app).get("/").text != threading.current_thread().name
+
+
+# -- the same FastAPI app under FastAPI's TestClient and this one -------------------------------
+
+
+def _fastapi_app(events: list[str]) -> Any:
+    import contextlib
+
+    from fastapi.responses import RedirectResponse as FastAPIRedirect
+    from fastapi.responses import StreamingResponse as FastAPIStreaming
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        events.append("startup")
+        yield {"db": "up"}
+        events.append("shutdown")
+
+    app = fastapi.FastAPI(lifespan=lifespan)
+
+    @app.get("/login")
+    def login(response: fastapi.Response) -> dict:
+        response.set_cookie("session", "abc", httponly=True)
+        return {"ok": True}
+
+    @app.get("/me")
+    def me(session: str | None = fastapi.Cookie(default=None)) -> dict:
+        return {"session": session}
+
+    @app.get("/old")
+    def old() -> Any:
+        return FastAPIRedirect("/me")
+
+    @app.post("/upload")
+    async def upload(files: list[fastapi.UploadFile], note: str = fastapi.Form()) -> dict:
+        return {
+            "note": note,
+            "files": [(f.filename, f.content_type, await f.read()) for f in files],
+        }
+
+    @app.get("/stream")
+    def stream() -> Any:
+        return FastAPIStreaming((f"line {i}\n" for i in range(3)), media_type="text/plain")
+
+    @app.get("/state")
+    def state(request: fastapi.Request) -> dict:
+        return {"db": getattr(request.state, "db", None)}
+
+    @app.get("/boom")
+    def boom() -> dict:
+        raise ValueError("boom")
+
+    return app
+
+
+def _fastapi_script(make: Callable[..., Any]) -> list[Any]:
+    events: list[str] = []
+    out: list[Any] = []
+    with make(_fastapi_app(events)) as client:
+        out.append(events[:])
+        out.append(client.get("/state").json())
+        r = client.get("/login")
+        out.append((r.status_code, r.headers["set-cookie"], dict(client.cookies)))
+        out.append(client.get("/me").json())
+        r = client.get("/old")
+        out.append((r.status_code, [h.status_code for h in r.history], str(r.url), r.json()))
+        r = client.get("/old", follow_redirects=False)
+        out.append((r.status_code, r.headers["location"]))
+        files = [("files", ("a.txt", b"hello", "text/plain")), ("files", ("b.bin", b"\x00\x01"))]
+        r = client.post("/upload", files=files, data={"note": "n"})
+        out.append((r.status_code, r.json()))
+        with client.stream("GET", "/stream") as r:
+            out.append((r.status_code, list(r.iter_lines())))
+        out.append(client.get("/stream").text)
+        with pytest.raises(ValueError, match="boom"):
+            client.get("/boom")
+    out.append(events[:])
+    r = make(_fastapi_app([]), raise_server_exceptions=False).get("/boom")
+    out.append((r.status_code, r.text))
+    return out
+
+
+def test_a_fastapi_app_behaves_as_under_fastapis_client() -> None:
+    import fastapi.testclient
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = _fastapi_script(fastapi.testclient.TestClient)
+    assert _fastapi_script(TestClient) == theirs
+
+
+def test_it_is_an_httpx_client_with_the_whole_api() -> None:
+    seen: list[tuple] = []
+    calls: list[str] = []
+    client = TestClient(recording_app(seen))
+    assert isinstance(client, httpx.Client)
+    client.event_hooks["request"].append(lambda r: calls.append(f"req {r.url.path}"))
+    client.event_hooks["response"].append(lambda r: calls.append(f"resp {r.status_code}"))
+    r = client.post("/x", files={"f": ("f.txt", b"data")}, auth=("u", "p"))
+    headers = dict(seen[-1][4])
+    assert headers[b"authorization"] == b"Basic dTpw"
+    assert headers[b"content-type"].startswith(b"multipart/form-data; boundary=")
+    assert b'filename="f.txt"' in seen[-1][5] and b"data" in seen[-1][5]
+    assert calls == ["req /x", "resp 200"] and r.raise_for_status() is r
+
+
+def test_an_endless_stream_is_read_on_demand_and_stopped_on_close() -> None:
+    produced: list[int] = []
+    closed: list[bool] = []
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        n = 0
+        try:
+            while True:
+                produced.append(n)
+                await send({"type": "http.response.body", "body": b"%d\n" % n, "more_body": True})
+                n += 1
+        finally:
+            closed.append(True)
+
+    with TestClient(app).stream("GET", "/") as r:
+        lines = r.iter_lines()
+        assert [next(lines) for _ in range(3)] == ["0", "1", "2"]
+    assert closed == [True] and len(produced) <= 6
