@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from fastcore import _typing as t
 from fastcore._accel import load
-from fastcore._serialize import make_serializer
+from fastcore._serialize import Options, make_serializer
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
 from fastcore.background import BackgroundTasks
@@ -43,6 +43,17 @@ SPECIAL_TYPES: dict[type, str] = {
     BackgroundTasks: "background",
     SecurityScopes: "scopes",
 }
+
+
+def _serializer_options(route: APIRoute) -> Options:
+    return Options(
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+    )
 
 
 def _response_model(route: APIRoute) -> Any:
@@ -337,11 +348,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         return RoutePlan(
             build_call_plan(dep, overrides),
             RequestNeeds(dep, overrides),
-            make_serializer(
-                model,
-                exclude_none=route.response_model_exclude_none,
-                exclude_unset=route.response_model_exclude_unset,
-            ),
+            make_serializer(model, options=_serializer_options(route)),
             status,
             response_class,
         )

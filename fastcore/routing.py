@@ -17,6 +17,7 @@ from fastcore._accel import load
 from fastcore._defaults import Default
 from fastcore._defaults import DefaultPlaceholder as _DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
+from fastcore._serialize import check_return_annotation
 from fastcore._websocket_api import WebSocketRouterMethods
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Depends
@@ -109,6 +110,10 @@ class APIRoute:
         response_model_exclude_none: bool = False,
         response_model_exclude_unset: bool = False,
         callbacks: list[Any] | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_defaults: bool = False,
     ) -> None:
         self.path = path
         #: Why the app cannot serve this path, raised when the app plans the route. Routes of
@@ -122,8 +127,14 @@ class APIRoute:
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.status_code = status_code
         self.response_model = response_model
+        if is_default(response_model):
+            check_return_annotation(endpoint, str(self.name))
         self.response_model_exclude_none = response_model_exclude_none
         self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
+        self.response_model_exclude_defaults = response_model_exclude_defaults
         self.response_class = response_class
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -332,6 +343,10 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 callbacks=[*(callbacks or []), *(route.callbacks or [])],
                 response_model_exclude_none=route.response_model_exclude_none,
                 response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
             )
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
