@@ -8,7 +8,7 @@ BUILT := _speedups/.built
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: all venv build run test lint types pytest pytest-compiled pytest-pure bench bench-load test-matrix docs docs-assets clean
+.PHONY: all venv build run test lint types pytest pytest-compiled pytest-pure bench bench-load test-matrix docs docs-serve docs-assets clean
 
 all: test
 
@@ -63,7 +63,26 @@ pytest-pure: build browser
 	FASTCORE_REQUIRE_BROWSER=$(REQUIRE_BROWSER) FASTCORE_NO_EXTENSIONS=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint types wheel pytest-compiled pytest-pure
+test: lint types docs wheel pytest-compiled pytest-pure
+
+# The documentation site: the `docs` extra's requirements, read from pyproject.toml and
+# installed as they are (like the bench extra: `pip install -e .[docs]` would rebuild fastcore).
+DOCS_STAMP := $(VENV)/.docs-installed
+DOCS_PORT ?= 8001
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs'], sep='\n')" > $(VENV)/docs-requirements.txt
+	$(PY) -m pip install -q -r $(VENV)/docs-requirements.txt
+	touch $@
+
+# site/ from docs/ (and docs_src/, build/docs/), failing on any warning: a broken link, a
+# missing page or snippet, a reference to a name the code does not have.
+docs: build $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Live preview on 127.0.0.1:$(DOCS_PORT) (8000 is make run's), rebuilt on every save.
+docs-serve: build $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 BENCH_OPTS := -p no:cacheprovider --benchmark-only --benchmark-group-by=group \
 	--benchmark-columns=median,iqr,ops,rounds --benchmark-sort=name

@@ -11,6 +11,7 @@ Every run resolves no host but 127.0.0.1, so a page that still needed a CDN rend
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,12 +98,18 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes], path: str, seconds:
 
 
 @contextmanager
-def serve(*command: str, cwd: Path = ROOT, ready: str = "/", seconds: float = 20) -> Iterator[int]:
+def serve(
+    *command: str,
+    cwd: Path = ROOT,
+    ready: str = "/",
+    seconds: float = 20,
+    exit_codes: list[int] | None = None,
+) -> Iterator[int]:
     """Run ``command`` with ``{fd}`` replaced by a listening socket's fd; yields its port.
 
     The socket is bound here on a port the OS picks and inherited by the child (the way
     systemd hands one over with ``fastcore run --fd``), so there is no port race. Stopped by
-    its PID with SIGTERM.
+    its PID with SIGTERM; its exit code is appended to ``exit_codes`` when one is given.
     """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -120,8 +128,102 @@ def serve(*command: str, cwd: Path = ROOT, ready: str = "/", seconds: float = 20
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if exit_codes is not None:
+            exit_codes.append(proc.returncode)
 
 
 def fastcore_run(app: str, *options: str) -> list[str]:
     """``python -m fastcore run APP --fd {fd}``: what ``make run`` starts, on a given socket."""
     return [sys.executable, "-m", "fastcore", "run", app, "--fd", "{fd}", *options]
+
+
+class DevTools:
+    """One headless Chromium driven over the DevTools protocol, for pages that need waiting.
+
+    ``--dump-dom`` snapshots a page once its load settles; a search that runs in a web worker
+    answers later. This opens the page, then evaluates a JavaScript expression until it is
+    truthy (or ``seconds`` pass) and returns its value. Offline as ``run_chromium``.
+    """
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        import re
+
+        from websockets.sync.client import connect
+
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stderr is not None
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            if not line and self.proc.poll() is not None:
+                break
+            found = re.search(r"DevTools listening on (ws://\S+)", line)
+            url = found.group(1) if found else None
+        assert url, "Chromium did not start its DevTools endpoint"
+        self._connection = connect(url, max_size=None)
+        self.ws = self._connection.__enter__()
+        self._id = 0
+
+    def __enter__(self) -> DevTools:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, session: str | None = None, **params: object) -> dict[str, Any]:
+        self._id += 1
+        message: dict[str, object] = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.ws.recv(timeout=30))
+            if reply.get("id") == self._id:
+                assert "error" not in reply, reply
+                return dict(reply.get("result", {}))
+
+    def wait_for(self, url: str, expression: str, seconds: float = 30) -> Any:
+        """Open ``url`` and evaluate ``expression`` until it is truthy; its last value."""
+        target = self._call("Target.createTarget", url=url)["targetId"]
+        session = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        deadline = time.monotonic() + seconds
+        value: Any = None
+        while time.monotonic() < deadline:
+            result = self._call(
+                "Runtime.evaluate", session, expression=expression, returnByValue=True
+            )
+            value = result.get("result", {}).get("value")
+            if value:
+                return value
+            time.sleep(0.2)
+        return value
+
+    def close(self) -> None:
+        self._connection.__exit__(None, None, None)
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()

@@ -1,0 +1,1 @@
+"""The documentation: every docs_src/ example called as its page says, the site built and read."""

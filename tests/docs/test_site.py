@@ -1,0 +1,268 @@
+"""The site as a reader gets it: built with --strict, complete, offline, readable in Chromium.
+
+- every name the public API exports has an entry in the reference;
+- the built pages load nothing from another host;
+- the server page holds what ``fastcore run --help`` prints today;
+- no page holds a Python example longer than a few lines that is not a docs_src/ file, and
+  every docs_src/ file is on a page and named by a test in tests/docs/;
+- headless Chromium, offline, renders the home page and the tutorial with their headings and
+  finds a term with the site's search.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from browser import dump_dom, find_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+DOCS_SRC = ROOT / "docs_src"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+#: The modules the reference documents, with FastAPI's module paths among them; every name in
+#: their ``__all__`` must have an entry.
+REFERENCE_MODULES = [
+    "fastcore",
+    "fastcore.background",
+    "fastcore.concurrency",
+    "fastcore.datastructures",
+    "fastcore.encoders",
+    "fastcore.exception_handlers",
+    "fastcore.exceptions",
+    "fastcore.middleware",
+    "fastcore.openapi",
+    "fastcore.openapi.docs",
+    "fastcore.openapi.utils",
+    "fastcore.params",
+    "fastcore.requests",
+    "fastcore.responses",
+    "fastcore.routing",
+    "fastcore.security",
+    "fastcore.staticfiles",
+    "fastcore.status",
+    "fastcore.templating",
+    "fastcore.testclient",
+]
+
+#: Longest Python block a page may hold inline; longer ones are docs_src/ files.
+INLINE_LINES = 6
+#: Pages another helper owns (HELPERS.md): server.md (srvfeat), websockets.md and streaming.md
+#: (realtime); their inline examples are theirs to move into docs_src/.
+INLINE_EXEMPT = {"server.md", "websockets.md", "streaming.md"}
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.loaded: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag in ("script", "img", "iframe") and found.get("src"):
+            self.loaded.append(str(found["src"]))
+        if tag == "link" and found.get("href") and found.get("rel") != "canonical":
+            self.loaded.append(str(found["href"]))
+
+
+def _parse(path: Path) -> _Ids:
+    parser = _Ids()
+    parser.feed(path.read_text())
+    return parser
+
+
+def _documented(module: str, name: str, ids: set[str]) -> bool:
+    """An entry under this module, or under another reference module exporting the same object."""
+    if f"{module}.{name}" in ids:
+        return True
+    value = getattr(importlib.import_module(module), name)
+    for other in REFERENCE_MODULES:
+        found = getattr(importlib.import_module(other), name, None)
+        if found is value and f"{other}.{name}" in ids:
+            return True
+    return False
+
+
+def test_the_reference_has_every_exported_name(site: Path) -> None:
+    ids: set[str] = set()
+    for page in (site / "reference").rglob("*.html"):
+        ids |= _parse(page).ids
+    missing = [
+        f"{module}.{name}"
+        for module in REFERENCE_MODULES
+        for name in importlib.import_module(module).__all__
+        if not _documented(module, name, ids)
+    ]
+    assert not missing, f"not in the reference pages: {missing}"
+
+
+def test_no_page_loads_anything_from_another_host(site: Path) -> None:
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 20
+    external = {
+        (str(page.relative_to(site)), url)
+        for page in pages
+        for url in _parse(page).loaded
+        if re.match(r"(https?:)?//", url)
+    }
+    assert not external
+    css = " ".join(p.read_text() for p in site.rglob("*.css"))
+    assert "fonts.googleapis.com" not in css and "@import url(http" not in css
+
+
+def test_every_snippet_was_included(site: Path) -> None:
+    """A ``--8<--`` line the build left alone shows as text; each docs_src file shows as code."""
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        assert (
+            "8&lt;--" not in text and '<span class="mi">8</span> <span class="o">&lt;' not in text
+        ), page
+    migration = (site / "migration" / "index.html").read_text()
+    assert migration.count("Hammer") == 2  # the before and the after tab
+
+
+def test_the_server_page_shows_todays_run_help(site: Path) -> None:
+    from mkdocs_hooks import run_help
+
+    page = (site / "server" / "index.html").read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    import html
+
+    text = html.unescape(text)
+    for line in run_help().splitlines():
+        assert line.strip() in text, line
+
+
+def _python_blocks(text: str) -> list[str]:
+    return [m.group(1) for m in re.finditer(r"^ *```python[^\n]*\n(.*?)^ *```", text, re.M | re.S)]
+
+
+def test_long_examples_are_docs_src_files() -> None:
+    inline = {}
+    for page in DOCS.rglob("*.md"):
+        if page.name in INLINE_EXEMPT:
+            continue
+        for block in _python_blocks(page.read_text()):
+            lines = [line for line in block.splitlines() if not line.strip().startswith("--8<--")]
+            if len(lines) > INLINE_LINES:
+                inline[str(page.relative_to(DOCS))] = lines[0]
+    assert not inline, f"move these into docs_src/ and include them: {inline}"
+
+
+def _named(path: Path, tests: str) -> bool:
+    """The tests import this example (``docs_src.a.b`` or ``from docs_src.a import b``), or,
+    for a file that is not Python, import its folder and name the file."""
+    parent = ".".join(path.parent.parts)
+    if path.suffix != ".py":
+        return parent in tests and f'"{path.name}"' in tests
+    if f"{parent}.{path.stem}" in tests or f'"{path}"' in tests:
+        return True
+    imports = re.findall(rf"from {re.escape(parent)} import \(?([\w\s,]*)", tests)
+    return any(path.stem in re.split(r"[\s,]+", names) for names in imports)
+
+
+def test_every_docs_src_file_is_on_a_page_and_tested() -> None:
+    pages = "".join(p.read_text() for p in DOCS.rglob("*.md"))
+    pages += (ROOT / "scripts" / "mkdocs_hooks.py").read_text()
+    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    files = [
+        p
+        for p in DOCS_SRC.rglob("*")
+        if p.is_file()
+        and p.name != "__init__.py"
+        and "__pycache__" not in p.parts
+        and p.parent.name != "templates"
+    ]
+    assert files
+    for path in files:
+        name = str(path.relative_to(ROOT))
+        assert f'--8<-- "{name}"' in pages, f"{name} is on no page"
+        assert _named(path.relative_to(ROOT), tests), f"{name} is named by no test in tests/docs/"
+
+
+class _Text(HTMLParser):
+    """Headings' text and search results' text of a rendered page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.results: list[str] = []
+        self._in: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = str(dict(attrs).get("class") or "").split()
+        kind = ""
+        if tag in ("h1", "h2"):
+            kind = "heading"
+            self.headings.append("")
+        elif "md-search-result__item" in classes:
+            kind = "result"
+            self.results.append("")
+        self._stack.append(tag)
+        self._in.append(kind)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            self._stack.pop()
+            self._in.pop()
+            break
+
+    def handle_data(self, data: str) -> None:
+        if "heading" in self._in:
+            self.headings[-1] += data
+        if "result" in self._in:
+            self.results[-1] += data
+
+
+def _read(html: str) -> _Text:
+    parser = _Text()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return find_chromium()
+
+
+def test_the_home_page_renders(chromium: str, site_url: str, tmp_path: Path) -> None:
+    page = _read(dump_dom(chromium, tmp_path / "profile", f"{site_url}/"))
+    headings = [h.strip().rstrip("¶").strip() for h in page.headings]
+    assert "fastcore" in headings and "Why" in headings
+
+
+def test_a_tutorial_page_renders(chromium: str, site_url: str, tmp_path: Path) -> None:
+    html = dump_dom(chromium, tmp_path / "profile", f"{site_url}/tutorial/")
+    headings = [h.strip().rstrip("¶").strip() for h in _read(html).headings]
+    assert headings[:1] == ["Tutorial"]
+    assert {"Routes", "Parameters", "Dependencies"} <= set(headings)
+    # The included example is on the page, highlighted, with the copy button's container.
+    assert "read_item" in html and "highlight" in html
+
+
+def test_the_search_finds_a_term(chromium: str, site_url: str, tmp_path: Path) -> None:
+    """``?q=`` opens the search with that query; its worker lists the pages that have it."""
+    from browser import DevTools
+
+    with DevTools(chromium, tmp_path / "profile") as browser:
+        found = browser.wait_for(
+            f"{site_url}/?q=lifespan",
+            """(() => {
+                const items = [...document.querySelectorAll('.md-search-result__item')];
+                const meta = document.querySelector('.md-search-result__meta');
+                return items.length ? {items: items.map(e => e.textContent),
+                                       meta: meta.textContent} : null;
+            })()""",
+        )
+    assert found, "the search listed nothing"
+    assert any("lifespan" in item.lower() for item in found["items"])
+    assert "matching document" in found["meta"]
