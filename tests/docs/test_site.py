@@ -44,10 +44,12 @@ REFERENCE_MODULES = [
     "fastcore.responses",
     "fastcore.routing",
     "fastcore.security",
+    "fastcore.sse",
     "fastcore.staticfiles",
     "fastcore.status",
     "fastcore.templating",
     "fastcore.testclient",
+    "fastcore.websockets",
 ]
 
 #: Longest Python block a page may hold inline; longer ones are docs_src/ files.
