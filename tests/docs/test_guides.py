@@ -5,20 +5,12 @@ from __future__ import annotations
 import base64
 import importlib
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from fastcore.testclient import TestClient
 
 DOCS_SRC = Path(__file__).resolve().parents[2] / "docs_src"
-
-
-def _multipart(**parts: Any) -> dict[str, Any]:
-    """A multipart body as httpx encodes it, for the ``content=`` of this build's TestClient."""
-    built = httpx.Request("POST", "http://testserver/", **parts)
-    return {"content": built.read(), "headers": {"content-type": built.headers["content-type"]}}
 
 
 def test_forms() -> None:
@@ -30,14 +22,13 @@ def test_forms() -> None:
     assert client.post("/login", data={"username": "alice"}).status_code == 422
     upload = client.post(
         "/upload",
-        **_multipart(files={"file": ("a.txt", b"hello", "text/plain")}, data={"note": "hi"}),
+        files={"file": ("a.txt", b"hello", "text/plain")},
+        data={"note": "hi"},
     )
     assert upload.json() == {"filename": "a.txt", "size": 5, "type": "text/plain", "note": "hi"}
     photos = client.post(
         "/photos",
-        **_multipart(
-            files=[("files", ("1.png", b"1")), ("files", ("2.png", b"2")), ("thumbs", ("t", b"t"))]
-        ),
+        files=[("files", ("1.png", b"1")), ("files", ("2.png", b"2")), ("thumbs", ("t", b"t"))],
     )
     assert photos.json() == {"names": ["1.png", "2.png"], "thumbs": 1}
 
@@ -139,9 +130,9 @@ def test_templates(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_streaming() -> None:
     from docs_src.streaming.numbers import app
 
-    response = TestClient(app).get("/numbers")
-    assert response.headers["content-type"].startswith("text/plain")
-    assert response.text == "0\n1\n2\n"
+    with TestClient(app).stream("GET", "/numbers") as response:
+        assert response.headers["content-type"].startswith("text/plain")
+        assert list(response.iter_lines()) == ["0", "1", "2"]
 
 
 def test_streaming_is_chunked_on_fastcore_s_server() -> None:
