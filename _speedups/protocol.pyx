@@ -297,8 +297,10 @@ cdef class HttpProtocol:
             else:
                 self._reject(Reject(400, "Bad Request"))
             return
-        except _HttpParserUpgrade:
-            # NOTE: no protocol upgrades (WebSockets are not served): answer the request
+        except _HttpParserUpgrade as upgrade:
+            if self._upgrade(data, upgrade.args[0]):
+                return  # NOTE: the connection is a WebSocket session's now
+            # NOTE: no other protocol upgrades: answer the request
             # as plain HTTP and close, since what follows is not HTTP/1.1.
             last = self.pending[len(self.pending) - 1] if self.pending else self.active
             if last is not None:
@@ -346,6 +348,23 @@ cdef class HttpProtocol:
             return False
         if self.current is None and len(self.url) == 0:
             self.blank = leading_lines(data)
+        return True
+
+    def _upgrade(self, data, offset):
+        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one."""
+        cycle = self.pending[0] if len(self.pending) == 1 and self.active is None else None
+        if cycle is None:
+            return False
+        try:
+            from fastcore.server import websocket
+        except ImportError:  # NOTE: the websockets package is not installed
+            return False
+        if not websocket.is_websocket_upgrade(self.state, cycle):
+            return False
+        self.pending.clear()
+        self.closing = True
+        self.state.connections.discard(self)
+        websocket.start_session(self.state, self.transport, cycle, data[offset:])
         return True
 
     def pause_writing(self):

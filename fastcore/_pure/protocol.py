@@ -186,8 +186,10 @@ class HttpProtocol(asyncio.Protocol):
             walk = self.chunk_walk
             if walk is not None and walk.walk(data):
                 self.chunk_walk = None
-        except httptools.HttpParserUpgrade:
-            # NOTE: no protocol upgrades (WebSockets are not served): answer the request
+        except httptools.HttpParserUpgrade as upgrade:
+            if self._upgrade(data, upgrade.args[0]):
+                return  # NOTE: the connection is a WebSocket session's now
+            # NOTE: no other protocol upgrades: answer the request
             # as plain HTTP and close, since what follows is not HTTP/1.1.
             last = self.pending[-1] if self.pending else self.active
             if last is not None:
@@ -253,6 +255,23 @@ class HttpProtocol(asyncio.Protocol):
             return False
         if self.current is None and not self.url:
             self.blank = leading_lines(data)
+        return True
+
+    def _upgrade(self, data: bytes, offset: int) -> bool:
+        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one."""
+        cycle = self.pending[0] if len(self.pending) == 1 and self.active is None else None
+        if cycle is None:
+            return False
+        try:
+            from fastcore.server import websocket
+        except ImportError:  # NOTE: the websockets package is not installed
+            return False
+        if not websocket.is_websocket_upgrade(self.state, cycle):
+            return False
+        self.pending.clear()
+        self.closing = True
+        self.state.connections.discard(self)
+        websocket.start_session(self.state, self.transport, cycle, data[offset:])
         return True
 
     def pause_writing(self) -> None:

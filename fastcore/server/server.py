@@ -81,6 +81,8 @@ class ServerState:
         self.scope_hook = scope_hook(config)
         self.proxy = proxy_headers(config)
         self.scope_app = app if isinstance(app, FastCore) else None
+        #: The ASGI app, for connections upgraded to WebSockets (fastcore/server/websocket.py).
+        self.app = app
         self.lifespan_state: dict[str, Any] = {}
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()

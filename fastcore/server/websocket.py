@@ -1,0 +1,462 @@
+"""WebSockets in fastcore's own server: one session per upgraded connection.
+
+The HTTP protocol (both builds) spots ``Upgrade: websocket`` on a GET as its head completes
+and hands the transport here (``start_session``). The WebSocket protocol itself (the
+handshake checks, framing, masking, fragmentation, close handshake, ping/pong, size limits,
+permessage-deflate) is ``websockets``' sans-I/O ``ServerProtocol``; this module only moves
+bytes between it and the socket and turns its events into ASGI ``websocket.*`` messages for
+the app (fastcore's ASGI entry, or any ASGI app), as uvicorn does.
+
+What the session adds around the protocol:
+
+- messages assembled from fragments, text checked as UTF-8 (1007 if not);
+- a bounded queue of received messages: when the app does not keep up, reading from the
+  socket pauses, so a client cannot grow the server's memory past ``max_queue`` messages of
+  at most ``max_size`` bytes each;
+- ``send`` waits while the socket's write buffer is full (a slow reader pauses the app);
+- an idle keep-alive ping every ``ping_interval`` seconds, closing with 1011 when no pong
+  comes back within ``ping_timeout``;
+- server shutdown (SIGTERM) closes with 1001.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import collections
+import logging
+import os
+from typing import Any
+
+from websockets.exceptions import InvalidState
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from fastcore.exceptions import ClientDisconnected
+
+__all__ = ["WebSocketSession", "is_websocket_upgrade", "start_session"]
+
+logger = logging.getLogger("fastcore.server")
+_quiet = logging.getLogger("fastcore.server.websocket")  # websockets' own connection log
+
+#: Limits (a ServerConfig field of the same name, prefixed ``ws_``, overrides each).
+MAX_SIZE = 16 * 1024 * 1024
+MAX_QUEUE = 32
+PING_INTERVAL = 20.0
+PING_TIMEOUT = 20.0
+PER_MESSAGE_DEFLATE = True
+#: Bytes handed to the protocol at a time, so a full queue stops the parsing early.
+_SLICE = 16384
+#: Seconds a client has to answer our close frame before the connection is cut.
+CLOSE_TIMEOUT = 10.0
+
+
+def is_websocket_upgrade(method: str, headers: list[tuple[bytes, bytes]]) -> bool:
+    """A GET whose Upgrade header names websocket: what the HTTP protocol hands over."""
+    if method != "GET":
+        return False
+    for name, value in headers:
+        if name.lower() == b"upgrade" and b"websocket" in value.lower():
+            return True
+    return False
+
+
+def _setting(config: Any, name: str, default: Any) -> Any:
+    return getattr(config, "ws_" + name, default)
+
+
+def start_session(state: Any, transport: Any, cycle: Any, rest: bytes) -> WebSocketSession:
+    """Take over ``transport`` from the HTTP protocol for the upgrade request ``cycle``."""
+    session = WebSocketSession(state, cycle)
+    transport.set_protocol(session)
+    session.connection_made(transport)
+    target = cycle.raw_path + (b"?" + cycle.query_string if cycle.query_string else b"")
+    head = [b"GET ", target, b" HTTP/1.1\r\n"]
+    for name, value in cycle.raw_headers:
+        head += [name, b": ", value, b"\r\n"]
+    head.append(b"\r\n")
+    session.data_received(b"".join(head) + rest)
+    return session
+
+
+class WebSocketSession(asyncio.Protocol):
+    """One WebSocket connection: the sans-I/O protocol, the socket and the ASGI app."""
+
+    #: What the server's sweep reads: no HTTP phase, so no HTTP timeout applies.
+    phase = "websocket"
+    active = None
+    pending = ()
+
+    def __init__(self, state: Any, cycle: Any) -> None:
+        config = state.config
+        self.state = state
+        self.loop: asyncio.AbstractEventLoop = state.loop
+        self.app = state.app
+        self.http_scope = cycle.scope()
+        extensions = [ServerPerMessageDeflateFactory()]
+        if not _setting(config, "per_message_deflate", PER_MESSAGE_DEFLATE):
+            extensions = []
+        self.protocol = ServerProtocol(
+            extensions=extensions,
+            max_size=_setting(config, "max_size", MAX_SIZE),
+            logger=_quiet,
+        )
+        self.max_queue: int = _setting(config, "max_queue", MAX_QUEUE)
+        self.ping_interval: float = _setting(config, "ping_interval", PING_INTERVAL)
+        self.ping_timeout: float = _setting(config, "ping_timeout", PING_TIMEOUT)
+        self.transport: Any = None
+        self.request: Request | None = None
+        self.handshake: Response | None = None
+        self.accepted = False
+        self.closed = False  # the TCP connection is gone
+        self.close_code = 1006
+        self.close_reason = ""
+        self.connect_sent = False
+        self.messages: collections.deque[dict[str, Any]] = collections.deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.reading_paused = False
+        self.writing_paused = False
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.unread: memoryview = memoryview(b"")
+        self.fragments: list[Any] = []  # str pieces of a text message, bytes of a binary one
+        self.fragment_opcode: Opcode | None = None
+        self.decoder: Any = None
+        self.ping_handle: asyncio.TimerHandle | None = None
+        self.pong_deadline: asyncio.TimerHandle | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.denial: Response | None = None
+        self.close_handle: asyncio.TimerHandle | None = None
+
+    # -- asyncio.Protocol -----------------------------------------------------------------
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        self.transport = transport
+        self.state.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.unread:
+            data = bytes(self.unread) + data
+        self.unread = memoryview(data)
+        self._feed()
+
+    def _feed(self) -> None:
+        """Hand received bytes to the protocol in slices while the app's queue has room.
+
+        The rest waits (reading paused), so what a client sent that the app has not taken
+        is at most ``max_queue`` messages plus one socket read, whatever it sends.
+        """
+        unread = self.unread
+        while unread and len(self.messages) < self.max_queue:
+            self.protocol.receive_data(bytes(unread[:_SLICE]))
+            unread = unread[_SLICE:]
+            self._process()
+        self.unread = unread
+        if unread and not self.reading_paused and not self.closed:
+            self.reading_paused = True  # NOTE: the app is behind: stop reading the socket
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool | None:
+        self.protocol.receive_eof()
+        self._process()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.state.connections.discard(self)
+        self._cancel_timers()
+        self._wake()
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- what the server calls ------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Server stopping: close with 1001 (going away); the client's echo ends the TCP."""
+        if self.accepted and self.protocol.state is State.OPEN:
+            self.protocol.send_close(1001, "server shutting down")
+            self._flush()
+        elif not self.accepted and self.task is None:
+            self.abort()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def timeout(self) -> None:  # pragma: no cover - no HTTP phase, never swept
+        self.abort()
+
+    # -- the protocol's events ------------------------------------------------------------
+    def _process(self) -> None:
+        for event in self.protocol.events_received():
+            if isinstance(event, Request):
+                self._on_request(event)
+            elif isinstance(event, Frame):
+                self._on_frame(event)
+        self._flush()
+
+    def _on_request(self, request: Request) -> None:
+        response = self.protocol.accept(request)
+        if response.status_code != 101:
+            # NOTE: a bad handshake (no key, wrong version...): answered here, the app never
+            # sees it, as with uvicorn.
+            self.protocol.send_response(response)
+            return
+        self.request, self.handshake = request, response
+        self.task = self.loop.create_task(self._run())
+        self.state.tasks.add(self.task)
+        self.task.add_done_callback(self.state.tasks.discard)
+
+    def _on_frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        if opcode in (Opcode.TEXT, Opcode.BINARY):
+            self.fragment_opcode = opcode
+            self.fragments = []
+            if opcode is Opcode.TEXT:
+                self.decoder = codecs.getincrementaldecoder("utf-8")()
+        elif opcode is Opcode.PONG:
+            if self.pong_deadline is not None:
+                self.pong_deadline.cancel()
+                self.pong_deadline = None
+            return
+        elif opcode is Opcode.CLOSE:
+            close = self.protocol.close_rcvd
+            if close is not None:
+                self.close_code, self.close_reason = close.code, close.reason
+            self._wake()
+            return
+        elif opcode is not Opcode.CONT:
+            return  # PING: websockets answered it
+        if not self._add_fragment(frame):
+            return
+        if frame.fin:
+            self._deliver()
+
+    def _add_fragment(self, frame: Frame) -> bool:
+        if self.decoder is not None:
+            try:
+                self.fragments.append(self.decoder.decode(frame.data, frame.fin))
+            except UnicodeDecodeError as exc:
+                self.protocol.fail(1007, f"invalid UTF-8 at position {exc.start}")
+                self.fragments = []
+                return False
+        else:
+            self.fragments.append(bytes(frame.data))
+        return True
+
+    def _deliver(self) -> None:
+        message: dict[str, Any]
+        if self.fragment_opcode is Opcode.TEXT:
+            message = {"type": "websocket.receive", "text": "".join(self.fragments)}
+        else:
+            message = {"type": "websocket.receive", "bytes": b"".join(self.fragments)}
+        self.fragments = []
+        self.decoder = None
+        self.messages.append(message)
+        self._wake()
+
+    def _flush(self) -> None:
+        for data in self.protocol.data_to_send():
+            if self.closed:
+                return
+            if data:
+                self.transport.write(data)
+            else:
+                self.transport.close()  # NOTE: b"": websockets says the server ends the TCP
+        if self.protocol.state is State.CLOSING and self.close_handle is None:
+            # NOTE: our close frame is out; a client that never answers it is cut off
+            self.close_handle = self.loop.call_later(CLOSE_TIMEOUT, self.abort)
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- keep-alive -----------------------------------------------------------------------
+    def _schedule_ping(self) -> None:
+        if self.ping_interval and not self.closed:
+            self.ping_handle = self.loop.call_later(self.ping_interval, self._ping)
+
+    def _ping(self) -> None:
+        if self.closed or self.protocol.state is not State.OPEN:
+            return
+        self.protocol.send_ping(os.urandom(4))
+        self._flush()
+        if self.ping_timeout and self.pong_deadline is None:
+            self.pong_deadline = self.loop.call_later(self.ping_timeout, self._no_pong)
+        self._schedule_ping()
+
+    def _no_pong(self) -> None:
+        self.pong_deadline = None
+        if self.protocol.state is State.OPEN:
+            self.protocol.fail(1011, "keepalive ping timeout")
+            self._flush()
+
+    def _cancel_timers(self) -> None:
+        for handle in (self.ping_handle, self.pong_deadline, self.close_handle):
+            if handle is not None:
+                handle.cancel()
+        self.ping_handle = self.pong_deadline = self.close_handle = None
+
+    # -- the ASGI app ---------------------------------------------------------------------
+    def scope(self) -> dict[str, Any]:
+        scope = dict(self.http_scope)
+        scope.pop("method", None)
+        scope["type"] = "websocket"
+        scope["scheme"] = "wss" if scope.get("scheme") == "https" else "ws"
+        protocols: list[str] = []
+        for name, value in scope["headers"]:
+            if name.lower() == b"sec-websocket-protocol":
+                protocols += [p.strip() for p in value.decode("latin-1").split(",") if p.strip()]
+        scope["subprotocols"] = protocols
+        scope["extensions"] = {"websocket.http.response": {}}
+        return scope
+
+    async def _run(self) -> None:
+        try:
+            await self.app(self.scope(), self.receive, self.send)
+        except Exception as exc:
+            if not (self.closed and isinstance(exc, OSError)):
+                logger.error("Exception in WebSocket application", exc_info=exc)
+            self._end(1011, "")
+            return
+        self._end(1000, "")
+
+    def _end(self, code: int, reason: str) -> None:
+        """The app returned: a handshake it never answered is refused, an open socket closed."""
+        if self.closed:
+            return
+        if not self.accepted and self.protocol.state is State.CONNECTING:
+            status = 500 if code == 1011 else 403
+            self.protocol.send_response(self.protocol.reject(status, "WebSocket refused\n"))
+        elif self.protocol.state is State.OPEN:
+            self.protocol.send_close(code, reason)
+        self._flush()
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.connect_sent:
+            self.connect_sent = True
+            return {"type": "websocket.connect"}
+        while not self.messages:
+            if self.closed or self.protocol.state in (State.CLOSING, State.CLOSED):
+                return {
+                    "type": "websocket.disconnect",
+                    "code": self.close_code,
+                    "reason": self.close_reason,
+                }
+            self.waiter = self.loop.create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        message = self.messages.popleft()
+        if self.reading_paused and len(self.messages) < self.max_queue // 2 + 1:
+            self._feed()
+            if not self.unread and not self.closed:
+                self.reading_paused = False
+                self.transport.resume_reading()
+        return message
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if self.closed:
+            raise ClientDisconnected("the WebSocket client disconnected")
+        if kind == "websocket.accept":
+            self._accept(message)
+        elif kind == "websocket.send":
+            self._send_data(message)
+            await self._drain()
+        elif kind == "websocket.close":
+            self._close(message)
+        elif kind == "websocket.http.response.start":
+            self._deny_start(message)
+        elif kind == "websocket.http.response.body":
+            self._deny_body(message)
+        else:
+            raise RuntimeError(f"unexpected ASGI message {kind!r} on a WebSocket")
+
+    def _accept(self, message: dict[str, Any]) -> None:
+        if self.accepted or self.handshake is None:
+            raise RuntimeError("websocket.accept sent twice, or after the handshake was answered")
+        response = self.handshake
+        subprotocol = message.get("subprotocol")
+        if subprotocol:
+            response.headers["Sec-WebSocket-Protocol"] = subprotocol
+        for name, value in message.get("headers") or ():
+            response.headers[name.decode("latin-1")] = value.decode("latin-1")
+        self.accepted = True
+        self.protocol.send_response(response)
+        self._flush()
+        self._schedule_ping()
+
+    def _send_data(self, message: dict[str, Any]) -> None:
+        if not self.accepted:
+            raise RuntimeError("websocket.send before websocket.accept")
+        try:
+            if message.get("text") is not None:
+                self.protocol.send_text(message["text"].encode())
+            else:
+                self.protocol.send_binary(message.get("bytes") or b"")
+        except InvalidState:
+            raise ClientDisconnected("the WebSocket is closing") from None
+        self._flush()
+
+    async def _drain(self) -> None:
+        if self.writing_paused and not self.closed:
+            self.drain_waiter = self.loop.create_future()
+            try:
+                await self.drain_waiter
+            finally:
+                self.drain_waiter = None
+
+    def _close(self, message: dict[str, Any]) -> None:
+        code = message.get("code") or 1000
+        reason = message.get("reason") or ""
+        if not isinstance(reason, str):  # NOTE: FastAPI's 1008 close passes the error list
+            import json
+
+            reason = json.dumps(reason)
+        reason = reason.encode()[:123].decode("utf-8", "ignore")  # NOTE: RFC 6455: 123 bytes
+        if not self.accepted:
+            self._end(1008, "")  # NOTE: a close before accept refuses the handshake: 403
+            return
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_close(code, reason)
+            self._flush()
+
+    def _deny_start(self, message: dict[str, Any]) -> None:
+        if self.accepted or self.protocol.state is not State.CONNECTING:
+            raise RuntimeError("a denial response after the handshake was answered")
+        from websockets.datastructures import Headers
+
+        headers = Headers()
+        for name, value in message.get("headers") or ():
+            headers[name.decode("latin-1")] = value.decode("latin-1")
+        self.denial = Response(message["status"], "", headers, b"")
+
+    def _deny_body(self, message: dict[str, Any]) -> None:
+        denial = self.denial
+        if denial is None:
+            raise RuntimeError("websocket.http.response.body before its start")
+        body = denial.body + message.get("body", b"")
+        self.denial = Response(denial.status_code, denial.reason_phrase, denial.headers, body)
+        if not message.get("more_body", False):
+            response = self.denial
+            if "Content-Length" not in response.headers:
+                response.headers["Content-Length"] = str(len(response.body))
+            import http
+
+            phrase = http.HTTPStatus(response.status_code).phrase
+            final = Response(response.status_code, phrase, response.headers, response.body)
+            self.protocol.send_response(final)
+            self._flush()

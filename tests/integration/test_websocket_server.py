@@ -1,0 +1,329 @@
+"""WebSockets on fastcore's own server, over real sockets, with the ``websockets`` client.
+
+The app is FastAPI-style (``@app.websocket``); the server runs in a thread on its own loop
+(both builds). Echo, fragmentation, ping, close codes both ways, oversized messages,
+invalid UTF-8, bad handshakes, a client vanishing mid-message, a server shutdown (1001)
+and 1,000 connections at once.
+"""
+
+import asyncio
+import socket
+import threading
+import time
+from types import ModuleType
+from typing import Any
+
+import pytest
+import websockets.asyncio.client
+import websockets.sync.client
+from websockets.client import ClientProtocol
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
+
+from fastcore import FastAPI, WebSocket, WebSocketDisconnect
+from fastcore.server import websocket as ws_server
+
+from .conftest import ServerThread, run_server
+
+
+def ws_app(seen: list[Any]) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    @app.websocket("/echo/{name}")
+    async def echo(websocket: WebSocket, name: str, times: int = 1) -> None:
+        await websocket.accept(subprotocol="chat" if websocket.scope["subprotocols"] else None)
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    seen.append(("disconnect", message["code"]))
+                    return
+                if message.get("text") is not None:
+                    for _ in range(times):
+                        await websocket.send_text(f"{name}: {message['text']}")
+                else:
+                    await websocket.send_bytes(message["bytes"])
+        except WebSocketDisconnect as exc:  # pragma: no cover - receive() does not raise
+            seen.append(("disconnect", exc.code))
+
+    @app.websocket("/bye")
+    async def bye(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.close(code=4001, reason="bye")
+
+    @app.websocket("/typed/{n}")
+    async def typed(websocket: WebSocket, n: int) -> None:
+        await websocket.accept()  # pragma: no cover - n is never an int in the test
+
+    @app.websocket("/wait")
+    async def wait(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            await websocket.receive_text()
+        except WebSocketDisconnect as exc:
+            seen.append(("wait-disconnect", exc.code))
+
+    @app.websocket("/flood")
+    async def flood(websocket: WebSocket) -> None:
+        await websocket.accept()
+        chunk = b"z" * 65536
+        while True:
+            await websocket.send_bytes(chunk)
+            seen.append("sent")
+
+    @app.websocket("/deaf")
+    async def deaf(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await asyncio.sleep(30)  # pragma: no cover - never reads; cancelled at shutdown
+
+    return app
+
+
+@pytest.fixture
+def server(protocol_impl: ModuleType) -> Any:
+    seen: list[Any] = []
+    with run_server(protocol_impl, ws_app(seen)) as port:
+        yield port, seen
+
+
+def _url(port: int, path: str) -> str:
+    return f"ws://127.0.0.1:{port}{path}"
+
+
+def test_echo_text_bytes_and_subprotocol(server: Any) -> None:
+    port, _ = server
+    with websockets.sync.client.connect(
+        _url(port, "/echo/ann?times=2"), subprotocols=["chat"]
+    ) as c:
+        assert c.subprotocol == "chat"
+        c.send("hi")
+        assert [c.recv(timeout=5), c.recv(timeout=5)] == ["ann: hi", "ann: hi"]
+        c.send(b"\x00\x01")
+        assert c.recv(timeout=5) == b"\x00\x01"
+
+
+def test_fragmented_message_and_ping(server: Any) -> None:
+    port, _ = server
+    with websockets.sync.client.connect(_url(port, "/echo/f")) as c:
+        c.send(["frag", "men", "ted ✓"])  # NOTE: an iterable is sent as fragments
+        assert c.recv(timeout=5) == "f: fragmented ✓"
+        assert c.ping(b"abc").wait(5)
+
+
+def test_close_codes_both_ways(server: Any) -> None:
+    port, seen = server
+    with websockets.sync.client.connect(_url(port, "/bye")) as c:
+        with pytest.raises(ConnectionClosed) as closed:
+            c.recv(timeout=5)
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "bye")
+    with websockets.sync.client.connect(_url(port, "/echo/x")) as c:
+        c.close(code=4002, reason="client leaves")
+    _until(lambda: ("disconnect", 4002) in seen)
+
+
+def test_validation_error_closes_with_1008(server: Any) -> None:
+    port, _ = server
+    url = _url(port, "/typed/abc")
+    with pytest.raises((InvalidStatus, ConnectionClosed)) as exc:  # noqa: SIM117
+        with websockets.sync.client.connect(url) as c:
+            c.recv(timeout=5)
+    if isinstance(exc.value, InvalidStatus):  # NOTE: closed before accept: HTTP 403
+        assert exc.value.response.status_code == 403
+
+
+def test_no_route_is_refused(server: Any) -> None:
+    port, _ = server
+    with pytest.raises(InvalidStatus) as exc:
+        websockets.sync.client.connect(_url(port, "/nowhere"))
+    assert exc.value.response.status_code == 403
+
+
+def test_oversized_message_closes_with_1009(protocol_impl: ModuleType, monkeypatch: Any) -> None:
+    monkeypatch.setattr(ws_server, "MAX_SIZE", 1024)
+    with run_server(protocol_impl, ws_app([])) as port:  # noqa: SIM117
+        with websockets.sync.client.connect(_url(port, "/echo/x"), max_size=None) as c:
+            c.send("x" * 1000)
+            assert c.recv(timeout=5) == "x: " + "x" * 1000
+            c.send("y" * 2000)
+            with pytest.raises(ConnectionClosed) as closed:
+                c.recv(timeout=5)
+            assert closed.value.rcvd.code == 1009
+
+
+def _raw_client(port: int, path: str) -> tuple[socket.socket, ClientProtocol]:
+    """A handshake done by websockets' sans-I/O client over a plain socket."""
+    client = ClientProtocol(parse_uri(_url(port, path)))
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    client.send_request(client.connect())
+    sock.sendall(b"".join(client.data_to_send()))
+    while client.handshake_exc is None and not client.events_received() and not _opened(client):
+        client.receive_data(sock.recv(65536))
+    return sock, client
+
+
+def _opened(client: ClientProtocol) -> bool:
+    return client.state.name == "OPEN"
+
+
+def test_invalid_utf8_closes_with_1007(server: Any) -> None:
+    port, _ = server
+    sock, client = _raw_client(port, "/echo/x")
+    client.send_frame(Frame(Opcode.TEXT, b"ok \xff\xfe"))
+    sock.sendall(b"".join(client.data_to_send()))
+    frames = _read_until_close(sock, client)
+    assert frames[-1].opcode is Opcode.CLOSE
+    assert client.close_rcvd is not None and client.close_rcvd.code == 1007
+    sock.close()
+
+
+def _read_until_close(sock: socket.socket, client: ClientProtocol) -> list[Frame]:
+    frames: list[Frame] = []
+    while not frames or frames[-1].opcode is not Opcode.CLOSE:
+        data = sock.recv(65536)
+        if not data:
+            break
+        client.receive_data(data)
+        frames += [e for e in client.events_received() if isinstance(e, Frame)]
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n", 400),
+        (
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+            400,
+        ),
+    ],
+    ids=["missing-key", "wrong-version"],
+)
+def test_bad_handshakes_are_refused(server: Any, headers: str, status: int) -> None:
+    port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET /echo/x HTTP/1.1\r\nHost: t\r\n{headers}\r\n".encode())
+        answer = _read_all(sock)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:80]
+
+
+def test_post_upgrade_is_plain_http(server: Any) -> None:
+    port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /echo/x HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+        answer = _read_all(sock)
+    assert not answer.startswith(b"HTTP/1.1 101")
+    assert answer.startswith(b"HTTP/1.1 404 ")
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        try:
+            data = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def test_client_vanishing_mid_message(server: Any) -> None:
+    port, seen = server
+    sock, client = _raw_client(port, "/echo/x")
+    client.send_frame(Frame(Opcode.TEXT, b"half a mess", fin=False))
+    sock.sendall(b"".join(client.data_to_send()))
+    sock.close()
+    _until(lambda: ("disconnect", 1006) in seen)
+    with websockets.sync.client.connect(_url(port, "/echo/y")) as c:
+        c.send("still here")
+        assert c.recv(timeout=5) == "y: still here"
+
+
+def test_server_shutdown_closes_with_1001(protocol_impl: ModuleType) -> None:
+    seen: list[Any] = []
+    runner = ServerThread(protocol_impl, ws_app(seen))
+    port = runner.start()
+    stopper = threading.Thread(target=runner.stop)
+    with websockets.sync.client.connect(_url(port, "/wait")) as c:
+        stopper.start()
+        with pytest.raises(ConnectionClosed) as closed:
+            c.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    stopper.join(10)
+    runner.check()
+    assert ("wait-disconnect", 1001) in seen
+
+
+def test_a_thousand_connections(server: Any) -> None:
+    port, _ = server
+
+    async def one(i: int) -> str:
+        async with websockets.asyncio.client.connect(
+            _url(port, f"/echo/{i}"), open_timeout=30
+        ) as c:
+            await c.send("ping")
+            return str(await asyncio.wait_for(c.recv(), 30))
+
+    async def many() -> list[str]:
+        return await asyncio.gather(*(one(i) for i in range(1000)))
+
+    assert asyncio.run(many()) == [f"{i}: ping" for i in range(1000)]
+
+
+def test_a_reader_that_never_reads_pauses_the_sender(server: Any) -> None:
+    """64 KiB messages to a client that reads nothing: the app's send waits for the socket."""
+    port, seen = server
+    sock, client = _raw_client(port, "/flood")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    time.sleep(0.5)
+    first = seen.count("sent")
+    time.sleep(0.5)
+    assert seen.count("sent") == first, "the app kept sending to a reader that reads nothing"
+    assert first < 200  # NOTE: kernel buffers and the write buffer hold a few MiB at most
+    sock.close()
+
+
+def test_a_flooding_client_is_read_no_faster_than_the_app(protocol_impl: ModuleType) -> None:
+    """A client that sends while the app never receives: the server stops reading at
+    ``MAX_QUEUE`` messages instead of queueing without bound."""
+    runner = ServerThread(protocol_impl, ws_app([]))
+    port = runner.start()
+    try:
+        sock, client = _raw_client(port, "/deaf")
+        sock.settimeout(0.2)
+        sent = 0
+        try:
+            for _ in range(20000):
+                client.send_binary(b"q" * 4096)
+                sock.sendall(b"".join(client.data_to_send()))
+                sent += 1
+        except TimeoutError:
+            pass  # NOTE: the server stopped reading; the kernel buffers are full
+        sessions = [c for c in runner.server.state.connections if hasattr(c, "messages")]
+        assert len(sessions) == 1
+        assert sent < 20000, "the server read everything a client that nobody reads sent"
+        # NOTE: the queue, plus what one 16 KiB slice of the socket's bytes held
+        assert len(sessions[0].messages) <= ws_server.MAX_QUEUE + 4
+        assert sessions[0].reading_paused
+        sock.close()
+    finally:
+        runner.stop()
+    runner.check()
+
+
+def _until(check: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
