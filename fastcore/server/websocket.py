@@ -35,11 +35,13 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from fastcore._accel import load
 from fastcore.exceptions import ClientDisconnected
 
 __all__ = ["WebSocketSession", "is_websocket_upgrade", "start_session"]
 
 logger = logging.getLogger("fastcore.server")
+_FOUND = load("router").FOUND
 _quiet = logging.getLogger("fastcore.server.websocket")  # websockets' own connection log
 
 #: Limits (a ServerConfig field of the same name, prefixed ``ws_``, overrides each).
@@ -54,14 +56,29 @@ _SLICE = 16384
 CLOSE_TIMEOUT = 10.0
 
 
-def is_websocket_upgrade(method: str, headers: list[tuple[bytes, bytes]]) -> bool:
-    """A GET whose Upgrade header names websocket: what the HTTP protocol hands over."""
-    if method != "GET":
+def is_websocket_upgrade(state: Any, cycle: Any) -> bool:
+    """A GET whose Upgrade header names websocket, to a path the app serves WebSockets on.
+
+    For a FastCore app that is a WebSocket route or a mount; any other upgrade request is
+    answered as plain HTTP (RFC 9110 7.8 lets a server ignore Upgrade), where uvicorn would
+    hand it to the app and Starlette's router refuse it (403). Other ASGI apps get every
+    WebSocket upgrade.
+    """
+    if cycle.method != "GET":
         return False
-    for name, value in headers:
-        if name.lower() == b"upgrade" and b"websocket" in value.lower():
-            return True
-    return False
+    if not any(
+        name.lower() == b"upgrade" and b"websocket" in value.lower()
+        for name, value in cycle.raw_headers
+    ):
+        return False
+    app = state.scope_app
+    if app is None:
+        return True
+    path = cycle.path
+    if any(path == p or path.startswith(p + "/") for p, _, _ in app.mounts):
+        return True
+    router = app._websocket_router
+    return router is not None and router.match("WEBSOCKET", path)[0] == _FOUND
 
 
 def _setting(config: Any, name: str, default: Any) -> Any:
@@ -111,6 +128,7 @@ class WebSocketSession(asyncio.Protocol):
         self.request: Request | None = None
         self.handshake: Response | None = None
         self.accepted = False
+        self.answered = False  # the handshake has had its response (101 or a refusal)
         self.closed = False  # the TCP connection is gone
         self.close_code = 1006
         self.close_reason = ""
@@ -336,9 +354,9 @@ class WebSocketSession(asyncio.Protocol):
         """The app returned: a handshake it never answered is refused, an open socket closed."""
         if self.closed:
             return
-        if not self.accepted and self.protocol.state is State.CONNECTING:
+        if not self.accepted and not self.answered:
             status = 500 if code == 1011 else 403
-            self.protocol.send_response(self.protocol.reject(status, "WebSocket refused\n"))
+            self._respond(self.protocol.reject(status, "WebSocket refused\n"))
         elif self.protocol.state is State.OPEN:
             self.protocol.send_close(code, reason)
         self._flush()
@@ -385,8 +403,13 @@ class WebSocketSession(asyncio.Protocol):
         else:
             raise RuntimeError(f"unexpected ASGI message {kind!r} on a WebSocket")
 
+    def _respond(self, response: Response) -> None:
+        """The handshake's one answer: 101, or an HTTP response that ends the connection."""
+        self.answered = True
+        self.protocol.send_response(response)
+
     def _accept(self, message: dict[str, Any]) -> None:
-        if self.accepted or self.handshake is None:
+        if self.accepted or self.answered or self.handshake is None:
             raise RuntimeError("websocket.accept sent twice, or after the handshake was answered")
         response = self.handshake
         subprotocol = message.get("subprotocol")
@@ -395,7 +418,7 @@ class WebSocketSession(asyncio.Protocol):
         for name, value in message.get("headers") or ():
             response.headers[name.decode("latin-1")] = value.decode("latin-1")
         self.accepted = True
-        self.protocol.send_response(response)
+        self._respond(response)
         self._flush()
         self._schedule_ping()
 
@@ -435,7 +458,7 @@ class WebSocketSession(asyncio.Protocol):
             self._flush()
 
     def _deny_start(self, message: dict[str, Any]) -> None:
-        if self.accepted or self.protocol.state is not State.CONNECTING:
+        if self.accepted or self.answered:
             raise RuntimeError("a denial response after the handshake was answered")
         from websockets.datastructures import Headers
 
@@ -458,5 +481,5 @@ class WebSocketSession(asyncio.Protocol):
 
             phrase = http.HTTPStatus(response.status_code).phrase
             final = Response(response.status_code, phrase, response.headers, response.body)
-            self.protocol.send_response(final)
+            self._respond(final)
             self._flush()

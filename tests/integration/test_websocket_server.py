@@ -136,11 +136,12 @@ def test_validation_error_closes_with_1008(server: Any) -> None:
         assert exc.value.response.status_code == 403
 
 
-def test_no_route_is_refused(server: Any) -> None:
+def test_no_websocket_route_is_plain_http(server: Any) -> None:
+    """An upgrade to a path with no WebSocket route is answered as HTTP (here: 404)."""
     port, _ = server
     with pytest.raises(InvalidStatus) as exc:
         websockets.sync.client.connect(_url(port, "/nowhere"))
-    assert exc.value.response.status_code == 403
+    assert exc.value.response.status_code == 404
 
 
 def test_oversized_message_closes_with_1009(protocol_impl: ModuleType, monkeypatch: Any) -> None:
@@ -265,8 +266,13 @@ def test_server_shutdown_closes_with_1001(protocol_impl: ModuleType) -> None:
     assert ("wait-disconnect", 1001) in seen
 
 
-def test_a_thousand_connections(server: Any) -> None:
-    port, _ = server
+def test_a_thousand_connections(protocol_impl: ModuleType) -> None:
+    """1,000 sessions at once; generous head/idle timeouts: one client loop opens them all."""
+    with run_server(protocol_impl, ws_app([]), timeout_keep_alive=60, timeout_head=60) as port:
+        _thousand(port)
+
+
+def _thousand(port: int) -> None:
 
     async def one(i: int) -> str:
         async with websockets.asyncio.client.connect(
