@@ -165,7 +165,8 @@ def main() -> None:
         server = Server(name)
         try:
             row: dict[str, Any] = {}
-            row["echo_msgs_per_s"] = round(asyncio.run(echo(server.port, args.clients, args.seconds)))
+            rate = asyncio.run(echo(server.port, args.clients, args.seconds))
+            row["echo_msgs_per_s"] = round(rate)
             per_conn, fanout = asyncio.run(idle_and_broadcast(server, args.idle))
             row["idle_kib_per_ws"] = round(per_conn, 1)
             row["broadcast_ms"] = round(fanout * 1000, 1)
