@@ -150,3 +150,21 @@ def test_format_sse_event_matches() -> None:
     kw["comment"] = "c1\nc2"
     assert fastcore.sse.format_sse_event(**kw) == fastapi.sse.format_sse_event(**kw)
     assert fastcore.sse.format_sse_event() == fastapi.sse.format_sse_event()
+
+
+def test_keepalive_comment_when_the_generator_is_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quiet generator gets ``: ping`` comments between its events; its events still arrive."""
+    import asyncio
+
+    monkeypatch.setattr(fastcore.sse, "_PING_INTERVAL", 0.05)
+    app = fastcore.FastAPI()
+
+    @app.get("/slow", response_class=fastcore.sse.EventSourceResponse)
+    async def slow() -> AsyncIterable[int]:
+        yield 1
+        await asyncio.sleep(0.3)
+        yield 2
+
+    text = fastcore.testclient.TestClient(app).get("/slow").text
+    assert text.startswith("data: 1\n\n: ping\n\n")
+    assert text.endswith("data: 2\n\n")
