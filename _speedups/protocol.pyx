@@ -300,12 +300,6 @@ cdef class HttpProtocol:
         except _HttpParserUpgrade as upgrade:
             if self._upgrade(data, upgrade.args[0]):
                 return  # NOTE: the connection is a WebSocket session's now
-            # NOTE: no other protocol upgrades: answer the request
-            # as plain HTTP and close, since what follows is not HTTP/1.1.
-            last = self.pending[len(self.pending) - 1] if self.pending else self.active
-            if last is not None:
-                last.keep_alive = False
-            self._pause_reading()
         except _HttpParserError:
             self._reject(Reject(400, "Bad Request"))
             return
@@ -351,15 +345,18 @@ cdef class HttpProtocol:
         return True
 
     def _upgrade(self, data, offset):
-        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one."""
+        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one.
+
+        Any other upgrade request is answered as plain HTTP, and the connection then closed,
+        since what follows it is not HTTP/1.1.
+        """
         cycle = self.pending[0] if len(self.pending) == 1 and self.active is None else None
-        if cycle is None:
-            return False
-        try:
-            from fastcore.server import websocket
-        except ImportError:  # NOTE: the websockets package is not installed
-            return False
-        if not websocket.is_websocket_upgrade(self.state, cycle):
+        websocket = _websocket_module() if cycle is not None else None
+        if websocket is None or not websocket.is_websocket_upgrade(self.state, cycle):
+            last = self.pending[len(self.pending) - 1] if self.pending else self.active
+            if last is not None:
+                last.keep_alive = False
+            self._pause_reading()
             return False
         self.pending.clear()
         self.closing = True
@@ -695,3 +692,12 @@ cdef class HttpProtocol:
         if self.reading_paused and not self.closing and self.rejection is None:
             self.reading_paused = False
             self.transport.resume_reading()
+
+
+def _websocket_module():
+    """fastcore/server/websocket.py, or None when the websockets package is not installed."""
+    try:
+        from fastcore.server import websocket
+    except ImportError:
+        return None
+    return websocket

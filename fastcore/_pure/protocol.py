@@ -189,12 +189,6 @@ class HttpProtocol(asyncio.Protocol):
         except httptools.HttpParserUpgrade as upgrade:
             if self._upgrade(data, upgrade.args[0]):
                 return  # NOTE: the connection is a WebSocket session's now
-            # NOTE: no other protocol upgrades: answer the request
-            # as plain HTTP and close, since what follows is not HTTP/1.1.
-            last = self.pending[-1] if self.pending else self.active
-            if last is not None:
-                last.keep_alive = False
-            self._pause_reading()
         except (httptools.HttpParserError, Reject) as exc:
             self._reject(_rejection(exc))
             return
@@ -258,15 +252,18 @@ class HttpProtocol(asyncio.Protocol):
         return True
 
     def _upgrade(self, data: bytes, offset: int) -> bool:
-        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one."""
+        """Hand an ``Upgrade: websocket`` GET to a WebSocket session; False if it is not one.
+
+        Any other upgrade request is answered as plain HTTP, and the connection then closed,
+        since what follows it is not HTTP/1.1.
+        """
         cycle = self.pending[0] if len(self.pending) == 1 and self.active is None else None
-        if cycle is None:
-            return False
-        try:
-            from fastcore.server import websocket
-        except ImportError:  # NOTE: the websockets package is not installed
-            return False
-        if not websocket.is_websocket_upgrade(self.state, cycle):
+        websocket = _websocket_module() if cycle is not None else None
+        if websocket is None or not websocket.is_websocket_upgrade(self.state, cycle):
+            last = self.pending[-1] if self.pending else self.active
+            if last is not None:
+                last.keep_alive = False
+            self._pause_reading()
             return False
         self.pending.clear()
         self.closing = True
@@ -594,3 +591,12 @@ class HttpProtocol(asyncio.Protocol):
         if self.reading_paused and not self.closing and self.rejection is None:
             self.reading_paused = False
             self.transport.resume_reading()
+
+
+def _websocket_module() -> Any:
+    """fastcore/server/websocket.py, or None when the websockets package is not installed."""
+    try:
+        from fastcore.server import websocket
+    except ImportError:
+        return None
+    return websocket
