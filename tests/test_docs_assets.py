@@ -48,20 +48,31 @@ def test_the_versions_are_the_major_versions_fastapi_loads() -> None:
     assert versions["redoc"].startswith("2.")
 
 
-def test_the_files_are_package_data() -> None:
-    """A wheel holds them: pyproject's package-data names every shipped folder."""
+def _setuptools() -> dict[str, Any]:
     import tomllib
 
-    config = tomllib.loads((docs.BUNDLED_ASSETS_DIR.parents[2] / "pyproject.toml").read_text())
-    patterns = config["tool"]["setuptools"]["package-data"]["fastcore.openapi"]
-    shipped = {
-        str(path.relative_to(docs.BUNDLED_ASSETS_DIR.parent))
-        for path in docs.BUNDLED_ASSETS_DIR.rglob("*")
-        if path.is_file()
-    }
-    from fnmatch import fnmatch
+    root = docs.BUNDLED_ASSETS_DIR.parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    return dict(config["tool"]["setuptools"])
 
-    assert all(any(fnmatch(name, p) for p in patterns) for name in shipped), shipped
+
+def test_the_files_are_package_data() -> None:
+    """A wheel holds them: each folder is a listed package whose package-data takes all."""
+    setuptools = _setuptools()
+    for folder in (docs.BUNDLED_ASSETS_DIR, docs.BUNDLED_ASSETS_DIR / "licenses"):
+        name = ".".join(folder.relative_to(docs.BUNDLED_ASSETS_DIR.parents[2]).parts)
+        assert name in setuptools["packages"]
+        assert setuptools["package-data"][name] == ["*"]
+
+
+def test_every_python_package_is_in_the_wheel() -> None:
+    """A package folder missing from pyproject's list is silently left out of the wheel."""
+    root = docs.BUNDLED_ASSETS_DIR.parents[2]
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "fastcore").rglob("__init__.py")
+    }
+    assert found <= set(_setuptools()["packages"])
 
 
 def test_an_app_serves_the_bundled_files_by_default() -> None:
