@@ -19,7 +19,7 @@ from fastcore import _typing as t
 from fastcore import validation
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
-from fastcore.forms import FormPlan, is_form_field
+from fastcore.forms import FormLimits, FormPlan, is_form_field
 from fastcore.params import Body, Undefined
 
 __all__ = ["BodyPlan", "FormPlan", "build_body_plan"]
@@ -160,7 +160,9 @@ class BodyPlan:
         return out, errors
 
 
-def build_body_plan(fields: Sequence[ParamField]) -> BodyPlan | FormPlan | None:
+def build_body_plan(
+    fields: Sequence[ParamField], form_limits: dict[str, int] | None = None
+) -> BodyPlan | FormPlan | None:
     """One plan for all the route's body parameters, embedded as FastAPI embeds them.
 
     As in FastAPI, one Form() or File() parameter makes the whole body a form.
@@ -172,7 +174,7 @@ def build_body_plan(fields: Sequence[ParamField]) -> BodyPlan | FormPlan | None:
         return None
     found = list(unique.values())
     if any(is_form_field(f) for f in found):
-        return FormPlan(found, validator_for)
+        return FormPlan(found, validator_for, FormLimits(**(form_limits or {})))
     marker = found[0].marker
     embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)
     return BodyPlan(found, embed)

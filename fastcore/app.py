@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from fastcore import _typing as t
 from fastcore._accel import load
+from fastcore._body_limits import BodyLimits
 from fastcore._serialize import Options, make_serializer
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
@@ -119,6 +120,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         openapi_external_docs: dict[str, Any] | None = None,
         root_path_in_servers: bool = True,
         swagger_ui_init_oauth: dict[str, Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -160,6 +163,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             callbacks=callbacks,
             deprecated=deprecated,
             include_in_schema=include_in_schema,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
         )
         #: Routes documented under the document's ``webhooks`` (``@app.webhooks.post(name)``).
         self.webhooks = webhooks or APIRouter()
@@ -347,7 +352,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         route.response_field = model
         return RoutePlan(
             build_call_plan(dep, overrides),
-            RequestNeeds(dep, overrides),
+            RequestNeeds(dep, overrides, BodyLimits(route.max_body_size, route.form_limits)),
             make_serializer(model, options=_serializer_options(route)),
             status,
             response_class,

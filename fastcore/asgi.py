@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastcore._accel import load
+from fastcore._body_limits import DeclaredTooLarge, declared_too_large_handler
 from fastcore.concurrency import run_in_threadpool
 from fastcore.datastructures import URL
 from fastcore.exceptions import HTTPException, RequestValidationError
@@ -71,6 +72,8 @@ class Dispatcher:
             HTTPException: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
             **app.exception_handlers,
+            # NOTE: not overridable, as Starlette's body-limit middleware answers it itself
+            DeclaredTooLarge: declared_too_large_handler,
         }
         self.server_error_handler = app.exception_handlers.get(
             500, app.exception_handlers.get(Exception)

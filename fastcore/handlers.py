@@ -17,6 +17,7 @@ from typing import Any
 from fastcore import validation
 from fastcore._accel import load
 from fastcore._bodies import BodyPlan, FormPlan, build_body_plan, validator_for
+from fastcore._body_limits import BodyLimits, limited_receive, read_limited
 from fastcore._param_models import model_extractor
 from fastcore.background import BackgroundTasks
 from fastcore.concurrency import run_in_threadpool
@@ -363,15 +364,19 @@ class Overrides:
 class RequestNeeds:
     """What a route reads from the request, so that nothing else is parsed."""
 
-    def __init__(self, dep: Dependant, overrides: Overrides | None = None) -> None:
+    def __init__(
+        self, dep: Dependant, overrides: Overrides | None = None, limits: BodyLimits | None = None
+    ) -> None:
         self.overrides = overrides
+        self.max_body_size = limits.max_body_size if limits is not None else None
         flat = dep.flat()
         sources = {p.source for d in flat for p in d.params}
         self.query = "query" in sources
         self.headers = "header" in sources
         self.cookies = "cookie" in sources
         self.body_plan: BodyPlan | FormPlan | None = build_body_plan(
-            [p for d in flat for p in d.params if p.source == "body"]
+            [p for d in flat for p in d.params if p.source == "body"],
+            limits.form_limits if limits is not None else None,
         )
         # NOTE: a form's uploaded files are closed by the exit stack, after the response.
         is_form = self.body_plan is not None and self.body_plan.is_form
@@ -392,13 +397,20 @@ class RequestNeeds:
             return []
         if isinstance(self.body_plan, FormPlan):
             # Streamed: the plan reads receive itself, so an upload is never held whole.
-            form = await self.body_plan.read(rd.get_scope(), rd.get_receive())
+            receive = rd.get_receive()
+            if self.max_body_size is not None:
+                receive = limited_receive(receive, rd.raw_headers, self.max_body_size)
+            form = await self.body_plan.read(rd.get_scope(), receive)
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
             rd.body_values, errors = await self.body_plan.values(form)
             return errors
-        body = rd.body = await read_body(rd.get_receive())
+        if self.max_body_size is not None:
+            body = await read_limited(rd.get_receive(), rd.raw_headers, self.max_body_size)
+        else:
+            body = await read_body(rd.get_receive())
+        rd.body = body
         ctype = None
         for name, value in rd.raw_headers:
             if name == b"content-type":

@@ -94,8 +94,8 @@ class RoutePlan:
         # coroutine of its own (fastcore/_pure/direct.py, _speedups/direct.pyx).
         body_plan = needs.body_plan
         simple = not (needs.has_yield or call.subs or call.specials)
-        if body_plan is not None and body_plan.is_form:
-            simple = False
+        if body_plan is not None and (body_plan.is_form or needs.max_body_size is not None):
+            simple = False  # NOTE: a body limit is checked while the plan reads the body
         self.simple_call = call.call if simple and call.kind is ASYNC else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:

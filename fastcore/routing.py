@@ -14,6 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore._accel import load
+from fastcore._body_limits import check_form_limits, check_max_body_size
 from fastcore._defaults import Default
 from fastcore._defaults import DefaultPlaceholder as _DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
@@ -51,6 +52,10 @@ class NoMatchFound(Exception):
 __getattr__, __dir__ = lazy_attributes(
     globals(), {"APIWebSocketRoute": "fastcore._websocket_routes"}
 )
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -114,6 +119,8 @@ class APIRoute:
         response_model_exclude: Any = None,
         response_model_by_alias: bool = True,
         response_model_exclude_defaults: bool = False,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         self.path = path
         #: Why the app cannot serve this path, raised when the app plans the route. Routes of
@@ -135,6 +142,9 @@ class APIRoute:
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
         self.response_model_exclude_defaults = response_model_exclude_defaults
+        #: FastAPI's body limits (fastcore/_body_limits.py): the router's, then the route's.
+        self.max_body_size = check_max_body_size(max_body_size)
+        self.form_limits = check_form_limits(form_limits)
         self.response_class = response_class
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -231,6 +241,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         include_in_schema: bool = True,
         generate_unique_id_function: Any = None,
         callbacks: list[Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -247,6 +259,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
             generate_unique_id_function, Default(generate_unique_id)
         )
         self.callbacks = list(callbacks or [])
+        self.max_body_size = check_max_body_size(max_body_size)
+        self.form_limits = check_form_limits(form_limits)
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
         self._frozen = False
 
@@ -260,6 +274,9 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         options["tags"] = [*self.tags, *(options.get("tags") or [])]
         options["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
         options["responses"] = {**self.responses, **(options.get("responses") or {})}
+        if options.get("max_body_size") is None:
+            options["max_body_size"] = self.max_body_size
+        options["form_limits"] = {**self.form_limits, **(options.get("form_limits") or {})}
         if options.get("deprecated") is None:
             options["deprecated"] = self.deprecated
         options["include_in_schema"] = self.include_in_schema and options.get(
@@ -299,6 +316,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         default_response_class: Any = Default(None),
         generate_unique_id_function: Any = None,
         callbacks: list[Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies.
 
@@ -347,6 +366,10 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 response_model_exclude=route.response_model_exclude,
                 response_model_by_alias=route.response_model_by_alias,
                 response_model_exclude_defaults=route.response_model_exclude_defaults,
+                # NOTE: as FastAPI: the route's (or its router's) limit, then the include's,
+                # then this router's; form limits merged key by key, the route's last.
+                max_body_size=_first(route.max_body_size, check_max_body_size(max_body_size)),
+                form_limits={**check_form_limits(form_limits), **route.form_limits},
             )
 
     def url_path_for(self, name: str, /, **params: Any) -> str:

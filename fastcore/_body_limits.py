@@ -1,0 +1,127 @@
+"""FastAPI 0.165's body limits: ``max_body_size=`` and ``form_limits=`` on app, router and route.
+
+The most specific ``max_body_size`` wins (route, then its router, the include, the app), so a
+route can allow more than the app. A body larger than it is FastAPI's 413 ``{"detail":
+"Content Too Large"}``, answered before reading when Content-Length already says so.
+``form_limits`` (``max_fields``, ``max_files``, ``max_part_size``) merge key by key, the route's
+last, and bound the form parser (Starlette's 400 answers). Routes without a limit read their
+body as before; a route with one leaves fastcore's direct lane for the plan's general path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastcore.exceptions import HTTPException
+
+__all__ = [
+    "BodyLimits",
+    "DeclaredTooLarge",
+    "check_form_limits",
+    "check_max_body_size",
+    "declared_too_large_handler",
+    "limited_receive",
+    "read_limited",
+    "too_large",
+]
+
+_FORM_KEYS = ("max_fields", "max_files", "max_part_size")
+
+
+def check_max_body_size(value: int | None) -> int | None:
+    """FastAPI's check: a non-negative int or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("max_body_size must be a non-negative integer or None")
+    return value
+
+
+def check_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
+    """FastAPI's check: only the three known keys, each a non-negative int."""
+    if not limits:
+        return {}
+    out: dict[str, int] = {}
+    for key, value in dict(limits).items():
+        if key not in _FORM_KEYS:
+            raise ValueError(f"form_limits: unknown key {key!r} (expected one of {_FORM_KEYS})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"form_limits[{key!r}] must be a non-negative integer")
+        out[key] = value
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class BodyLimits:
+    """One route's resolved limits."""
+
+    max_body_size: int | None = None
+    form_limits: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def too_large() -> HTTPException:
+    return HTTPException(413, "Content Too Large")
+
+
+class DeclaredTooLarge(HTTPException):
+    """A Content-Length over the limit: Starlette's plain-text 413, as FastAPI answers it."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "Content Too Large")
+
+
+async def declared_too_large_handler(request: Any, exc: Exception) -> Any:
+    from fastcore.responses import PlainTextResponse
+
+    return PlainTextResponse("Content Too Large", status_code=413)
+
+
+def _content_length(raw_headers: list[tuple[bytes, bytes]]) -> int | None:
+    for name, value in raw_headers:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def read_limited(receive: Any, raw_headers: list[tuple[bytes, bytes]], limit: int) -> bytes:
+    """The whole body, or FastAPI's 413 as soon as it is known to be larger than ``limit``."""
+    from fastcore.requests import ClientDisconnect
+
+    length = _content_length(raw_headers)
+    if length is not None and length > limit:
+        raise DeclaredTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def limited_receive(receive: Any, raw_headers: list[tuple[bytes, bytes]], limit: int) -> Any:
+    """``receive`` that raises the 413 once more than ``limit`` bytes arrived (for forms)."""
+    length = _content_length(raw_headers)
+    size = 0
+
+    async def wrapped() -> Any:
+        nonlocal size
+        if length is not None and length > limit:
+            raise DeclaredTooLarge()
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise too_large()
+        return message
+
+    return wrapped
