@@ -17,6 +17,7 @@ import msgspec
 
 from fastcore import _typing as t
 from fastcore import validation
+from fastcore._dataclass_defaults import completer
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
 from fastcore.forms import FormLimits, FormPlan, is_form_field
@@ -55,9 +56,11 @@ def _parse_json(body: bytes) -> Any:
 
 
 def _msgspec_validator(tp: Any) -> Validator:
+    complete = completer(tp) or _same
+
     def validate(value: Any, loc: tuple[Any, ...]) -> tuple[Any, list[dict[str, Any]]]:
         try:
-            return msgspec.convert(value, tp, strict=False), []
+            return complete(msgspec.convert(value, tp, strict=False)), []
         except msgspec.ValidationError:
             # NOTE: the slow path decides, with pydantic's rules: it reports every error, and
             # accepts (with pydantic's value) the rare input msgspec refuses but pydantic takes.
@@ -92,6 +95,10 @@ def _pydantic_error(err: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
     return out
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def validator_for(tp: Any) -> Validator:
     """Validation of an already decoded JSON value against ``tp``, by msgspec or pydantic."""
     return _pydantic_validator(tp) if t.is_pydantic_type(tp) else _msgspec_validator(tp)
@@ -116,8 +123,11 @@ class BodyPlan:
         self.validators = tuple(validator_for(f.annotation) for f in self.fields)
         self.media_type = getattr(self.fields[0].marker, "media_type", "application/json")
         self._decoder: msgspec.json.Decoder[Any] | None = None
+        # NOTE: None for all but dataclass bodies (see _dataclass_defaults): no cost for them.
+        self._complete: Callable[[Any], Any] | None = None
         if not embed and not t.is_pydantic_type(self.fields[0].annotation):
             self._decoder = msgspec.json.Decoder(self.fields[0].annotation, strict=False)
+            self._complete = completer(self.fields[0].annotation)
 
     def values(
         self, body: bytes, content_type: bytes | None
@@ -131,7 +141,10 @@ class BodyPlan:
             return {field.key: value}, errors
         if self._decoder is not None and _is_json(content_type):
             try:
-                return {field.key: self._decoder.decode(body)}, []
+                value = self._decoder.decode(body)
+                if self._complete is not None:
+                    self._complete(value)
+                return {field.key: value}, []
             except (msgspec.DecodeError, UnicodeDecodeError):
                 pass  # invalid (ValidationError is a DecodeError): the explaining path below
         value, errors = self.validators[0](self._parse(body, content_type), ("body",))

@@ -18,6 +18,7 @@ from typing import Any, get_origin
 import msgspec
 
 from fastcore import _typing as t
+from fastcore._dataclass_defaults import completer
 from fastcore._shaping import to_data
 from fastcore.encoders import drop_none, encode_json
 from fastcore.exceptions import FastCoreError, ResponseValidationError
@@ -100,12 +101,14 @@ def _response_error(err: Any) -> dict[str, Any]:
 def _checker(model: Any) -> Callable[[Any], Any]:
     """The returned value as ``model`` (from attributes, lax), or a ResponseValidationError."""
     exact = model if t.is_class(model) else None
+    # NOTE: a dataclass msgspec.convert made lacks its plain defaults (_dataclass_defaults).
+    complete = completer(model)
 
     def check(value: Any) -> Any:
         if exact is not None and type(value) is exact:
             return value
         try:
-            return msgspec.convert(value, model, from_attributes=True, strict=False)
+            checked = msgspec.convert(value, model, from_attributes=True, strict=False)
         except msgspec.ValidationError as exc:
             err = {
                 "type": "model_attributes_type",
@@ -114,6 +117,9 @@ def _checker(model: Any) -> Callable[[Any], Any]:
                 "input": value,
             }
             raise ResponseValidationError([err], body=value) from None
+        if complete is not None:
+            complete(checked)
+        return checked
 
     return check
 
