@@ -399,6 +399,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             self.freeze()
         assert self._asgi is not None
         scope["app"] = self
+        if self.root_path:  # srvfeat: FastAPI(root_path=...) sets the scope's, as FastAPI does
+            scope["root_path"] = self.root_path
         await self._asgi(scope, receive, send)
 
     def __repr__(self) -> str:

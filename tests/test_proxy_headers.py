@@ -158,3 +158,10 @@ def test_unix_socket_peers_are_trusted_only_with_star(tmp_path):
             conn.close()
             assert seen["scheme"] == expected
             assert server.stop() == 0
+
+
+def test_the_apps_own_root_path_reaches_the_scope():
+    with ServerProcess("server_apps.proxy_app:root_path_app", "--factory", "--port", "0") as server:
+        seen = where(server.port(), {}, "/app")
+        assert seen == {"message": "Hello World", "root_path": "/api/v1"}
+        assert server.stop() == 0

@@ -209,19 +209,25 @@ def proxy_headers(config: ServerConfig) -> ProxyHeaders | None:
     return ProxyHeaders(TrustedPeers(config.forwarded_allow_ips))
 
 
-def scope_hook(config: ServerConfig) -> Callable[[dict[str, Any]], None] | None:
-    """What ``RequestCycle.scope()`` calls after building a scope; None when nothing is on."""
+def scope_hook(config: ServerConfig, app_root: str = "") -> Callable[[dict[str, Any]], None] | None:
+    """What ``RequestCycle.scope()`` calls after building a scope; None when nothing is on.
+
+    ``--root-path`` is the server's (uvicorn's meaning: ``path`` includes it); ``app_root`` is
+    ``FastCore(root_path=...)``, which only sets the scope's ``root_path``, as FastAPI's
+    ``__call__`` does (the direct lane does not go through ``__call__``, so it is done here).
+    """
     root = config.root_path.rstrip("/")
     proxy = proxy_headers(config)
-    if not root and proxy is None:
+    if not root and not app_root and proxy is None:
         return None
     raw_root = root.encode("utf-8")
 
     def hook(scope: dict[str, Any]) -> None:
         if root:
-            scope["root_path"] = root
             scope["path"] = root + scope["path"]
             scope["raw_path"] = raw_root + scope["raw_path"]
+        if app_root or root:
+            scope["root_path"] = app_root or root
         if proxy is not None:
             proxy.apply(scope)
 

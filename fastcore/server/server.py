@@ -77,12 +77,12 @@ class ServerState:
         self.root_path = ""
         #: "https" when this worker ends TLS itself; a trusted proxy's header may override it.
         self.scheme = "https" if config.ssl_certfile else "http"
-        #: Called on every scope built (root path, proxy headers); None when both are off.
-        self.scope_hook = scope_hook(config)
         self.proxy = proxy_headers(config)
         self.scope_app = app if isinstance(app, FastCore) else None
         #: The ASGI app, for connections upgraded to WebSockets (fastcore/server/websocket.py).
         self.app = app
+        #: Called on every scope built (root paths, proxy headers); None when all are off.
+        self.scope_hook = scope_hook(config, getattr(self.scope_app, "root_path", "") or "")
         self.lifespan_state: dict[str, Any] = {}
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()

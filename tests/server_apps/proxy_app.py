@@ -31,3 +31,18 @@ async def item(item_id: int) -> dict:
 @app.get("/fast")
 async def fast() -> dict:
     return {"ok": True}
+
+
+def root_path_app() -> FastCore:
+    """FastAPI's behind_a_proxy tutorial002: the root path set on the app, not the server."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        app = FastCore(root_path="/api/v1")
+
+    @app.get("/app")
+    def read_main(request: Request) -> dict:
+        return {"message": "Hello World", "root_path": request.scope.get("root_path")}
+
+    return app
