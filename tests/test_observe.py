@@ -183,19 +183,20 @@ def test_limit_max_requests_recycles_the_worker():
 
 
 def test_a_worker_whose_loop_is_stuck_is_replaced():
-    args = ["--port", "0", "--workers", "2", "--timeout-worker-healthcheck", "1"]
+    args = ["--port", "0", "--workers", "2", "--timeout-worker-healthcheck", "2"]
     with ServerProcess(APP, *args) as server:
         port = server.port()
         server.port()
-        stuck = threading.Thread(target=lambda: _ignore(fetch, port, "/busy?delay=4"))
+        stuck = threading.Thread(target=lambda: _ignore(fetch, port, "/busy?delay=6"))
         stuck.start()
         server.wait_for(
-            r"sent no heartbeat for \d\.\d s \(--timeout-worker-healthcheck 1\): killing it"
+            r"sent no heartbeat for \d\.\d s \(--timeout-worker-healthcheck 2\): killing it"
         )
         server.wait_for(r"was killed by SIGKILL; restarting it")
         stuck.join(10)
         assert get(port, "/pid")[0] == 200
         assert server.stop() == 0
+    assert server.output.count("killing it") == 1, server.output  # the healthy one lives on
 
 
 def _ignore(function, *args):

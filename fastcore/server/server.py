@@ -32,8 +32,6 @@ __all__ = ["Server", "ServerState", "http_date"]
 logger = logging.getLogger("fastcore.server")
 #: How often timeouts are checked and the clock advanced; timeouts fire within this.
 SWEEP_INTERVAL = 0.25
-#: Seconds between a worker's heartbeats to the supervisor (``--timeout-worker-healthcheck``).
-HEARTBEAT_EVERY = 1.0
 _QUIET = frozenset({"warning", "error", "critical"})
 
 
@@ -161,11 +159,10 @@ class Server:
         self.app = app
         self.config = config
         #: The supervisor's slot number (metrics label), where siblings' metrics are, and the
-        #: pipe the supervisor's health check listens on (one byte a second); see supervisor.py.
+        #: pipe the supervisor's health check listens on (one byte per sweep); see supervisor.py.
         self.worker = worker
         self.metrics_dir = metrics_dir
         self.heartbeat_fd = heartbeat_fd
-        self._beat_at = 0.0
         self.protocol = protocol if protocol is not None else load("protocol")
         self.state: ServerState | None = None
         self.servers: list[asyncio.AbstractServer] = []
@@ -232,8 +229,7 @@ class Server:
         now = state.shared.now
         if state.observer is not None:
             state.observer.tick(now)
-        if self.heartbeat_fd is not None and now >= self._beat_at:
-            self._beat_at = now + HEARTBEAT_EVERY
+        if self.heartbeat_fd is not None:  # NOTE: every sweep, so a 1 s timeout has slack
             try:
                 os.write(self.heartbeat_fd, b".")
             except OSError:  # NOTE: a full pipe (the supervisor is busy) or a closed one
