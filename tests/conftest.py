@@ -63,3 +63,6 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+#: A FastAPI project run by tests/test_alias.py in its own pytest process, under the alias.
+collect_ignore = ["alias_project"]

@@ -174,6 +174,11 @@ def _add_serve_arguments(command: argparse.ArgumentParser) -> None:
         "--factory", action="store_true", help="APP is a function returning the app"
     )
     command.add_argument(
+        "--as-fastapi",
+        action="store_true",
+        help="serve `import fastapi` from fastcore (fastcore.alias): an unchanged FastAPI app",
+    )
+    command.add_argument(
         "--fd", type=int, metavar="FD", help="serve on this inherited listening socket (systemd)"
     )
     groups = {name: command.add_argument_group(name) for name, _ in _GROUPS}
@@ -251,6 +256,8 @@ def _find_app(args: argparse.Namespace, config: ServerConfig) -> Any:
         from fastcore.server.supervisor import say
 
         say(config, note)
+    if args.as_fastapi:
+        _install_fastapi_alias()
     return import_app(spec, factory=args.factory)
 
 
@@ -267,6 +274,16 @@ def load_env_file(path: str | None) -> None:
             "--env-file needs python-dotenv: pip install python-dotenv"
         ) from None
     load_dotenv(path, override=False)
+
+
+def _install_fastapi_alias() -> None:
+    """``--as-fastapi``: ``import fastapi`` is served by fastcore before the app is imported."""
+    from fastcore.alias import install
+
+    try:
+        install()
+    except ImportError as exc:
+        raise AppImportError(str(exc)) from exc
 
 
 def _reload(config: ServerConfig, argv: list[str]) -> int:
