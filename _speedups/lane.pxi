@@ -12,7 +12,7 @@ from fastcore._accel import load as _load
 from fastcore._bodies import _is_json
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
-from fastcore.responses import Response
+from fastcore.plans import is_response
 from fastcore.validation import _BOOL_WORDS
 
 from msgspec import DecodeError as _DecodeError
@@ -318,7 +318,7 @@ cdef bint _body_fast(_LanePlan lane, _Call req, dict kwargs):
 cdef _answer(fallback, _LanePlan lane, _Call req, result):
     # NOTE: a simple route has no Response or BackgroundTasks parameter, so what it returns
     # is all there is to send.
-    if lane.fast == _JSON and not isinstance(result, Response):
+    if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
     elif lane.fast == _TEXT and type(result) is str:
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())

@@ -2,7 +2,10 @@
 
 ``from fastcore import FastAPI, Depends, Query, HTTPException`` is all a FastAPI app
 needs to change. This module is the public API; everything not exported here is
-private.
+private. ``Request``, ``Response``, ``UploadFile``, ``BackgroundTasks``, ``WebSocket`` and
+``WebSocketDisconnect`` are Starlette's (FastAPI's) classes, loaded on first access: a
+worker whose routes never touch them does not pay for Starlette's request and response
+modules (~4 MiB of RSS).
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from typing import TYPE_CHECKING
 from fastcore import status
 from fastcore._lazy import lazy_attributes
 from fastcore.app import FastCore
-from fastcore.background import BackgroundTasks
-from fastcore.datastructures import UploadFile
 from fastcore.exceptions import (
     FastCoreError,
     HTTPException,
@@ -22,22 +23,32 @@ from fastcore.exceptions import (
     WebSocketException,
 )
 from fastcore.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
-from fastcore.requests import Request
-from fastcore.responses import Response
 from fastcore.routing import APIRoute, APIRouter
 
 if TYPE_CHECKING:
-    from fastcore.websockets import WebSocket, WebSocketDisconnect
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from fastcore.background import BackgroundTasks
+    from fastcore.datastructures import UploadFile
 
 __version__ = "0.1.0"
 
-# NOTE: PEP 562: Starlette's WebSocket module is imported on first use, not by every app.
-__getattr__, __dir__ = lazy_attributes(
-    globals(), {"WebSocket": "fastcore.websockets", "WebSocketDisconnect": "fastcore.websockets"}
-)
-
 #: FastAPI's name for the app class, so that only the import line changes.
 FastAPI = FastCore
+
+__getattr__, __dir__ = lazy_attributes(
+    globals(),
+    {
+        "BackgroundTasks": "fastcore.background",
+        "Request": "starlette.requests",
+        "Response": "starlette.responses",
+        "UploadFile": "fastcore.datastructures",
+        "WebSocket": "starlette.websockets",
+        "WebSocketDisconnect": "starlette.websockets",
+    },
+)
 
 __all__ = [
     "APIRoute",

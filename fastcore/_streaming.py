@@ -27,7 +27,7 @@ from typing import Any
 
 from fastcore import sse
 from fastcore._serialize import make_serializer
-from fastcore.concurrency import run_in_threadpool
+from fastcore._threadpool import run_in_threadpool
 from fastcore.dependencies import ASYNC_GEN, GEN
 from fastcore.encoders import jsonable_encoder
 from fastcore.exceptions import RequestValidationError

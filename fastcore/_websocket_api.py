@@ -64,7 +64,7 @@ class WebSocketRouterMethods(WebSocketDecorators):
     dependencies: list[Depends]
     routes: list[Any]
 
-    def _check_open(self) -> None:
+    def _routes_changed(self) -> None:
         raise NotImplementedError
 
     def add_api_websocket_route(
@@ -78,7 +78,7 @@ class WebSocketRouterMethods(WebSocketDecorators):
         """Register a WebSocket handler at ``path``; the router's dependencies come first."""
         from fastcore._websocket_routes import APIWebSocketRoute
 
-        self._check_open()
+        self._routes_changed()
         deps = [*self.dependencies, *(dependencies or [])]
         route = APIWebSocketRoute(self.prefix + path, endpoint, name=name, dependencies=deps)
         self.routes.append(route)
@@ -89,7 +89,7 @@ class WebSocketRouterMethods(WebSocketDecorators):
         """Register a plain Starlette WebSocket endpoint: ``endpoint(websocket)``."""
         from fastcore._websocket_routes import PlainWebSocketRoute
 
-        self._check_open()
+        self._routes_changed()
         self.routes.append(PlainWebSocketRoute(self.prefix + path, endpoint, name=name))
 
     def include_websocket_route(

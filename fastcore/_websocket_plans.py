@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket
 
 from fastcore._accel import load
 from fastcore._websocket_routes import APIWebSocketRoute, PlainWebSocketRoute
-from fastcore.concurrency import run_in_threadpool
+from fastcore._threadpool import run_in_threadpool
 from fastcore.dependencies import ASYNC, analyze
 from fastcore.encoders import jsonable_encoder
 from fastcore.exceptions import (
@@ -112,11 +112,11 @@ class _PlainSession:
 
 
 def _specials() -> dict[type, str]:
-    from fastcore.app import SPECIAL_TYPES
+    from fastcore.app import special_types
 
     extra: dict[type, str] = {WebSocket: "websocket", StarletteConnection: "websocket"}
     extra.setdefault(HTTPConnection, "websocket")
-    return {**SPECIAL_TYPES, **extra}
+    return {**special_types(), **extra}
 
 
 def _plan(app: Any, route: APIWebSocketRoute, specials: dict[type, str]) -> WebSocketPlan:

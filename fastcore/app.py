@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore import _typing as t
 from fastcore._accel import load
@@ -20,30 +21,52 @@ from fastcore._body_limits import BodyLimits
 from fastcore._serialize import Options, make_serializer
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
-from fastcore.background import BackgroundTasks
-from fastcore.datastructures import State
 from fastcore.dependencies import ASYNC_GEN, GEN, analyze
-from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError
+from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError, RouteConflictError
 from fastcore.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore.params import Depends
 from fastcore.plans import RoutePlan
-from fastcore.requests import Request
-from fastcore.responses import JSONResponse, Response
 from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
-from fastcore.security.oauth2 import SecurityScopes
+
+if TYPE_CHECKING:
+    from starlette.datastructures import State
+    from starlette.responses import Response
 
 __all__ = ["FastCore"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _router_mod = load("router")
 
-#: Parameter types that are injected rather than read from the request.
-SPECIAL_TYPES: dict[type, str] = {
-    Request: "request",
-    Response: "response",
-    BackgroundTasks: "background",
-    SecurityScopes: "scopes",
-}
+#: Parameter types that are injected rather than read from the request, as (module, class,
+#: kind); a subclass is injected too (``Request`` before ``HTTPConnection``, its base).
+_SPECIAL_TYPES = (
+    ("starlette.requests", "Request", "request"),
+    ("starlette.requests", "HTTPConnection", "request"),
+    ("starlette.responses", "Response", "response"),
+    ("starlette.background", "BackgroundTasks", "background"),
+    ("fastcore.security.oauth2", "SecurityScopes", "scopes"),
+    ("fastcore._request_io", "ASGIScope", "scope"),
+)
+
+
+def special_types() -> dict[type, str]:
+    """The injected types, looked up among the modules already imported.
+
+    PERF: a parameter can only be annotated with a class whose module is loaded, so asking
+    ``sys.modules`` finds every special a signature can name without importing Starlette's
+    request and response modules (~3.8 MiB of RSS) into a worker whose routes use none.
+    """
+    found: dict[type, str] = {}
+    for module_name, name, kind in _SPECIAL_TYPES:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            found[getattr(module, name)] = kind
+    return found
+
+
+def _is_response_class(tp: Any) -> bool:
+    module = sys.modules.get("starlette.responses")
+    return module is not None and t.is_class(tp) and issubclass(tp, module.Response)
 
 
 def _serializer_options(route: APIRoute) -> Options:
@@ -69,10 +92,9 @@ def _response_model(route: APIRoute) -> Any:
     if ret is None or ret is inspect.Signature.empty:
         return None
     bare = t.split_annotated(ret)[0]
-    if t.is_class(bare) and issubclass(bare, Response):
+    if _is_response_class(bare):
         return None
-    args = getattr(bare, "__args__", ())
-    if any(t.is_class(a) and issubclass(a, Response) for a in args):
+    if any(_is_response_class(a) for a in getattr(bare, "__args__", ())):
         return None
     return ret
 
@@ -92,7 +114,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         openapi_tags: list[dict[str, Any]] | None = None,
         servers: list[dict[str, Any]] | None = None,
         dependencies: Sequence[Depends] | None = None,
-        default_response_class: type[Response] = JSONResponse,
+        default_response_class: type[Response] | None = None,
         redirect_slashes: bool = True,
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
@@ -154,7 +176,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.root_path = root_path
         self.redirect_slashes = redirect_slashes
         self.extra = extra
-        self.state = State()
+        self._state: State | None = None
         self.router = APIRouter(
             dependencies=dependencies,
             default_response_class=default_response_class,
@@ -178,20 +200,40 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         #: ``{original: replacement}``: used in tests to swap dependencies, at any time.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
-        self.user_middleware: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
-        for item in middleware or ():
-            cls, margs, mkwargs = item
-            self.user_middleware.append((cls, tuple(margs), dict(mkwargs)))
-        self.mounts: list[tuple[str, Any, str | None]] = []
+        #: Starlette ``Middleware`` specs, outermost first, as FastAPI keeps them.
+        self.user_middleware: list[Any] = list(middleware or ())
+        #: Starlette ``Mount`` and ``Route`` objects: served beside the plans, listed in routes.
+        self.mounts: list[Any] = []
+        self.plain_routes: list[Any] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
         self._websocket_router: Any = None
         self._asgi: Callable[..., Awaitable[None]] | None = None
+        self._inner: _Current | None = None
+        self._version = -1
+        self._docs_added = False
+        self._specials: dict[type, str] = {}
+
+    @property
+    def state(self) -> State:
+        """The app's ``State`` (Starlette's), made on first use."""
+        if self._state is None:
+            from starlette.datastructures import State
+
+            self._state = State()
+        return self._state
+
+    @state.setter
+    def state(self, value: State) -> None:
+        self._state = value
 
     # -- routes ---------------------------------------------------------------------------
     @property
-    def routes(self) -> list[APIRoute]:
-        return self.router.routes
+    def routes(self) -> list[Any]:
+        """Every route, as FastAPI lists them: the API routes, then plain routes and mounts."""
+        if not (self.mounts or self.plain_routes):
+            return self.router.routes
+        return [*self.router.routes, *self.plain_routes, *self.mounts]
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         return self.router.add_api_route(path, endpoint, **options)
@@ -224,19 +266,47 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
         Routes are matched first; a request under ``path`` that no route takes goes to the
         mounted app with ``root_path`` extended by ``path`` and ``path`` unchanged, as
-        Starlette (0.33 and later) calls mounted apps.
+        Starlette (0.33 and later) calls mounted apps. ``app.routes`` lists it as Starlette's
+        ``Mount``.
         """
-        self._check_open("mounts")
         if not path.startswith("/") or path.endswith("/"):
             raise FastCoreError(f"mount path {path!r} must start with '/' and not end with '/'")
-        if any(m[0] == path for m in self.mounts):
+        if any(m.path == path for m in self.mounts):
             raise FastCoreError(f"two apps are mounted at {path!r}")
-        self.mounts.append((path, app, name))
+        from starlette.routing import Mount
 
-    def url_path_for(self, name: str, /, **params: Any) -> str:
-        for mount_path, _, mount_name in self.mounts:
-            if name == mount_name and set(params) <= {"path"}:
-                return mount_path + "/" + str(params.get("path", "")).lstrip("/")
+        self.mounts.append(Mount(path, app=app, name=name))
+        self._changed()
+
+    def add_route(
+        self,
+        path: str,
+        route: Callable[..., Any],
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """A plain Starlette route: ``endpoint(request) -> Response``, outside the plans.
+
+        Matched after the app's own routes, as Starlette matches it; it has no parameters,
+        validation or OpenAPI entry, as in FastAPI.
+        """
+        from starlette.routing import Route
+
+        self.plain_routes.append(
+            Route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
+        )
+        self._changed()
+
+    def url_path_for(self, name: str, /, **params: Any) -> Any:
+        """The URL path of the route or mount called ``name`` (Starlette's ``URLPath``)."""
+        from starlette.routing import NoMatchFound
+
+        for other in (*self.mounts, *self.plain_routes):
+            try:
+                return other.url_path_for(name, **params)
+            except NoMatchFound:
+                continue
         return self.router.url_path_for(name, **params)
 
     # -- handlers, middleware, lifespan ---------------------------------------------------
@@ -250,8 +320,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         return decorator
 
     def add_exception_handler(self, key: int | type[BaseException], handler: Any) -> None:
-        self._check_open("exception handlers")
         self.exception_handlers[key] = handler
+        self._changed()
 
     def add_middleware(self, middleware_class: Any, *args: Any, **options: Any) -> None:
         """Wrap the app in a pure ASGI middleware ``middleware_class(app, *args, **options)``.
@@ -259,8 +329,11 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         The last one added is the outermost, as in Starlette; the chain is composed once,
         at start-up, and an app with no middleware runs no middleware code at all.
         """
-        self._check_open("middleware")
-        self.user_middleware.insert(0, (middleware_class, args, options))
+        if self._asgi is not None:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        from starlette.middleware import Middleware
+
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **options))
 
     def middleware(self, middleware_type: str) -> Callable[[F], F]:
         """``@app.middleware("http")``: ``async def mw(request, call_next) -> Response``."""
@@ -288,9 +361,9 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
         return decorator
 
-    def _check_open(self, what: str) -> None:
-        if self._dispatcher is not None:
-            raise FastCoreError(f"{what} cannot be added after the app has started serving")
+    def _changed(self) -> None:
+        """Something the plans depend on changed: re-plan before the next request."""
+        self._version = -1
 
     # -- start-up -------------------------------------------------------------------------
     @property
@@ -298,35 +371,54 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         return self._dispatcher is not None
 
     def freeze(self) -> None:
-        """Plan every route and build the router; idempotent."""
-        if self._dispatcher is not None:
+        """Plan every route and build the router; cheap when nothing changed since last time.
+
+        FastAPI apps are started many times (one ``with TestClient(app)`` per test) and may
+        gain routes after the first request: each call re-plans what changed. Planning is
+        all or nothing: a route that fails leaves the app as it was, and the error (naming
+        the handler and parameter) reaches the caller.
+        """
+        if self._dispatcher is not None and self._version == self.router.version:
             return
         for route in self.router.routes:
             # A path only documents can have (routing.py): no app can serve it.
             if isinstance(route, APIRoute) and route.path_error is not None:
                 raise route.path_error
-        self._add_docs_routes()
+        if not self._docs_added:
+            self._add_docs_routes()
+        self._specials = special_types()
         router = _router_mod.Router()
-        explicit_head = {r.path for r in self.routes if "HEAD" in r.methods}
-        for route in self.routes:
-            if not isinstance(route, APIRoute):
-                continue  # WebSocket routes: planned below, into a router of their own
-            route.plan = self._plan(route)
+        # NOTE: WebSocket routes are planned below, into a router of their own
+        api_routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
+        plans = [(route, self._plan(route)) for route in api_routes]
+        explicit_head = {r.path for r in api_routes if "HEAD" in r.methods}
+        for route, plan in plans:
             for method in sorted(route.methods):
-                router.add(method, route.path, route.plan)
+                _add_first_wins(router, method, route, plan)
             if "GET" in route.methods and route.path not in explicit_head:
-                router.add("HEAD", route.path, route.plan)
+                _add_first_wins(router, "HEAD", route, plan)
                 explicit_head.add(route.path)
-        self._websocket_router = _plan_websockets(self)
-        self.router._frozen = True
+        websocket_router = _plan_websockets(self)
+        for route, plan in plans:
+            route.plan = plan
+        self._websocket_router = websocket_router
         self._dispatcher = Dispatcher(self, router)
-        app: Any = self._dispatcher
-        for cls, args, options in reversed(self.user_middleware):
-            app = cls(app, *args, **options)
-        self._asgi = app
+        self._version = self.router.version
+        if not self.user_middleware:
+            self._asgi = self._dispatcher
+            return
+        if self._inner is None:
+            # NOTE: the chain is built once (Starlette refuses middleware after start); its
+            # innermost app forwards to whichever dispatcher the latest plan made.
+            self._inner = _Current()
+            app: Any = self._inner
+            for cls, args, options in reversed(self.user_middleware):
+                app = cls(app, *args, **options)
+            self._asgi = app
+        self._inner.app = self._dispatcher
 
     def _plan(self, route: APIRoute) -> RoutePlan:
-        specials = SPECIAL_TYPES  # NOTE: read-only; one shared dict, not one per route
+        specials = self._specials
         path_names = frozenset(route.param_convertors)
         dep = analyze(route.endpoint, path_names, specials)
         if route.dependencies:
@@ -337,7 +429,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         route.dependant = dep
         response_class = route.response_class
         if is_default(response_class):
-            response_class = response_class.value or JSONResponse
+            response_class = response_class.value
         status = route.status_code or getattr(response_class, "default_status_code", None) or 200
         overrides = Overrides(
             self.dependency_overrides, lambda call: analyze(call, path_names, specials)
@@ -347,21 +439,36 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
             route.response_field = None
             call, needs = build_call_plan(dep, overrides), RequestNeeds(dep, overrides)
-            return build_stream_plan(route, call, needs, status, response_class)
+            stream = build_stream_plan(route, call, needs, status, response_class)
+            stream.route = route
+            return stream
         model = _response_model(route)
         route.response_field = model
-        return RoutePlan(
+        plan = RoutePlan(
             build_call_plan(dep, overrides),
             RequestNeeds(dep, overrides, BodyLimits(route.max_body_size, route.form_limits)),
             make_serializer(model, options=_serializer_options(route)),
             status,
             response_class,
         )
+        plan.route = route
+        return plan
 
     def _add_docs_routes(self) -> None:
+        """The document and docs pages, first in the route list, as FastAPI registers them."""
         from fastcore.openapi.routes import add_docs_routes
 
-        add_docs_routes(self)
+        routes = self.router.routes
+        count = len(routes)
+        try:
+            add_docs_routes(self)
+        except BaseException:
+            del routes[count:]
+            raise
+        added = routes[count:]
+        del routes[count:]
+        routes[:0] = added
+        self._docs_added = True
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document, built once."""
@@ -395,7 +502,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
     # -- ASGI -----------------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if self._asgi is None:
+        if self._version != self.router.version or self._asgi is None:
             self.freeze()
         assert self._asgi is not None
         scope["app"] = self
@@ -414,6 +521,34 @@ def _plan_websockets(app: FastCore) -> Any:
     from fastcore._websocket_plans import plan_websocket_routes
 
     return plan_websocket_routes(app)
+
+
+class _Current:
+    """The innermost app of a middleware chain: the dispatcher of the app's latest plan."""
+
+    __slots__ = ("app",)
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def _add_first_wins(router: Any, method: str, route: APIRoute, plan: RoutePlan) -> None:
+    """Add one method of a route; a second route for the same method and path is never reached.
+
+    FastAPI serves the first route registered and ignores the second; so does fastcore, and
+    says so once at start-up (the usual cause is one router included twice).
+    """
+    try:
+        router.add(method, route.path, plan)
+    except RouteConflictError as exc:
+        warnings.warn(
+            f"{method} {route.path!r} ({route.name}) is never reached: an earlier route "
+            f"answers it ({exc})",
+            stacklevel=4,
+        )
 
 
 def _route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:

@@ -12,16 +12,23 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fastcore._accel import load
 from fastcore._body_limits import DeclaredTooLarge, declared_too_large_handler
-from fastcore.concurrency import run_in_threadpool
-from fastcore.datastructures import URL
+from fastcore._threadpool import run_in_threadpool
 from fastcore.exceptions import HTTPException, RequestValidationError
-from fastcore.plans import RESPONSE_STARTED, SendTracker
-from fastcore.requests import Request
-from fastcore.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastcore.plans import RESPONSE_STARTED, SendTracker, is_response
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+# PERF: Starlette's request and response modules (~3.8 MiB of RSS) are imported by the paths
+# that build one (errors, redirects), not here: a worker whose routes never fail or
+# redirect never loads them.
 
 __all__ = ["Dispatcher", "http_exception_handler", "request_validation_exception_handler"]
 
@@ -30,8 +37,10 @@ FOUND, METHOD_NOT_ALLOWED = _router_mod.FOUND, _router_mod.METHOD_NOT_ALLOWED
 logger = logging.getLogger("fastcore")
 
 
-async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+async def http_exception_handler(request: Request, exc: StarletteHTTPException) -> Response:
     """FastAPI's answer to an HTTPException: ``{"detail": ...}`` and its headers."""
+    from starlette.responses import JSONResponse, Response
+
     if exc.status_code < 200 or exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return JSONResponse({"detail": exc.detail}, exc.status_code, exc.headers)
@@ -41,6 +50,8 @@ async def request_validation_exception_handler(
     request: Request, exc: RequestValidationError
 ) -> Response:
     """FastAPI's 422: every error under ``detail``."""
+    from starlette.responses import JSONResponse
+
     return JSONResponse({"detail": exc.errors()}, 422)
 
 
@@ -67,9 +78,10 @@ class Dispatcher:
         self.app = app
         self.router = router
         self.redirect_slashes = app.redirect_slashes
-        self.mounts = [(path, mounted) for path, mounted, _ in app.mounts]
+        self.mounts = [(mount.path, mount.app) for mount in app.mounts]
+        self.plain_routes = list(app.plain_routes)
         self.handlers: dict[Any, Callable[..., Any]] = {
-            HTTPException: http_exception_handler,
+            StarletteHTTPException: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
             **app.exception_handlers,
             # NOTE: not overridable, as Starlette's body-limit middleware answers it itself
@@ -108,7 +120,12 @@ class Dispatcher:
         status, target, params = self.router.match(scope["method"], path)
         if status == FOUND:
             scope["path_params"] = params
+            route = target.route
+            scope["route"] = route
+            scope["endpoint"] = route.endpoint
             await target(scope, receive, send, params)
+            return
+        if self.plain_routes and await self._plain(scope, receive, send):
             return
         if status == METHOD_NOT_ALLOWED:
             raise HTTPException(405, headers={"Allow": ", ".join(target)})
@@ -122,6 +139,9 @@ class Dispatcher:
         if self.redirect_slashes and path != "/":
             alt = path[:-1] if path.endswith("/") else path + "/"
             if self._matches(scope["method"], alt):
+                from starlette.datastructures import URL
+                from starlette.responses import RedirectResponse
+
                 url = URL(
                     scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt}
                 )
@@ -129,13 +149,32 @@ class Dispatcher:
                 return
         raise HTTPException(404)
 
+    async def _plain(self, scope: dict[str, Any], receive: Any, send: Any) -> bool:
+        """Plain Starlette routes (``app.add_route``), matched as Starlette's router does."""
+        from starlette.routing import Match
+
+        partial = None
+        for route in self.plain_routes:
+            match, child = route.matches(scope)
+            if match == Match.FULL:
+                scope.update(child)
+                await route.handle(scope, receive, SendTracker(scope, send))
+                return True
+            if match == Match.PARTIAL and partial is None:
+                partial = (route, child)
+        if partial is None:
+            return False
+        scope.update(partial[1])
+        await partial[0].handle(scope, receive, SendTracker(scope, send))
+        return True
+
     def _matches(self, method: str, path: str) -> bool:
         if self.router.match(method, path)[0] != _router_mod.NOT_FOUND:
             return True
         return any(path.startswith(prefix + "/") for prefix, _ in self.mounts)
 
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
-        if isinstance(exc, HTTPException) and exc.status_code in self.handlers:
+        if isinstance(exc, StarletteHTTPException) and exc.status_code in self.handlers:
             return self.handlers[exc.status_code]
         for cls in type(exc).__mro__:
             if cls in self.handlers and cls is not Exception:
@@ -152,17 +191,25 @@ class Dispatcher:
                 raise RuntimeError(
                     "an exception was raised after the response had started"
                 ) from exc
-            response = await _call_handler(handler, Request(scope, receive), exc)
+            response = await _call_handler(handler, _request(scope, receive), exc)
             await response(scope, receive, send)
             return
         if not started:
+            from starlette.responses import PlainTextResponse
+
             response = PlainTextResponse("Internal Server Error", status_code=500)
             if self.server_error_handler is not None:
                 response = await _call_handler(
-                    self.server_error_handler, Request(scope, receive), exc
+                    self.server_error_handler, _request(scope, receive), exc
                 )
             await response(scope, receive, send)
         raise exc
+
+
+def _request(scope: dict[str, Any], receive: Any) -> Request:
+    from starlette.requests import Request
+
+    return Request(scope, receive)
 
 
 async def _call_handler(handler: Callable[..., Any], request: Request, exc: Exception) -> Response:
@@ -170,7 +217,7 @@ async def _call_handler(handler: Callable[..., Any], request: Request, exc: Exce
         response = await handler(request, exc)
     else:
         response = await run_in_threadpool(handler, request, exc)
-    if not isinstance(response, Response):
+    if not is_response(response):
         raise TypeError(f"exception handler {handler!r} returned {response!r}, not a Response")
     return response
 

@@ -11,13 +11,15 @@ find them; fastcore's own start-up error is a ``FastAPIError``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from fastcore._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from fastcore._error_models import RequestErrorModel, WebSocketErrorModel
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import WebSocketException as StarletteWebSocketException
 
 __all__ = [
     "ClientDisconnected",
@@ -80,8 +82,12 @@ class RouteConflictError(FastCoreError, ValueError):
     """Two routes would answer the same method and path, or a template is malformed."""
 
 
-class HTTPException(Exception):
-    """Raise in a handler or dependency to answer ``{"detail": detail}`` with this status."""
+class HTTPException(StarletteHTTPException):
+    """Raise in a handler or dependency to answer ``{"detail": detail}`` with this status.
+
+    A subclass of Starlette's, as FastAPI's is: handlers registered for Starlette's class
+    catch it, and ``detail`` may be any JSON-encodable value.
+    """
 
     def __init__(
         self,
@@ -89,31 +95,11 @@ class HTTPException(Exception):
         detail: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        if detail is None:
-            detail = HTTPStatus(status_code).phrase
-        self.status_code = status_code
-        self.detail = detail
-        self.headers = dict(headers) if headers is not None else None
-        super().__init__(status_code, detail)
-
-    def __str__(self) -> str:
-        return f"{self.status_code}: {self.detail}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
 
 
-class WebSocketException(Exception):
-    """Raise in a WebSocket route or dependency to close the connection with ``code``.
-
-    NOTE: not Starlette's class (importing starlette.exceptions loads http.client and ssl);
-    the WebSocket error handling catches both.
-    """
-
-    def __init__(self, code: int, reason: str | None = None) -> None:
-        self.code = code
-        self.reason = reason or ""
-        super().__init__(code, self.reason)
+class WebSocketException(StarletteWebSocketException):
+    """Raise in a WebSocket endpoint or dependency to close with ``code`` and ``reason``."""
 
 
 class ValidationException(Exception):

@@ -19,16 +19,19 @@ import contextlib
 import dataclasses
 import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus
 
 from fastcore import _typing as t
 from fastcore import validation
 from fastcore._form_models import FormModelReader, form_models, is_nullable_form_model
-from fastcore.datastructures import FormData, Headers, UploadFile
+from fastcore._request_io import client_disconnect
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException
 from fastcore.params import File, Form
+
+if TYPE_CHECKING:
+    from starlette.datastructures import FormData, UploadFile
 
 __all__ = [
     "FormError",
@@ -57,6 +60,24 @@ class FormError(Exception):
         self.message = message
 
 
+def _ds() -> Any:
+    """``starlette.datastructures``, imported when a form is read (~1.7 MiB RSS otherwise)."""
+    import starlette.datastructures
+
+    return starlette.datastructures
+
+
+#: Starlette's threshold: smaller uploads stay in memory, larger ones go to disk.
+_SPOOL_MAX_SIZE = 1024 * 1024
+
+
+def _upload_class() -> type[UploadFile]:
+    """FastAPI's UploadFile subclass, as FastAPI hands to handlers."""
+    from fastcore.datastructures import UploadFile as FastAPIUploadFile
+
+    return FastAPIUploadFile
+
+
 @dataclasses.dataclass(frozen=True)
 class FormLimits:
     """Starlette's defaults; ``max_part_size`` bounds a non-file field and part headers."""
@@ -68,12 +89,10 @@ class FormLimits:
 
 async def receive_chunks(receive: Any) -> AsyncGenerator[bytes, None]:
     """The body's chunks as the ASGI server delivers them, nothing kept."""
-    from fastcore.requests import ClientDisconnect
-
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
+            raise client_disconnect()
         chunk = message.get("body", b"")
         if chunk:
             yield chunk
@@ -137,7 +156,7 @@ class _Urlencoded:
         async for chunk in chunks:
             parser.write(chunk)
         parser.finalize()
-        return FormData(self.items)
+        return cast("FormData", _ds().FormData(self.items))
 
 
 @dataclasses.dataclass
@@ -231,10 +250,17 @@ class _Multipart:
         self.files += 1
         if self.files > self.limits.max_files:
             raise FormError(f"Too many files. Maximum number of files is {self.limits.max_files}.")
-        upload = UploadFile(
+        # PERF: tempfile imported here, not at module level: it pulls shutil, bz2, lzma,
+        # random and hashlib (~0.5 MiB RSS per worker), which an app without uploads never needs.
+        import tempfile
+
+        # NOTE: no context manager: the file outlives this call; the form closes it
+        spooled = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX_SIZE)  # noqa: SIM115
+        upload = _upload_class()(
+            spooled,  # type: ignore[arg-type]
             size=0,
             filename=_decode(options[b"filename"], self.charset),
-            headers=Headers(raw=self.part.headers),
+            headers=_ds().Headers(raw=self.part.headers),
         )
         self.opened.append(upload)
         self.part.file = upload
@@ -275,7 +301,7 @@ class _Multipart:
             if isinstance(exc, FormParserError):
                 raise FormError("Invalid multipart data.") from exc
             raise
-        return FormData(self.items)
+        return cast("FormData", _ds().FormData(self.items))
 
 
 def _charset(params: dict[bytes, bytes]) -> str:
@@ -303,7 +329,7 @@ async def _parse_form(
     content_type: bytes | str | None, chunks: AsyncGenerator[bytes, None], limits: FormLimits
 ) -> FormData:
     if not content_type:
-        return FormData()
+        return cast("FormData", _ds().FormData())
     from python_multipart.multipart import parse_options_header
 
     main, params = parse_options_header(content_type)
@@ -313,7 +339,7 @@ async def _parse_form(
         return await _Multipart(params[b"boundary"], _charset(params), limits).parse(chunks)
     if main == b"application/x-www-form-urlencoded":
         return await _Urlencoded(limits).parse(chunks)
-    return FormData()
+    return cast("FormData", _ds().FormData())
 
 
 # ---- validation of the parsed form against the route's Form()/File() parameters ----------
@@ -321,7 +347,7 @@ async def _parse_form(
 
 def _is_empty_file(value: Any) -> bool:
     # NOTE: browsers send an empty filename and no content when no file was chosen.
-    return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
+    return isinstance(value, _ds().UploadFile) and value.filename == "" and value.size == 0
 
 
 def _base(tp: Any) -> Any:
@@ -350,7 +376,7 @@ def _upload_error(value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
 
 
 async def _as_bytes(value: Any) -> Any:
-    if isinstance(value, UploadFile):
+    if isinstance(value, _ds().UploadFile):
         return await value.read()
     return value
 
@@ -366,17 +392,18 @@ def _checker(field: ParamField) -> Callable[[Any, Errors], Any]:
     """Validation of one present (non-empty) value: the query converter, or an upload check."""
     item = _item_type(field.annotation)
     loc = ("body", field.key)
-    if (item if item is not None else _base(field.annotation)) is UploadFile:
+    base = item if item is not None else _base(field.annotation)
+    if t.is_class(base) and issubclass(base, _ds().UploadFile):
         if item is None:
             return lambda v, errs: (
-                v if isinstance(v, UploadFile) else errs.append(_upload_error(v, loc))
+                v if isinstance(v, _ds().UploadFile) else errs.append(_upload_error(v, loc))
             )
 
         def check_list(values: list[Any], errs: Errors) -> Any:
             errs.extend(
                 _upload_error(v, (*loc, i))
                 for i, v in enumerate(values)
-                if not isinstance(v, UploadFile)
+                if not isinstance(v, _ds().UploadFile)
             )
             return values
 
@@ -491,7 +518,8 @@ def schema_type(field: ParamField) -> Any:
     item = _item_type(tp)
     if (item if item is not None else _base(tp)) is not bytes:
         return tp
-    doc: Any = list[UploadFile] if item is not None else UploadFile
+    upload = _upload_class()
+    doc: Any = list[upload] if item is not None else upload  # type: ignore[valid-type]
     return doc | None if t.is_optional(t.split_annotated(tp)[0]) else doc
 
 

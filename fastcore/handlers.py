@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastcore import validation
 from fastcore._accel import load
 from fastcore._bodies import BodyPlan, FormPlan, build_body_plan, validator_for
 from fastcore._body_limits import BodyLimits, limited_receive, read_limited
 from fastcore._param_models import model_extractor
-from fastcore.background import BackgroundTasks
-from fastcore.concurrency import run_in_threadpool
+from fastcore._request_io import parse_cookies, read_body
+from fastcore._threadpool import run_in_threadpool
 from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
-from fastcore.exceptions import FastCoreError, RequestValidationError
-from fastcore.requests import Request, parse_cookies, read_body
-from fastcore.responses import Response
+from fastcore.exceptions import FastCoreError
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from fastcore.background import BackgroundTasks
 
 __all__ = [
     "CallPlan",
@@ -32,7 +36,6 @@ __all__ = [
     "RequestData",
     "RequestNeeds",
     "build_call_plan",
-    "raise_if_errors",
 ]
 
 Errors = list[dict[str, Any]]
@@ -59,6 +62,7 @@ class RequestData:
         "raw_headers",
         "receive",
         "request",
+        "route",
         "scope",
         "stack",
         "sub_response",
@@ -92,6 +96,8 @@ class RequestData:
         self.body: bytes | None = None
         self.body_values: dict[str, Any] = {}
         self.request: Request | None = None
+        #: The APIRoute being served, put in the scope when one is built (``scope["route"]``).
+        self.route: Any = None
         self.sub_response: Response | None = None
         self.background: BackgroundTasks | None = None
         self.cache: dict[Any, Any] = {}
@@ -102,6 +108,10 @@ class RequestData:
         if scope is None:
             scope = self.scope = self.conn.scope()
             scope["path_params"] = self.path_params
+            route = self.route
+            if route is not None:
+                scope["route"] = route
+                scope["endpoint"] = route.endpoint
         return scope
 
     def get_receive(self) -> Any:
@@ -132,6 +142,8 @@ class RequestData:
 
     def get_request(self) -> Request:
         if self.request is None:
+            from starlette.requests import Request
+
             self.request = Request(self.get_scope(), self.get_receive())
             if self.body is not None:
                 self.request._body = self.body
@@ -139,6 +151,8 @@ class RequestData:
 
     def get_response(self) -> Response:
         if self.sub_response is None:
+            from starlette.responses import Response
+
             response = Response()
             del response.headers["content-length"]
             response.status_code = None  # type: ignore[assignment]
@@ -147,6 +161,8 @@ class RequestData:
 
     def get_background(self) -> BackgroundTasks:
         if self.background is None:
+            from fastcore.background import BackgroundTasks
+
             self.background = BackgroundTasks()
         return self.background
 
@@ -216,6 +232,7 @@ def _body_extractor(field: ParamField) -> Extractor:
 
 
 _SPECIALS: dict[str, Callable[[RequestData], Any]] = {
+    "scope": RequestData.get_scope,
     "request": RequestData.get_request,
     "response": RequestData.get_response,
     "background": RequestData.get_background,
@@ -419,8 +436,3 @@ class RequestNeeds:
         values, errors = self.body_plan.values(body, ctype)
         rd.body_values = values
         return errors
-
-
-def raise_if_errors(errors: Errors, rd: RequestData) -> None:
-    if errors:
-        raise RequestValidationError(errors, body=rd.body)

@@ -8,7 +8,9 @@ header bytes and never creates a Response object.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import sys
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import msgspec
 
@@ -16,17 +18,42 @@ from fastcore._serialize import Serializer
 from fastcore.dependencies import ASYNC
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
-from fastcore.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-__all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed"]
+if TYPE_CHECKING:
+    from starlette.responses import Response
 
-#: Response classes whose bodies the plan renders itself, as (kind, content-type value).
-_FAST_CLASSES: dict[type[Response], tuple[int, bytes]] = {
-    JSONResponse: (1, b"application/json"),
-    PlainTextResponse: (2, b"text/plain; charset=utf-8"),
-    HTMLResponse: (2, b"text/html; charset=utf-8"),
+__all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed", "is_response"]
+
+#: Starlette's response classes whose bodies the plan renders itself, by name (so that this
+#: module need not import ``starlette.responses``), as (kind, content-type value).
+_FAST_CLASSES: dict[str, tuple[int, bytes]] = {
+    "JSONResponse": (1, b"application/json"),
+    "PlainTextResponse": (2, b"text/plain; charset=utf-8"),
+    "HTMLResponse": (2, b"text/html; charset=utf-8"),
 }
 _JSON, _TEXT = 1, 2
+_modules = sys.modules
+
+
+def is_response(value: Any) -> TypeGuard[Response]:
+    """Whether ``value`` is a Starlette Response, without importing Starlette to ask.
+
+    PERF: ``starlette.responses`` costs ~3.8 MiB of RSS per worker; a handler can only have
+    built a Response once that module is loaded, so until then the answer is no (one dict
+    lookup). The JSON fast path checks ``type(result) is dict`` first and skips even that.
+    """
+    module = _modules.get("starlette.responses")
+    return module is not None and isinstance(value, module.Response)
+
+
+def fast_kind(response_class: Any) -> tuple[int, bytes]:
+    """The (kind, content type) the plan renders itself for ``response_class``, or (0, b"")."""
+    if response_class is None:
+        return _FAST_CLASSES["JSONResponse"]
+    if getattr(response_class, "__module__", "") != "starlette.responses":
+        return 0, b""
+    return _FAST_CLASSES.get(response_class.__name__, (0, b""))
+
 
 #: Scope key set once a response has started, so an error after it is not answered twice.
 RESPONSE_STARTED = "fastcore.response_started"
@@ -45,7 +72,7 @@ class SendTracker:
         self.scope = scope
         self.send = send
 
-    async def __call__(self, message: dict[str, Any]) -> None:
+    async def __call__(self, message: MutableMapping[str, Any]) -> None:
         self.scope[RESPONSE_STARTED] = True
         await self.send(message)
 
@@ -66,6 +93,7 @@ class RoutePlan:
         "fast",
         "needs",
         "response_class",
+        "route",
         "serialize",
         "simple_call",
         "status_code",
@@ -77,14 +105,16 @@ class RoutePlan:
         needs: RequestNeeds,
         serialize: Serializer,
         status_code: int,
-        response_class: type[Response],
+        response_class: type[Response] | None,
     ) -> None:
         self.call = call
         self.needs = needs
         self.serialize = serialize
         self.status_code = status_code
         self.response_class = response_class
-        self.fast, content_type = _FAST_CLASSES.get(response_class, (0, b""))
+        #: The APIRoute this plan serves (set by the app), for ``scope["route"]``.
+        self.route: Any = None
+        self.fast, content_type = fast_kind(response_class)
         #: The Content-Type of the fast path: an ASGI header pair, and the raw header line.
         self.content_type_header = (b"content-type", content_type)
         self.content_type_line = b"content-type: " + content_type + b"\r\n"
@@ -125,7 +155,7 @@ class RoutePlan:
 
     def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
         """The handler's return value as what to send."""
-        if isinstance(result, Response):
+        if type(result) is not dict and is_response(result):
             if result.background is None and rd.background is not None:
                 result.background = rd.background
             return result
@@ -146,7 +176,7 @@ class RoutePlan:
 
     async def _send(self, out: tuple[int, bytes] | Response, rd: RequestData, send: Any) -> None:
         scope = rd.get_scope()
-        if isinstance(out, Response):
+        if not isinstance(out, tuple):
             await out(scope, rd.get_receive(), SendTracker(scope, send))
             return
         status, body = out
@@ -160,7 +190,9 @@ class RoutePlan:
         await send({"type": "http.response.body", "body": body})
 
     def _response(self, result: Any, status: int, rd: RequestData) -> Response:
-        cls = self.response_class
+        from starlette.responses import JSONResponse, Response
+
+        cls = self.response_class or JSONResponse
         if cls is JSONResponse:
             body = self.serialize(result) if body_allowed(status) else b""
             response = Response(

@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from starlette.convertors import CONVERTOR_TYPES
+
 from fastcore._accel import load
 from fastcore._body_limits import check_form_limits, check_max_body_size
 from fastcore._defaults import Default
-from fastcore._defaults import DefaultPlaceholder as _DefaultPlaceholder
+from fastcore._defaults import DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
 from fastcore._serialize import check_return_annotation
 from fastcore._websocket_api import WebSocketRouterMethods
@@ -31,26 +33,34 @@ __all__ = [
     "APIRouter",
     "APIWebSocketRoute",
     "Default",
-    "NoMatchFound",
+    "DefaultPlaceholder",
     "RouteDecorators",
     "generate_unique_id",
 ]
+
+if TYPE_CHECKING:
+    from starlette.datastructures import URLPath
+    from starlette.routing import Match
 
 F = TypeVar("F", bound=Callable[..., Any])
 _router_mod = load("router")
 
 
+def _no_match(name: str, params: dict[str, Any]) -> Exception:
+    from starlette.routing import NoMatchFound
+
+    return NoMatchFound(name, params)
+
+
 def is_default(value: Any) -> bool:
-    return isinstance(value, _DefaultPlaceholder)
+    return isinstance(value, DefaultPlaceholder)
 
 
-class NoMatchFound(Exception):
-    """``url_path_for`` was given a name or parameters no route has."""
-
-
-# NOTE: PEP 562: Starlette's routing is imported only by an app that has WebSocket routes.
+# NOTE: PEP 562: Starlette's routing (~4 MiB of RSS) is imported only by an app that has
+# WebSocket routes or asks for NoMatchFound, never by one serving only planned routes.
 __getattr__, __dir__ = lazy_attributes(
-    globals(), {"APIWebSocketRoute": "fastcore._websocket_routes"}
+    globals(),
+    {"APIWebSocketRoute": "fastcore._websocket_routes", "NoMatchFound": "starlette.routing"},
 )
 
 
@@ -89,7 +99,13 @@ def _unwrap(value: Any) -> Any:
 
 
 class APIRoute:
-    """One decorated endpoint and its options, as given; planned later by the app."""
+    """One decorated endpoint and its options, as given; planned later by the app.
+
+    It has Starlette's ``Route`` API (``path``, ``path_regex``, ``path_format``,
+    ``param_convertors``, ``matches``, ``url_path_for``, ``handle``) for middleware and
+    libraries that walk ``app.routes``, without subclassing it: ``starlette.routing`` costs a
+    worker ~4 MiB of RSS, so it is imported only when one of those is called.
+    """
 
     def __init__(
         self,
@@ -127,8 +143,11 @@ class APIRoute:
         #: ``callbacks=`` and ``app.webhooks`` are only documented, and their paths are
         #: OpenAPI expressions (``{$callback_url}/x``) or names (``new-subscription``).
         self.path_error: FastCoreError | None = None
-        self.param_convertors = _template_params(self)
+        #: The router's converter name per path parameter, in order.
+        self.param_kinds = _template_params(self)
+        self.param_convertors = {k: CONVERTOR_TYPES[v] for k, v in self.param_kinds.items()}
         self.path_format = re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"{\1}", path)
+        self._path_regex: re.Pattern[str] | None = None
         self.endpoint = endpoint
         self.methods = {m.upper() for m in (methods or ["GET"])}
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
@@ -175,19 +194,63 @@ class APIRoute:
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, methods={sorted(self.methods)!r}, name={self.name!r})"
 
+    # -- Starlette's Route API ------------------------------------------------------------
+    @property
+    def path_regex(self) -> re.Pattern[str]:
+        if self._path_regex is None:
+            from starlette.routing import compile_path
+
+            self._path_regex = compile_path(self.path)[0]
+        return self._path_regex
+
+    @property
+    def app(self) -> Any:
+        """The route as an ASGI app, as Starlette's ``route.app``."""
+        return self.handle
+
+    def matches(self, scope: dict[str, Any]) -> tuple[Match, dict[str, Any]]:
+        """Starlette's match: FULL, PARTIAL (path matches, method does not) or NONE."""
+        from starlette.routing import Match
+
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]  # NOTE: Starlette's route path: the path below root_path
+        found = self.path_regex.match(path)
+        if found is None:
+            return Match.NONE, {}
+        params = dict(scope.get("path_params", {}))
+        for key, value in found.groupdict().items():
+            params[key] = self.param_convertors[key].convert(value)
+        child = {"endpoint": self.endpoint, "path_params": params, "route": self}
+        if self.methods and scope["method"] not in self.methods:
+            return Match.PARTIAL, child
+        return Match.FULL, child
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        from starlette.datastructures import URLPath
+
+        if name != self.name:
+            raise _no_match(name, path_params)
+        return URLPath(path=self.url_path(**path_params), protocol="http")
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve one request through the plan, as Starlette's ``route.handle``."""
+        if self.plan is None:
+            raise RuntimeError(f"route {self.name!r} is not planned yet: start the app first")
+        await self.plan(scope, receive, send, scope.get("path_params", {}))
+
     def url_path(self, **params: Any) -> str:
         """This route's path with the parameters filled in; NoMatchFound if they do not fit."""
-        if set(params) != set(self.param_convertors):
-            raise NoMatchFound(
-                f"route {self.name!r} takes path parameters {sorted(self.param_convertors)}, "
-                f"got {sorted(params)}"
-            )
+        if set(params) != set(self.param_kinds):
+            raise _no_match(str(self.name), params)
         path = self.path
-        for key, conv in self.param_convertors.items():
+        for key, conv in self.param_kinds.items():
             value = params[key]
             text = str(value.value if isinstance(value, Enum) else value)
             if conv != "path" and "/" in text:
-                raise NoMatchFound(f"path parameter {key!r} may not contain '/': {text!r}")
+                raise _no_match(str(self.name), params)
             pattern = r"\{" + re.escape(key) + r"(:[^}]*)?\}"
             path = re.sub(pattern, text.replace("\\", "\\\\"), path)
         return path
@@ -262,15 +325,15 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
-        self._frozen = False
+        #: Bumped by every route added, so an app that started already re-plans before its
+        #: next request (FastAPI apps may add routes after the first one).
+        self.version = 0
 
-    def _check_open(self) -> None:
-        if self._frozen:
-            raise FastCoreError("routes cannot be added after the app has started serving")
+    def _routes_changed(self) -> None:
+        self.version += 1
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         """Register ``endpoint`` at ``path``; the options are APIRoute's."""
-        self._check_open()
         options["tags"] = [*self.tags, *(options.get("tags") or [])]
         options["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
         options["responses"] = {**self.responses, **(options.get("responses") or {})}
@@ -290,6 +353,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         options["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])]
         route = APIRoute(self.prefix + path, endpoint, **options)
         self.routes.append(route)
+        self.version += 1
         return route
 
     def api_route(
@@ -324,7 +388,6 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         A route's own ``generate_unique_id_function`` wins over ``router``'s, which wins over
         the one given here, which wins over this router's (FastAPI's order).
         """
-        self._check_open()
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
@@ -372,11 +435,14 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 form_limits={**check_form_limits(form_limits), **route.form_limits},
             )
 
-    def url_path_for(self, name: str, /, **params: Any) -> str:
+    def url_path_for(self, name: str, /, **params: Any) -> URLPath:
+        from starlette.datastructures import URLPath
+        from starlette.routing import NoMatchFound
+
         for route in self.routes:
             if route.name == name:
                 try:
-                    return str(route.url_path(**params))
+                    return URLPath(path=route.url_path(**params), protocol="http")
                 except NoMatchFound:
                     continue
-        raise NoMatchFound(f"no route named {name!r} takes parameters {sorted(params)}")
+        raise NoMatchFound(name, params)

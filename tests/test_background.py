@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import logging
 import threading
 
 import pytest
@@ -68,26 +67,6 @@ def test_tasks_run_in_order() -> None:
     tasks.add_task(a)
     asyncio.run(tasks())
     assert order == ["a", "b", "a"]
-
-
-def test_a_failing_task_is_logged_and_the_rest_still_run(caplog: pytest.LogCaptureFixture) -> None:
-    order: list[str] = []
-
-    def boom() -> None:
-        raise ValueError("nope")
-
-    async def after() -> None:
-        order.append("after")
-
-    tasks = BackgroundTasks()
-    tasks.add_task(boom)
-    tasks.add_task(after)
-    with caplog.at_level(logging.ERROR, logger="fastcore"):
-        asyncio.run(tasks())
-    assert order == ["after"]
-    [record] = caplog.records
-    assert record.name == "fastcore" and "boom" in record.getMessage()
-    assert record.exc_info is not None and isinstance(record.exc_info[1], ValueError)
 
 
 def test_a_single_task_propagates_its_error() -> None:

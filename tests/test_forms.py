@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 import fastcore
-from fastcore import FastAPI, File, Form, Request, UploadFile
+from fastcore import FastAPI, File, Form, Request, UploadFile, forms
 from fastcore.datastructures import FormData, Headers
 from fastcore.forms import FormError, FormLimits, parse_form
 from fastcore.testclient import TestClient
@@ -85,7 +85,7 @@ def test_body_parsed_as_it_arrives_in_any_chunking(app: FastAPI, chunk: int) -> 
 def test_large_upload_spools_to_disk_and_is_closed_after_the_response(
     app: FastAPI, seen: list[Any]
 ) -> None:
-    big = b"x" * (UploadFile.spool_max_size + 10)
+    big = b"x" * (forms._SPOOL_MAX_SIZE + 10)
     resp = TestClient(app).post("/", **_multipart(None, {"file": ("big.bin", big)}))
     assert resp.json() == {"size": len(big), "len": len(big), "rolled": True, "n": 0}
     assert seen[0].file.closed
@@ -192,7 +192,8 @@ def test_request_form_of_other_content_is_empty() -> None:
 
 def test_upload_file_api() -> None:
     async def run() -> None:
-        up = UploadFile(filename="a.txt", size=0, headers=Headers({"content-type": "text/x"}))
+        headers = Headers({"content-type": "text/x"})
+        up = UploadFile(io.BytesIO(), filename="a.txt", size=0, headers=headers)
         await up.write(b"hello ")
         await up.write(b"world")
         assert up.size == 11
@@ -212,7 +213,7 @@ def test_upload_file_api() -> None:
 
 def test_form_data_close_closes_every_upload() -> None:
     async def run() -> None:
-        a, b = UploadFile(filename="a"), UploadFile(filename="b")
+        a, b = UploadFile(io.BytesIO(), filename="a"), UploadFile(io.BytesIO(), filename="b")
         form = FormData([("a", a), ("t", "x"), ("b", b)])
         await form.close()
         assert a.file.closed and b.file.closed

@@ -112,3 +112,50 @@ def test_pydantic_is_not_imported() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_framework_objects_are_starlettes() -> None:
+    """FastAPI's public objects are Starlette's: isinstance checks in libraries must pass."""
+    import starlette.background
+    import starlette.datastructures
+    import starlette.exceptions
+    import starlette.middleware.base
+    import starlette.middleware.cors
+    import starlette.requests
+    import starlette.responses
+    import starlette.staticfiles
+    import starlette.websockets
+
+    import fastcore.datastructures
+    import fastcore.middleware.base
+    import fastcore.middleware.cors
+    import fastcore.requests
+    import fastcore.responses
+    import fastcore.staticfiles
+
+    same = [
+        (fastcore.Request, starlette.requests.Request),
+        (fastcore.requests.HTTPConnection, starlette.requests.HTTPConnection),
+        (fastcore.Response, starlette.responses.Response),
+        (fastcore.responses.JSONResponse, starlette.responses.JSONResponse),
+        (fastcore.responses.StreamingResponse, starlette.responses.StreamingResponse),
+        (fastcore.responses.FileResponse, starlette.responses.FileResponse),
+        (fastcore.datastructures.Headers, starlette.datastructures.Headers),
+        (fastcore.datastructures.MutableHeaders, starlette.datastructures.MutableHeaders),
+        (fastcore.datastructures.URL, starlette.datastructures.URL),
+        (fastcore.datastructures.State, starlette.datastructures.State),
+        (fastcore.staticfiles.StaticFiles, starlette.staticfiles.StaticFiles),
+        (fastcore.middleware.cors.CORSMiddleware, starlette.middleware.cors.CORSMiddleware),
+        (fastcore.middleware.base.BaseHTTPMiddleware, starlette.middleware.base.BaseHTTPMiddleware),
+        (fastcore.WebSocket, starlette.websockets.WebSocket),
+    ]
+    for ours, theirs in same:
+        assert ours is theirs, ours
+    subclasses = [
+        (fastcore.HTTPException, starlette.exceptions.HTTPException),
+        (fastcore.WebSocketException, starlette.exceptions.WebSocketException),
+        (fastcore.UploadFile, starlette.datastructures.UploadFile),
+        (fastcore.BackgroundTasks, starlette.background.BackgroundTasks),
+    ]
+    for ours, theirs in subclasses:
+        assert issubclass(ours, theirs), ours

@@ -6,10 +6,11 @@ import asyncio
 from typing import Any
 
 import pytest
+from starlette.middleware.cors import ALL_METHODS
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
 from fastcore import FastCore
-from fastcore.middleware.cors import ALL_METHODS, CORSMiddleware
+from fastcore.middleware.cors import CORSMiddleware
 from fastcore.testclient import TestClient
 
 ORIGIN = "https://app.example.com"

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from conftest import OLD_STARLETTE
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.middleware.gzip import GZipMiddleware as StarletteGZip
 
 from fastcore import FastCore
-from fastcore.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from fastcore.middleware.gzip import GZipMiddleware
 from fastcore.responses import PlainTextResponse, StreamingResponse
 from fastcore.testclient import TestClient
 

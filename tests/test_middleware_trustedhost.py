@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from conftest import OLD_STARLETTE
+from starlette.middleware.trustedhost import ENFORCE_DOMAIN_WILDCARD
 from starlette.middleware.trustedhost import TrustedHostMiddleware as StarletteTrustedHost
 
 from fastcore import FastCore
-from fastcore.middleware.trustedhost import ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware
+from fastcore.middleware.trustedhost import TrustedHostMiddleware
 from fastcore.testclient import TestClient
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from fastcore import FastCore
 from fastcore.staticfiles import StaticFiles
 from fastcore.testclient import TestClient
 
@@ -73,7 +74,9 @@ def tree(tmp_path: Path) -> Path:
 
 
 def clients(root: Path, **options: Any) -> tuple[TestClient, TestClient]:
-    ours = TestClient(mount("/static", StaticFiles(directory=root, **options)))
+    ours_app = FastCore()
+    ours_app.mount("/static", StaticFiles(directory=root, **options))
+    ours = TestClient(ours_app)
     ref_app = fastapi.FastAPI()
     ref_app.mount("/static", starlette_staticfiles.StaticFiles(directory=root, **options))
     return ours, TestClient(ref_app)
@@ -99,12 +102,18 @@ def same(ours: TestClient, ref: TestClient, method: str, url: str, **kw: Any) ->
 
 
 def call(app: Any, path: str, method: str = "GET", root_path: str = "/static", **kw: Any) -> Any:
-    """Drive the ASGI app with a hand-made scope: no client normalises the path first."""
+    """Drive the ASGI app, mounted in a fastcore app, with a hand-made scope.
+
+    No client normalises the path first; the fastcore app mounts ``app`` at ``root_path`` and
+    turns what it raises into answers, as a user's app does.
+    """
+    outer = FastCore(openapi_url=None)
+    outer.mount(root_path, app)
     scope = {
         "type": "http",
         "method": method,
         "path": path,
-        "root_path": root_path,
+        "root_path": "",
         "headers": kw.get("headers", []),
         "query_string": b"",
         "scheme": "http",
@@ -118,7 +127,7 @@ def call(app: Any, path: str, method: str = "GET", root_path: str = "/static", *
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    asyncio.run(outer(scope, receive, send))
     body = b"".join(m.get("body", b"") for m in messages[1:])
     return messages[0]["status"], dict(messages[0]["headers"]), body
 

@@ -26,7 +26,7 @@ from fastcore._accel import load
 from fastcore._bodies import _is_json
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
-from fastcore.responses import Response
+from fastcore.plans import is_response
 from fastcore.validation import _BOOL_WORDS
 
 __all__ = ["DirectLane", "content_type"]
@@ -186,7 +186,7 @@ class DirectLane:
             except StopIteration as done:
                 # PERF: the JSON answer inline (one Python frame less); the rest in _answer
                 result = done.value
-                if lane.fast == _JSON and not isinstance(result, Response):
+                if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
                     body = lane.serialize(result)
                     cycle.write_simple(lane.status_code, lane.content_type_line, body)
                 else:
@@ -276,7 +276,7 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
 def _answer(fallback: Any, lane: _LanePlan, req: _Call, result: Any) -> None:
     # NOTE: a simple route has no Response or BackgroundTasks parameter, so what it returns
     # is all there is to send.
-    if lane.fast == _JSON and not isinstance(result, Response):
+    if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
     elif lane.fast == _TEXT and type(result) is str:
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())

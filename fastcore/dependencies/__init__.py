@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -18,7 +19,6 @@ import msgspec
 
 from fastcore import _typing as t
 from fastcore._param_models import param_model
-from fastcore.datastructures import UploadFile
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
 
@@ -283,7 +283,10 @@ def _is_upload(tp: Any) -> bool:
     if typing.get_origin(tp) in (list, tuple, set, frozenset):
         args = typing.get_args(tp)
         tp = args[0] if args else None
-    return t.is_class(tp) and issubclass(tp, UploadFile)
+    # NOTE: an UploadFile annotation means starlette.datastructures is loaded; looked up
+    # there so that analysing an app without uploads does not import it (~1.7 MiB RSS).
+    module = sys.modules.get("starlette.datastructures")
+    return module is not None and t.is_class(tp) and issubclass(tp, module.UploadFile)
 
 
 def _wire_key(name: str, marker: Param) -> str:

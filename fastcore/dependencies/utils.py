@@ -92,10 +92,10 @@ def get_dependant(
 
     Raises ``FastCoreError`` (a ``FastAPIError``) naming the parameter, as start-up would.
     """
-    from fastcore.app import SPECIAL_TYPES
+    from fastcore.app import special_types
 
     names = frozenset(n.split(":", 1)[0] for n in get_path_param_names(path))
-    dependant = analyze(call, names, SPECIAL_TYPES)
+    dependant = analyze(call, names, special_types())
     if name is not None:
         dependant.name = name
     scopes = (parent_oauth_scopes or []) + (own_oauth_scopes or [])

@@ -20,9 +20,8 @@ from urllib.parse import quote
 
 import msgspec
 
+from fastcore._request_io import ASGIScope
 from fastcore.exceptions import FastCoreError, HTTPException
-from fastcore.requests import Request
-from fastcore.responses import FileResponse, Response
 
 __all__ = ["add_docs_routes"]
 
@@ -44,9 +43,9 @@ _REDOC_ASSETS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _root_path(app: Any, request: Request) -> str:
+def _root_path(app: Any, scope: ASGIScope) -> str:
     """The prefix a proxy mounts the app under, which the browser needs in the docs' URLs."""
-    root: str = request.scope.get("root_path") or app.root_path or ""
+    root: str = scope.get("root_path") or app.root_path or ""
     return root.rstrip("/")
 
 
@@ -121,8 +120,8 @@ def _openapi_endpoint(app: Any) -> Any:
     #: root path -> (the document it was encoded from, the encoded body).
     encoded: dict[str, tuple[dict[str, Any], Any]] = {}
 
-    async def openapi(request: Request) -> Any:
-        root_path = _root_path(app, request)
+    async def openapi(scope: ASGIScope) -> Any:
+        root_path = _root_path(app, scope)
         # NOTE: app.openapi() and not build_openapi(app): users may override app.openapi, and
         # it may build a new document (routes added since); the bytes follow the document.
         document = app.openapi()
@@ -134,6 +133,8 @@ def _openapi_endpoint(app: Any) -> Any:
             )
         body = cached[1]
         if isinstance(body, bytes):
+            from starlette.responses import Response
+
             return Response(content=body, media_type="application/json")
         return body
 
@@ -141,10 +142,10 @@ def _openapi_endpoint(app: Any) -> Any:
 
 
 def _swagger_endpoint(app: Any, assets: _Assets | None) -> Any:
-    async def swagger_ui_html(request: Request) -> Response:
+    async def swagger_ui_html(scope: ASGIScope) -> Any:
         from fastcore.openapi.docs import get_swagger_ui_html
 
-        root_path = _root_path(app, request)
+        root_path = _root_path(app, scope)
         redirect = app.swagger_ui_oauth2_redirect_url
         local = assets.urls(root_path, _SWAGGER_ASSETS) if assets else {}
         return get_swagger_ui_html(
@@ -160,10 +161,10 @@ def _swagger_endpoint(app: Any, assets: _Assets | None) -> Any:
 
 
 def _redoc_endpoint(app: Any, assets: _Assets | None) -> Any:
-    async def redoc_html(request: Request) -> Response:
+    async def redoc_html(scope: ASGIScope) -> Any:
         from fastcore.openapi.docs import get_redoc_html
 
-        root_path = _root_path(app, request)
+        root_path = _root_path(app, scope)
         if assets is None:
             local: dict[str, Any] = {}
         else:
@@ -177,16 +178,18 @@ def _redoc_endpoint(app: Any, assets: _Assets | None) -> Any:
 
 
 def _assets_endpoint(assets: _Assets) -> Any:
-    async def docs_asset(name: str) -> Response:
+    async def docs_asset(name: str) -> Any:
         file = assets.file(name)
         if file is None:
             raise HTTPException(404, "Not Found")
+        from starlette.responses import FileResponse
+
         return FileResponse(file)
 
     return docs_asset
 
 
-async def swagger_ui_redirect() -> Response:
+async def swagger_ui_redirect() -> Any:
     """Swagger UI's OAuth2 redirect target; the same page for every app."""
     from fastcore.openapi.docs import get_swagger_ui_oauth2_redirect_html
 
@@ -243,7 +246,7 @@ def _docs_route_id(route: Any) -> str:
 
 
 def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
-    for existing in app.routes:
+    for existing in app.router.routes:
         if existing.path == path and "GET" in existing.methods:
             # NOTE: FastAPI registers its docs first and silently shadows such a route.
             raise FastCoreError(

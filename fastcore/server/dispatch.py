@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Coroutine, Generator
 from typing import Any
 
 from fastcore._accel import load
 from fastcore.handlers import RequestData
 from fastcore.plans import RESPONSE_STARTED
-from fastcore.requests import ClientDisconnect
 
 __all__ = ["Dispatch"]
 
@@ -98,16 +98,19 @@ class Dispatch:
 
     def serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
         """A route the lane does not serve itself: the plan's general path."""
+        rd.route = plan.route
         self.run(self._serve(cycle, plan, rd))
 
     def fail(self, cycle: Any, exc: Exception, rd: RequestData) -> None:
         self.run(self._fail(cycle, exc, rd.get_scope()))
 
     def respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
+        rd.route = plan.route
         self.run(self._respond(cycle, plan, out, rd))
 
     def later(self, cycle: Any, plan: Any, rd: RequestData, coro: Any, yielded: Any) -> None:
         """The handler suspended: finish it, and the response, in a Task."""
+        rd.route = plan.route
         self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
 
     # -- coroutines -----------------------------------------------------------------------
@@ -138,6 +141,20 @@ class Dispatch:
     async def _send(cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
         if type(out) is tuple:
             cycle.write_simple(out[0], plan.content_type_line, out[1])
+        elif type(out).__call__ is _plain_call():
+            # PERF: a Response whose body is known up front (JSONResponse, PlainTextResponse,
+            # RedirectResponse...) is written from its status, raw headers and body; no
+            # scope is built for it. Streaming and file responses run their own __call__.
+            await cycle.send(
+                {
+                    "type": "http.response.start",
+                    "status": out.status_code,
+                    "headers": out.raw_headers,
+                }
+            )
+            await cycle.send({"type": "http.response.body", "body": out.body})
+            if out.background is not None:
+                await out.background()
         else:
             await out(rd.get_scope(), cycle.receive, cycle.send)
 
@@ -160,7 +177,7 @@ class Dispatch:
 
     @staticmethod
     def _unhandled(cycle: Any, exc: BaseException) -> None:
-        if isinstance(exc, ClientDisconnect):
+        if _is_disconnect(exc):
             # NOTE: the client left (or its body timed out): nobody to answer, nothing to log
             logger.debug("client disconnected during %s %s", cycle.method, cycle.path)
             if not cycle.response_complete:
@@ -171,3 +188,14 @@ class Dispatch:
             cycle.write_simple(500, _TEXT_TYPE, b"Internal Server Error")
         elif not cycle.response_complete:
             cycle.abort()  # NOTE: half a response was sent: only closing tells the client
+
+
+def _plain_call() -> Any:
+    """``starlette.responses.Response.__call__``: what a Response with a ``body`` runs."""
+    return sys.modules["starlette.responses"].Response.__call__
+
+
+def _is_disconnect(exc: BaseException) -> bool:
+    """Starlette's ClientDisconnect, asked of sys.modules: it cannot be raised before loading."""
+    module = sys.modules.get("starlette.requests")
+    return module is not None and isinstance(exc, module.ClientDisconnect)
