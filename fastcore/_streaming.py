@@ -33,7 +33,7 @@ from fastcore.encoders import jsonable_encoder
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore.plans import RoutePlan
-from fastcore.responses import JSONResponse, Response
+from fastcore.responses import JSONResponse, Response, StreamingResponse
 
 __all__ = [
     "JSONL",
@@ -166,7 +166,8 @@ class StreamPlan(RoutePlan):
         if self.mode == JSONL:
             return _streaming(self._jsonl(gen), status, "application/jsonl")
         body = _with_checkpoints(gen) if self.is_async else gen
-        return self.response_class(content=body, status_code=status)  # type: ignore[call-arg]
+        cls = self.response_class or StreamingResponse
+        return cls(content=body, status_code=status)  # type: ignore[call-arg]
 
     def _sse_items(self, gen: Any) -> AsyncIterator[bytes] | Iterator[bytes]:
         encode = self._sse_item
@@ -259,11 +260,16 @@ async def _keepalive(items: AsyncIterator[bytes] | Iterator[bytes]) -> AsyncGene
 
 
 def build_stream_plan(
-    route: Any, call: CallPlan, needs: RequestNeeds, status: int, response_class: type[Response]
+    route: Any,
+    call: CallPlan,
+    needs: RequestNeeds,
+    status: int,
+    response_class: type[Response] | None,
 ) -> StreamPlan:
     """The plan for a generator handler; which stream it is follows FastAPI's rules."""
     from fastcore.routing import is_default
 
+    response_class = response_class or JSONResponse
     if issubclass(response_class, sse.EventSourceResponse):
         mode = SSE
     elif response_class is JSONResponse or is_default(route.response_class):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from starlette.exceptions import WebSocketException as StarletteWebSocketException
@@ -22,8 +22,8 @@ from starlette.requests import HTTPConnection as StarletteConnection
 from starlette.websockets import WebSocket
 
 from fastcore._accel import load
-from fastcore._websocket_routes import APIWebSocketRoute, PlainWebSocketRoute
 from fastcore._threadpool import run_in_threadpool
+from fastcore._websocket_routes import APIWebSocketRoute, PlainWebSocketRoute
 from fastcore.dependencies import ASYNC, analyze
 from fastcore.encoders import jsonable_encoder
 from fastcore.exceptions import (
@@ -219,7 +219,7 @@ async def _deny(response: Response, scope: dict[str, Any], receive: Any, send: A
         await send({"type": "websocket.close", "code": 1008, "reason": ""})
         return
 
-    async def denial_send(message: dict[str, Any]) -> None:
+    async def denial_send(message: MutableMapping[str, Any]) -> None:
         kind = message["type"]
         if not kind.startswith("websocket."):
             message = {**message, "type": "websocket." + kind}

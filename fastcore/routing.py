@@ -17,8 +17,7 @@ from starlette.convertors import CONVERTOR_TYPES
 
 from fastcore._accel import load
 from fastcore._body_limits import check_form_limits, check_max_body_size
-from fastcore._defaults import Default
-from fastcore._defaults import DefaultPlaceholder
+from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
 from fastcore._serialize import check_return_annotation
 from fastcore._websocket_api import WebSocketRouterMethods

@@ -75,7 +75,7 @@ def is_websocket_upgrade(state: Any, cycle: Any) -> bool:
     if app is None:
         return True
     path = cycle.path
-    if any(path == p or path.startswith(p + "/") for p, _, _ in app.mounts):
+    if any(path == m.path or path.startswith(m.path + "/") for m in app.mounts):
         return True
     router = app._websocket_router
     return router is not None and router.match("WEBSOCKET", path)[0] == _FOUND
