@@ -205,6 +205,7 @@ class Server:
         # under load (bench-load) drops from several ms to the floor's.
         gc.collect()
         gc.freeze()
+        _claim_asyncio_for_callbacks()
         tls = ssl_context(self.config)
         for sock in sockets:
             server = await loop.create_server(
@@ -314,3 +315,19 @@ class Server:
             loop.close()
             asyncio.set_event_loop(None)
         return 0
+
+
+def _claim_asyncio_for_callbacks() -> None:
+    """Tell anyio (through sniffio) that handlers run on asyncio, Task or not.
+
+    The server starts a handler's coroutine straight from the protocol's callback and makes a
+    Task only if it suspends; outside a Task sniffio finds no async library, so anyio calls
+    (Starlette's FileResponse, ``run_in_threadpool``, background tasks, a user's
+    ``anyio.sleep``) would fail. Connections copy the context of ``create_server``, so setting
+    sniffio's context variable here covers every callback of this worker.
+    """
+    try:
+        import sniffio
+    except ImportError:  # NOTE: without sniffio anyio asks asyncio for a running loop itself
+        return
+    sniffio.current_async_library_cvar.set("asyncio")
