@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import os
 import signal
@@ -327,7 +328,7 @@ def _claim_asyncio_for_callbacks() -> None:
     sniffio's context variable here covers every callback of this worker.
     """
     try:
-        import sniffio
+        sniffio = importlib.import_module("sniffio")  # NOTE: optional, not a dependency
     except ImportError:  # NOTE: without sniffio anyio asks asyncio for a running loop itself
         return
     sniffio.current_async_library_cvar.set("asyncio")
