@@ -1,0 +1,50 @@
+"""docs/server.md: docs_src/server/main.py, started the three ways the page shows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from browser import fastcore_run, serve
+from servers import request
+
+from docs_src.server.main import app
+from fastcore.testclient import TestClient
+
+MAIN = Path(__file__).resolve().parents[2] / "docs_src" / "server" / "main.py"
+
+#: ``python main.py`` with one change: app.run()'s server gets the inherited socket (argv[1])
+#: instead of binding 127.0.0.1:8000 itself, after checking it was given the page's settings.
+RUN_AS_SCRIPT = """
+import runpy, socket, sys
+import fastcore.server.cli as cli
+
+serve_app = cli.serve_app
+
+def on_inherited_socket(app, config, sock=None):
+    assert (config.host, config.port, config.workers) == ("127.0.0.1", 8000, 1), config
+    return serve_app(app, config, socket.socket(fileno=int(sys.argv[1])))
+
+cli.serve_app = on_inherited_socket
+runpy.run_path(sys.argv[2], run_name="__main__")
+"""
+
+
+def test_the_route_answers() -> None:
+    response = TestClient(app).get("/")
+    assert (response.status_code, response.json()) == (200, {"hello": "world"})
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_fastcore_run_serves_it() -> None:
+    with serve(*fastcore_run("docs_src.server.main:app")) as port:
+        status, headers, body = request(port, "GET", "/")
+    assert (status, json.loads(body)) == (200, {"hello": "world"})
+    assert headers["content-type"] == "application/json"
+
+
+def test_python_main_py_serves_it_through_app_run() -> None:
+    with serve(sys.executable, "-c", RUN_AS_SCRIPT, "{fd}", str(MAIN)) as port:
+        status, _, body = request(port, "GET", "/")
+    assert (status, json.loads(body)) == (200, {"hello": "world"})
