@@ -60,6 +60,12 @@ NAMES = {
     "logger": ["logger"],
     "cli": ["main"],
     "applications": ["FastAPI"],
+    "_compat": [
+        "PYDANTIC_VERSION_MINOR_TUPLE",
+        "Undefined",
+        "lenient_issubclass",
+        "sequence_types",
+    ],
 }
 
 
@@ -70,6 +76,19 @@ def test_fastapi_names_exist_in_both(module: str) -> None:
     for name in NAMES[module]:
         assert hasattr(theirs, name), f"fastapi.{module}.{name}"
         assert hasattr(ours, name), f"fastcore.{module}.{name}"
+
+
+def test_compat_values_are_fastapis() -> None:
+    """Test suites branch on ``fastapi._compat.PYDANTIC_VERSION_MINOR_TUPLE`` (FastAPI's own)."""
+    import fastapi._compat
+
+    from fastcore import _compat
+
+    assert _compat.PYDANTIC_VERSION_MINOR_TUPLE == fastapi._compat.PYDANTIC_VERSION_MINOR_TUPLE
+    assert _compat.Undefined is fastapi._compat.Undefined
+    assert set(_compat.sequence_types) == set(fastapi._compat.sequence_types)
+    with pytest.raises(ImportError, match="fastapi._compat.ModelField"):
+        exec("from fastcore._compat import ModelField")
 
 
 def test_security_base_is_the_class_every_scheme_extends() -> None:
