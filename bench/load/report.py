@@ -30,6 +30,20 @@ RATIOS = (
 )
 
 
+#: Each fastcore app's target share of the floor's requests/s on every endpoint (issue 11).
+APP_TARGETS = {
+    "fastcore": 0.85,
+    "fastcore-pure": 0.65,
+    "fastcore-annotated": 0.85,
+    "fastcore-annotated-pure": 0.65,
+    "fastcore-tutorial": 0.75,
+    "fastcore-def": 0.40,
+    "fastcore-fastapi-app": 0.60,
+}
+#: p99 at most this many times the floor's; one worker's peak RSS at most this.
+P99_TARGET, RSS_TARGET_MIB = 2.0, 32.0
+
+
 def summarize(raw: dict) -> dict:
     """{server: {endpoint: {"rps", "p99_ms"} medians over rounds}} from the raw rounds."""
     out: dict = {}
@@ -113,6 +127,7 @@ def tables(raw: dict) -> list[str]:
             f"{raw['min_cpu_share']:.0%} of its core even after retries (other processes on "
             "the machine; those figures are low): " + ", ".join(crowded) + ".",
         ]
+    lines += ["", *app_tables(raw, medians)]
     lines += ["", "Ratios against the targets:", ""]
     rows = [
         [r["endpoint"], *(_ratio_cell(r[label]) for label, *_ in RATIOS), r["best_peer"] or "n/a"]
@@ -120,6 +135,58 @@ def tables(raw: dict) -> list[str]:
     ]
     lines += _table(["endpoint", *targets, "best peer"], rows)
     return lines
+
+
+def app_tables(raw: dict, medians: dict) -> list[str]:
+    """Each fastcore app against the floor: req/s ratio per endpoint, p99s, peak RSS."""
+    apps = [s for s in raw["servers"] if s.startswith("fastcore") and s in medians]
+    floor = medians.get("floor")
+    if not apps or floor is None:
+        return []
+    endpoints, peaks = raw["endpoints"], raw.get("peak_rss_mib", {})
+    rows = []
+    for app in apps:
+        target = APP_TARGETS.get(app)
+        cells = []
+        for e in endpoints:
+            got, base = medians[app].get(e), floor.get(e)
+            if got is None or base is None:
+                cells.append("n/a")
+                continue
+            ratio = got["rps"] / base["rps"]
+            mark = "" if target is None else (" ok" if ratio >= target else " MISS")
+            cells.append(f"{ratio:.2f}{mark}")
+        peak = peaks.get(app)
+        rss = (
+            "n/a"
+            if peak is None
+            else f"{peak:.1f}" + (" ok" if peak <= RSS_TARGET_MIB else " MISS")
+        )
+        rows.append([app, "n/a" if target is None else f"{target:g}", *cells, rss])
+    p99_rows = []
+    for app in ["floor", *apps]:
+        cells = []
+        for e in endpoints:
+            got, base = medians[app].get(e), floor.get(e)
+            if got is None:
+                cells.append("n/a")
+            elif app == "floor" or base is None:
+                cells.append(f"{got['p99_ms']:.2f}")
+            else:
+                ok = got["p99_ms"] <= P99_TARGET * base["p99_ms"]
+                cells.append(f"{got['p99_ms']:.2f} {'ok' if ok else 'MISS'}")
+        p99_rows.append([app, *cells])
+    return [
+        "Each fastcore app's requests/s as a share of the floor's (same run), against its"
+        " target; one worker's peak RSS (VmHWM, MiB, highest over rounds) against"
+        f" {RSS_TARGET_MIB:g} MiB:",
+        "",
+        *_table(["app", "target", *endpoints, "peak RSS"], rows),
+        "",
+        f"p99 in ms beside the floor's (target: at most {P99_TARGET:g}x the floor's):",
+        "",
+        *_table(["server", *endpoints], p99_rows),
+    ]
 
 
 def _memory_lines(memory: dict) -> list[str]:

@@ -90,6 +90,21 @@ def _measure_server(spec, endpoints, args, raw, log_dir: Path) -> None:
                 f"{' retried' * entry['retries']}{note}",
                 flush=True,
             )
+        peak = peak_rss_mib(worker_pid(server.pid))
+        if peak is not None:
+            previous = raw["peak_rss_mib"].get(spec.name, 0.0)
+            raw["peak_rss_mib"][spec.name] = round(max(previous, peak), 2)
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """The peak resident set (VmHWM) of ``pid`` in MiB, read before the server is stopped."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _measure(server, endpoint, duration: int) -> dict:
@@ -140,6 +155,7 @@ def main() -> None:
         "endpoints": [e.name for e in endpoints],
         "about": {s.name: s.about for s in specs},
         "smoke_failures": {},
+        "peak_rss_mib": {},
         "runs": {s.name: {e.name: [] for e in endpoints} for s in specs},
     }
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.load.apps import FASTAPI_ON_FASTCORE, FASTCORE_APPS
+
 __all__ = [
     "PEERS",
     "SERVERS",
@@ -57,14 +59,27 @@ def _uvicorn(app: str) -> Callable[[int], list[str]]:
     )
 
 
-def _fastcore(port: int) -> list[str]:
-    app = "bench.load.apps.fastcore_app:app"
-    if not fastcore_cli_available():
-        return _uvicorn(app)(port)
-    return [PY, "-m", "fastcore", "run", app, "--host", "127.0.0.1", "--port", str(port)] + [
-        "--log-level",
-        "warning",
-    ]
+def _fastcore_app(name: str) -> Callable[[int], list[str]]:
+    """How fastcore serves the app of server ``name`` (bench/load/apps/__init__.py)."""
+    app = FASTCORE_APPS[name][0] + ":app"
+    alias = ["--as-fastapi"] if name == FASTAPI_ON_FASTCORE else []
+
+    def argv(port: int) -> list[str]:
+        if not fastcore_cli_available():
+            if alias:
+                raise RuntimeError(f"{name} needs `fastcore run --as-fastapi` (the CLI)")
+            return _uvicorn(app)(port)
+        return [PY, "-m", "fastcore", "run", app, "--host", "127.0.0.1", "--port", str(port)] + [
+            *alias,
+            "--log-level",
+            "warning",
+        ]
+
+    return argv
+
+
+_fastcore = _fastcore_app("fastcore")
+_PURE = (("FASTCORE_NO_EXTENSIONS", "1"),)
 
 
 def _sanic(port: int) -> list[str]:
@@ -97,7 +112,18 @@ SERVERS = (
         "fastcore-pure",
         _fastcore,
         "fastcore, pure Python build (FASTCORE_NO_EXTENSIONS=1), its own server",
-        env=(("FASTCORE_NO_EXTENSIONS", "1"),),
+        env=_PURE,
+    ),
+    *(
+        Spec(name, _fastcore_app(name), f"fastcore, compiled: {about}")
+        for name, (_, about) in FASTCORE_APPS.items()
+        if name != "fastcore"
+    ),
+    Spec(
+        "fastcore-annotated-pure",
+        _fastcore_app("fastcore-annotated"),
+        "the annotated app on the pure Python build",
+        env=_PURE,
     ),
     Spec(
         "fastapi",

@@ -1,0 +1,132 @@
+"""fastcore's server fed raw requests in memory: the protocol and its dispatch, no sockets.
+
+Used by the smoke test of the benchmark apps (tests/test_bench_apps.py) and by the micro
+benchmarks (bench/micro/test_bench_apps.py): the same HttpProtocol and Dispatch a worker
+runs, on a private event loop, one keep-alive connection whose transport collects the bytes
+written. A request whose handler finishes without suspending is answered inside
+``data_received``; one that suspends (a Task, the thread pool for ``def`` handlers) is waited
+for on the loop. Requests are fed from inside the running loop, as a worker feeds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import ModuleType
+from typing import Any
+
+from fastcore.server.config import ServerConfig
+from fastcore.server.dispatch import Dispatch
+from fastcore.server.server import ServerState
+
+__all__ = ["InMemoryServer", "parse_response", "raw_request"]
+
+
+def raw_request(method: str, path: str, body: bytes = b"") -> bytes:
+    """The bytes of one HTTP/1.1 request as wrk sends it (a JSON body when there is one)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """(status, {lower-case header: value}, body) of one response with Content-Length."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split(" ", 2)[1]), headers, body
+
+
+def _complete(data: bytearray) -> bool:
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    _, headers, _ = parse_response(bytes(data[:end]))
+    return len(data) - end - 4 >= int(headers.get("content-length", "0"))
+
+
+class _Transport:
+    """Collects what the protocol writes; wakes the waiting loop once a response is whole."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.done: asyncio.Future[None] | None = None
+
+    def write(self, data: bytes) -> None:
+        self.out += data
+        if self.done is not None and not self.done.done() and _complete(self.out):
+            self.done.set_result(None)
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def get_extra_info(self, name: str) -> None:
+        return None
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def set_write_buffer_limits(self, high: int) -> None:
+        pass
+
+    def can_write_eof(self) -> bool:
+        return False
+
+
+class InMemoryServer:
+    """One connection of ``protocol`` (the compiled or pure build) serving ``app``."""
+
+    def __init__(self, app: Any, protocol: ModuleType) -> None:
+        self.loop = asyncio.new_event_loop()
+        app.freeze()
+        self.state = ServerState(ServerConfig(), self.loop, app, protocol)
+        self.state.handler = Dispatch(app, self.state, protocol).handler
+        self.transport = _Transport()
+        self.conn = protocol.HttpProtocol(self.state)
+        self.conn.connection_made(self.transport)
+
+    def request(self, raw: bytes) -> bytes:
+        """The whole response to ``raw``, waiting on the loop if the handler suspended."""
+        return self.loop.run_until_complete(self._serve(raw, 1))
+
+    def repeat(self, raw: bytes, times: int) -> bytes:
+        """Serve ``raw`` ``times`` times over (one after another); the last response."""
+        return self.loop.run_until_complete(self._serve(raw, times))
+
+    async def _serve(self, raw: bytes, times: int) -> bytes:
+        # Inside the running loop, as a worker calls data_received (the thread pool and Tasks
+        # need the running loop).
+        transport, feed = self.transport, self.conn.data_received
+        for _ in range(times):
+            transport.out.clear()
+            feed(raw)
+            if not _complete(transport.out):
+                transport.done = self.loop.create_future()
+                try:
+                    await asyncio.wait_for(transport.done, 10)
+                finally:
+                    transport.done = None
+        return bytes(transport.out)
+
+    def settle(self) -> None:
+        """Let what runs after the responses (dependency exits, background tasks) finish."""
+        for _ in range(5):
+            self.loop.run_until_complete(asyncio.sleep(0))
+
+    def close(self) -> None:
+        self.conn.connection_lost(None)
+        self.settle()
+        self.loop.close()
