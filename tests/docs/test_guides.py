@@ -1,4 +1,4 @@
-"""The guides' examples: forms, middleware, OpenAPI settings, security, templates, streaming."""
+"""The guides' examples: forms, middleware, OpenAPI, security, static files, templates, streaming."""
 
 from __future__ import annotations
 
@@ -143,3 +143,20 @@ def test_streaming_is_chunked_on_fastcore_s_server() -> None:
         status, headers, body = request(port, "GET", "/numbers")
     assert (status, body) == (200, b"0\n1\n2\n")
     assert {k.lower(): v for k, v in headers.items()}.get("transfer-encoding") == "chunked"
+
+
+def test_static_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "hello.txt").write_text("hello")
+    monkeypatch.chdir(tmp_path)  # directory="static" is relative
+    module = importlib.import_module("docs_src.static_and_templates.static_app")
+    client = TestClient(module.app)
+    found = client.get("/static/hello.txt")
+    assert (found.status_code, found.text) == (200, "hello")
+    assert found.headers["content-type"].startswith("text/plain")
+    assert {"content-length", "last-modified", "etag"} <= set(found.headers)
+    refused = client.post("/static/hello.txt")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+    missing = client.get("/static/nope.txt")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+    assert client.get("/static/../../etc/passwd").status_code == 404

@@ -3,7 +3,7 @@
 - every name the public API exports has an entry in the reference;
 - the built pages load nothing from another host;
 - the server page holds what ``fastcore run --help`` prints today;
-- no page holds a Python example longer than a few lines that is not a docs_src/ file, and
+- no page holds a Python example longer than a fragment that is not a docs_src/ file, and
   every docs_src/ file is on a page and named by a test in tests/docs/;
 - headless Chromium, offline, renders the home page and the tutorial with their headings and
   finds a term with the site's search.
@@ -52,10 +52,13 @@ REFERENCE_MODULES = [
     "fastcore.websockets",
 ]
 
-#: Longest Python block a page may hold inline; longer ones are docs_src/ files.
-INLINE_LINES = 6
-#: Pages whose inline examples are still being moved into docs_src/ (issue 15).
-INLINE_EXEMPT: set[str] = set()
+#: The rule for code on a page (issue 15): a fenced block that is Python (tagged ``python``,
+#: ``py``, ``python3``, ``py3`` or ``pycon``, or untagged but compiling as Python with an
+#: ``import``, ``def``, ``class`` or decorator line) holds either only ``--8<--`` snippet lines
+#: (a docs_src/ file, run by a test) or at most INLINE_LINES lines, blank ones counted: a
+#: fragment such as one call or one setting, not a program a reader would copy and run.
+INLINE_LINES = 4
+PYTHON_TAGS = {"python", "py", "python3", "py3", "pycon"}
 
 
 class _Ids(HTMLParser):
@@ -142,20 +145,80 @@ def test_the_server_page_shows_todays_run_help(site: Path) -> None:
         assert line.strip() in text, line
 
 
-def _python_blocks(text: str) -> list[str]:
-    return [m.group(1) for m in re.finditer(r"^ *```python[^\n]*\n(.*?)^ *```", text, re.M | re.S)]
+_FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+) *\{?\.?(?P<tag>[\w-]*)[^\n]*\n", re.M)
 
 
-def test_long_examples_are_docs_src_files() -> None:
-    inline = {}
-    for page in DOCS.rglob("*.md"):
-        if page.name in INLINE_EXEMPT:
+def _code_blocks(text: str) -> list[tuple[int, str, str]]:
+    """Every fenced block of a page (in admonitions and tabs too): line, tag, content."""
+    blocks = []
+    position = 0
+    while found := _FENCE.search(text, position):
+        indent, fence = found["indent"], found["fence"]
+        closing = re.compile(rf"^{indent}{re.escape(fence)}[`~]* *$", re.M)
+        end = closing.search(text, found.end())
+        stop = end.start() if end else len(text)
+        body = "\n".join(
+            line.removeprefix(indent) for line in text[found.end() : stop].splitlines()
+        )
+        blocks.append((text.count("\n", 0, found.start()) + 1, found["tag"].lower(), body))
+        position = end.end() if end else len(text)
+    return blocks
+
+
+def _is_python(tag: str, body: str) -> bool:
+    if tag in PYTHON_TAGS:
+        return True
+    if tag:
+        return False
+    try:
+        compile(body, "<block>", "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return bool(re.search(r"^(import |from \S+ import |(async )?def |class |@)", body, re.M))
+
+
+def _inline_examples(text: str) -> list[tuple[int, str]]:
+    """The Python blocks that break the rule above: (line, first line of code)."""
+    found = []
+    for line, tag, body in _code_blocks(text):
+        if not _is_python(tag, body):
             continue
-        for block in _python_blocks(page.read_text()):
-            lines = [line for line in block.splitlines() if not line.strip().startswith("--8<--")]
-            if len(lines) > INLINE_LINES:
-                inline[str(page.relative_to(DOCS))] = lines[0]
-    assert not inline, f"move these into docs_src/ and include them: {inline}"
+        lines = body.rstrip("\n").splitlines()
+        code = [row for row in lines if not row.strip().startswith("--8<--")]
+        if code and (len(lines) > INLINE_LINES or len(code) < len(lines)):
+            found.append((line, next((row for row in code if row.strip()), "")))
+    return found
+
+
+def test_the_inline_rule_finds_what_it_should() -> None:
+    fence = "`" * 3
+    program = f"{fence}python\nfrom fastcore import FastAPI\n\napp = FastAPI()\n\n\n"
+    program += f"@app.get('/')\nasync def root():\n    return {{}}\n{fence}\n"
+    assert _inline_examples(program) == [(1, "from fastcore import FastAPI")]
+    untagged = program.replace(f"{fence}python", fence)
+    assert _inline_examples(untagged) == [(1, "from fastcore import FastAPI")]
+    in_a_tab = "\n".join("    " + row for row in program.splitlines())
+    assert _inline_examples('=== "a"\n\n' + in_a_tab) == [(3, "from fastcore import FastAPI")]
+    mixed = f'{fence}python\n--8<-- "docs_src/a/b.py"\napp.run()\n{fence}\n'
+    assert _inline_examples(mixed) == [(1, "app.run()")]
+    allowed = [
+        f'{fence}python\n--8<-- "docs_src/a/b.py"\n{fence}\n',
+        f"{fence}python\napp = FastCore(docs_cdn=True)\n{fence}\n",
+        f"{fence}\nfastcore: error: no app given\nimport failed\n{fence}\n",
+        f"{fence}sh\n" + "make build\n" * 9 + f"{fence}\n",
+        f"{fence}json\n" + '{"a": 1}\n' * 9 + f"{fence}\n",
+    ]
+    for text in allowed:
+        assert _inline_examples(text) == [], text
+
+
+def test_no_page_holds_an_example_that_is_not_a_docs_src_file() -> None:
+    inline = {
+        f"{page.relative_to(DOCS)}:{line}": first
+        for page in sorted(DOCS.rglob("*.md"))
+        for line, first in _inline_examples(page.read_text())
+    }
+    assert not inline, f"move these into docs_src/ and include them with --8<--: {inline}"
 
 
 def _named(path: Path, tests: str) -> bool:
