@@ -1,4 +1,4 @@
-"""The guides' examples: forms, middleware, OpenAPI, security, static files, templates, streaming."""
+"""The guides' examples: forms, middleware, OpenAPI, security, static files, templates, streams."""
 
 from __future__ import annotations
 
