@@ -1,22 +1,27 @@
 """WebSocket and SSE figures: fastcore's server beside uvicorn (websockets), in one run.
 
-    .venv/bin/python bench/realtime.py [--seconds 3] [--clients 10] [--idle 1000]
+    .venv/bin/python bench/realtime.py [--seconds 3] [--connections 8] [--inflight 64]
+        [--idle 1000]
 
 Each server is a subprocess on 127.0.0.1 serving the same FastAPI-style app
-(``bench/realtime_app.py``: written once, imported as fastcore or as FastAPI):
+(``bench/realtime_app.py``: written once, imported as fastcore or as FastAPI), pinned to the
+first core (``taskset -c 0``):
 
-- echo: ``--clients`` connections each sending a small text message and awaiting the echo,
-  for ``--seconds``; messages per second (round trips);
+- echo: ``bench/realtime_client.py`` in its own process on the second core, over raw sockets
+  with pre-built masked frames, ``--connections`` connections each keeping ``--inflight``
+  small text messages in flight, for ``--seconds``; messages echoed per second, with the
+  client's and the server's CPU use (a figure measures the server when its CPU use is near 1
+  and the client's well below);
 - broadcast: ``--idle`` clients connected, one message fanned out to all of them by the
-  app; seconds until every client has it;
+  app; seconds until every client has it (client-bound: the clients are one asyncio loop);
 - idle memory: the server's RSS with ``--idle`` open, idle WebSocket connections, minus its
   RSS before, per connection;
 - SSE: ``--idle`` concurrent event streams (one event a second each); RSS per stream.
 
 Servers: fastcore's server with the fastcore app; uvicorn (``--ws websockets``, uvloop,
-httptools) with the same app on FastAPI; and uvicorn with the fastcore app. The client is
-the ``websockets`` asyncio client and httpx in this process, so on a 2-core machine the
-figures are ratios from one run, not capacities.
+httptools) with the same app on FastAPI; and uvicorn with the fastcore app. The broadcast,
+idle and SSE clients are the ``websockets`` asyncio client and httpx in this process. On a
+shared machine quote the ratios of one run, not the absolute figures.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,6 +56,12 @@ SERVERS = {
 }  # fmt: skip
 
 
+#: The server on the first core, the echo client on the second (Linux, 2 cores or more).
+_PIN = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+SERVER_CPU = ["taskset", "-c", "0"] if _PIN else []
+CLIENT_CPU = ["taskset", "-c", "1"] if _PIN else []
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -66,8 +78,9 @@ def _rss_kib(pid: int) -> int:
 
 class Server:
     def __init__(self, name: str) -> None:
+        self.name = name
         self.port = _free_port()
-        cmd = [a.format(py=sys.executable, port=self.port) for a in SERVERS[name]]
+        cmd = [*SERVER_CPU, *(a.format(py=sys.executable, port=self.port) for a in SERVERS[name])]
         env = {**os.environ, "PYTHONPATH": ROOT}
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -84,6 +97,12 @@ class Server:
     def rss(self) -> int:
         return _rss_kib(self.proc.pid)
 
+    def cpu(self) -> float:
+        """User + system CPU seconds the server has used."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         os.kill(self.proc.pid, signal.SIGTERM)
         try:
@@ -93,24 +112,28 @@ class Server:
             self.proc.wait()
 
 
-async def echo(port: int, clients: int, seconds: float) -> float:
-    url = f"ws://127.0.0.1:{port}/echo"
-    async with websockets.asyncio.client.connect(url, compression=None) as ws:
-        await ws.send("warm-up")  # NOTE: first-use imports on the server are not measured
-        await ws.recv()
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
+def echo(server: Server, connections: int, inflight: int, seconds: float) -> dict[str, Any]:
+    """Pipelined echo from ``bench/realtime_client.py``, its own process on the other core.
 
-    async def one(i: int) -> None:
-        async with websockets.asyncio.client.connect(url, compression=None) as ws:
-            while time.monotonic() < stop:
-                await ws.send("hello")
-                await ws.recv()
-                counts[i] += 1
-
-    start = time.monotonic()
-    await asyncio.gather(*(one(i) for i in range(clients)))
-    return sum(counts) / (time.monotonic() - start)
+    Returns its messages per second and CPU use beside the server's CPU use (seconds of CPU
+    per second) over the same time: a figure counts when the server's is near 1 and the
+    client's well below.
+    """
+    client = [
+        *CLIENT_CPU, sys.executable, os.path.join(ROOT, "bench", "realtime_client.py"),
+        "--port", str(server.port), "--connections", str(connections),
+        "--inflight", str(inflight), "--seconds", str(seconds), "--warmup", "1",
+    ]  # fmt: skip
+    proc = subprocess.Popen(client, stdout=subprocess.PIPE, text=True)
+    time.sleep(1.0)  # NOTE: the client's warm-up
+    cpu_before, wall_before = server.cpu(), time.monotonic()
+    out, _ = proc.communicate(timeout=seconds + 60)
+    server_cpu = (server.cpu() - cpu_before) / (time.monotonic() - wall_before)
+    if proc.returncode:
+        raise RuntimeError(f"the echo client failed against {server.name}")
+    result: dict[str, Any] = json.loads(out)
+    result["server_cpu"] = round(server_cpu, 2)
+    return result
 
 
 async def idle_and_broadcast(server: Server, n: int) -> tuple[float, float]:
@@ -160,7 +183,8 @@ async def sse_streams(server: Server, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--inflight", type=int, default=64)
     parser.add_argument("--idle", type=int, default=1000)
     args = parser.parse_args()
     results: dict[str, Any] = {}
@@ -168,8 +192,7 @@ def main() -> None:
         server = Server(name)
         try:
             row: dict[str, Any] = {}
-            rate = asyncio.run(echo(server.port, args.clients, args.seconds))
-            row["echo_msgs_per_s"] = round(rate)
+            row["echo"] = echo(server, args.connections, args.inflight, args.seconds)
             per_conn, fanout = asyncio.run(idle_and_broadcast(server, args.idle))
             row["idle_kib_per_ws"] = round(per_conn, 1)
             row["broadcast_ms"] = round(fanout * 1000, 1)

@@ -71,6 +71,14 @@ _HELP: dict[str, str] = {
     "log_format": "access log format: common (Common Log Format) or json",
     "log_config": "logging configuration file: .json, .yaml (PyYAML) or .ini",
     "metrics_path": "serve Prometheus metrics at this path, e.g. /metrics (off by default)",
+    "ws_max_size": "largest WebSocket message a client may send, in bytes (larger: 1009)",
+    "ws_max_queue": "WebSocket messages received and not yet read by the app before the "
+    "server stops reading the socket",
+    "ws_write_limit": "WebSocket payload bytes sent in one turn of the loop before they are "
+    "written out (with --write-buffer-high, bounds a client that never reads)",
+    "ws_ping_interval": "seconds between WebSocket keep-alive pings; 0 sends none",
+    "ws_ping_timeout": "seconds a WebSocket pong may take (then closed with 1011); 0 waits forever",
+    "ws_per_message_deflate": "offer WebSocket compression (permessage-deflate)",
 }
 _GROUPS = (
     ("listening", ("host", "port", "uds", "backlog")),
@@ -92,6 +100,7 @@ _GROUPS = (
     ("response headers", ("server_header", "date_header")),
     ("limits", ("limit_", "write_buffer_high")),
     ("timeouts", ("timeout_",)),
+    ("websockets", ("ws_",)),
 )
 
 

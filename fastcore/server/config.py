@@ -83,6 +83,21 @@ class ServerConfig:
     log_config: str | None = None
     #: Path of a Prometheus text-format metrics endpoint served before the app; None is off.
     metrics_path: str | None = None
+    #: WebSockets (fastcore/server/websocket.py): the largest message a client may send, in
+    #: bytes (larger: closed with 1009).
+    ws_max_size: int = 16 * 1024 * 1024
+    #: Received messages the app has not read yet; past it the socket is not read.
+    ws_max_queue: int = 32
+    #: Payload bytes the app may send in one turn of the loop before they are written out;
+    #: with ``write_buffer_high`` it bounds what a client that never reads can make the
+    #: server hold.
+    ws_write_limit: int = 65536
+    #: Seconds between keep-alive pings; 0 sends none.
+    ws_ping_interval: float = 20.0
+    #: Seconds a pong may take before the connection is closed with 1011; 0 waits forever.
+    ws_ping_timeout: float = 20.0
+    #: Offer permessage-deflate (compression) when the client asks for it.
+    ws_per_message_deflate: bool = True
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -101,7 +116,16 @@ class ServerConfig:
             raise ValueError(
                 f"ServerConfig.log_format must be common or json, got {self.log_format!r}"
             )
+        self._check_websocket_limits()
         for name in ("root_path", "metrics_path"):
             value = getattr(self, name)
             if value and not value.startswith("/"):
                 raise ValueError(f"ServerConfig.{name} must start with /, got {value!r}")
+
+    def _check_websocket_limits(self) -> None:
+        for name in ("ws_max_size", "ws_max_queue", "ws_write_limit"):
+            if (value := getattr(self, name)) < 1:
+                raise ValueError(f"ServerConfig.{name} must be positive, got {value!r}")
+        for name in ("ws_ping_interval", "ws_ping_timeout"):
+            if (value := getattr(self, name)) < 0:
+                raise ValueError(f"ServerConfig.{name} must be 0 or more, got {value!r}")

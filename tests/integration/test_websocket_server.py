@@ -144,9 +144,8 @@ def test_no_websocket_route_is_plain_http(server: Any) -> None:
     assert exc.value.response.status_code == 404
 
 
-def test_oversized_message_closes_with_1009(protocol_impl: ModuleType, monkeypatch: Any) -> None:
-    monkeypatch.setattr(ws_server, "MAX_SIZE", 1024)
-    with run_server(protocol_impl, ws_app([])) as port:  # noqa: SIM117
+def test_oversized_message_closes_with_1009(protocol_impl: ModuleType) -> None:
+    with run_server(protocol_impl, ws_app([]), ws_max_size=1024) as port:  # noqa: SIM117
         with websockets.sync.client.connect(_url(port, "/echo/x"), max_size=None) as c:
             c.send("x" * 1000)
             assert c.recv(timeout=5) == "x: " + "x" * 1000
@@ -300,9 +299,70 @@ def test_a_reader_that_never_reads_pauses_the_sender(server: Any) -> None:
     sock.close()
 
 
+def test_a_reader_that_never_reads_stays_within_the_write_limits(
+    protocol_impl: ModuleType,
+) -> None:
+    """The app sends 64 KiB messages without pause to a client that never reads: the bytes
+    the server holds for it (the transport's write buffer plus what the session has not
+    written yet) never pass ``write_buffer_high + ws_write_limit`` plus one message, and the
+    app's ``send`` stops returning."""
+    seen: list[Any] = []
+    high, limit, message = 128 * 1024, 32 * 1024, 65536
+    runner = ServerThread(protocol_impl, ws_app(seen), write_buffer_high=high, ws_write_limit=limit)
+    port = runner.start()
+    try:
+        sock, client = _raw_client(port, "/flood")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sessions = [c for c in runner.server.state.connections if hasattr(c, "messages")]
+        assert len(sessions) == 1
+        session = sessions[0]
+        held: list[int] = []
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            held.append(session.transport.get_write_buffer_size() + session.unflushed)
+            time.sleep(0.005)
+        sent = seen.count("sent")
+        time.sleep(0.3)
+        assert seen.count("sent") == sent, "the app kept sending to a reader that reads nothing"
+        assert max(held) <= high + limit + message, max(held)
+        assert session.writing_paused
+        sock.close()
+    finally:
+        runner.stop()
+    runner.check()
+
+
+def test_websocket_limits_are_server_config(protocol_impl: ModuleType) -> None:
+    """The ws_* fields reach each session (fastcore run --ws-* sets them)."""
+    runner = ServerThread(
+        protocol_impl, ws_app([]), ws_max_queue=3, ws_ping_interval=0, ws_write_limit=999
+    )
+    port = runner.start()
+    try:
+        with websockets.sync.client.connect(_url(port, "/echo/x")) as c:
+            c.send("hi")
+            assert c.recv(timeout=5) == "x: hi"
+            (session,) = [s for s in runner.server.state.connections if hasattr(s, "messages")]
+            assert (session.max_queue, session.ping_interval, session.write_limit) == (3, 0, 999)
+            assert session.ping_handle is None  # NOTE: 0: no keep-alive ping
+    finally:
+        runner.stop()
+    runner.check()
+
+
+def test_websocket_masking_uses_websockets_c_speedup() -> None:
+    """websockets unmasks client frames with its C extension when it is built; the pure
+    fallback is several times slower per byte."""
+    import types
+
+    from websockets import frames
+
+    assert isinstance(frames.apply_mask, types.BuiltinFunctionType), frames.apply_mask
+
+
 def test_a_flooding_client_is_read_no_faster_than_the_app(protocol_impl: ModuleType) -> None:
     """A client that sends while the app never receives: the server stops reading at
-    ``MAX_QUEUE`` messages instead of queueing without bound."""
+    ``ws_max_queue`` messages instead of queueing without bound."""
     runner = ServerThread(protocol_impl, ws_app([]))
     port = runner.start()
     try:
@@ -320,7 +380,7 @@ def test_a_flooding_client_is_read_no_faster_than_the_app(protocol_impl: ModuleT
         assert len(sessions) == 1
         assert sent < 20000, "the server read everything a client that nobody reads sent"
         # NOTE: the queue, plus what one 16 KiB slice of the socket's bytes held
-        assert len(sessions[0].messages) <= ws_server.MAX_QUEUE + 4
+        assert len(sessions[0].messages) <= runner.config.ws_max_queue + 4
         assert sessions[0].reading_paused
         sock.close()
     finally:
@@ -333,3 +393,13 @@ def _until(check: Any, timeout: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+@pytest.mark.parametrize("size", [0, 5, 125, 126, 65535, 65536, 70000])
+@pytest.mark.parametrize("opcode", [Opcode.TEXT, Opcode.BINARY])
+def test_frame_head_matches_websockets(size: int, opcode: Opcode) -> None:
+    """The session's own head for an unmasked frame is the one websockets would write."""
+    data = b"a" * size
+    expected = Frame(opcode, data).serialize(mask=False)
+    first = 0x80 | opcode.value
+    assert ws_server._frame_head(first, size) + data == expected
