@@ -102,13 +102,34 @@ class WebSocketException(StarletteWebSocketException):
     """Raise in a WebSocket endpoint or dependency to close with ``code`` and ``reason``."""
 
 
+def _tuple_loc(error: Any) -> Any:
+    if isinstance(error, dict) and isinstance(error.get("loc"), list):
+        return {**error, "loc": tuple(error["loc"])}
+    return error
+
+
+def _decoded(body: bytes) -> Any:
+    """``body`` decoded as JSON when it is JSON, else the bytes themselves."""
+    if not body:
+        return body
+    import json
+
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
 class ValidationException(Exception):
     """Base of the validation errors: carries FastAPI-shaped error dicts and the endpoint."""
 
     def __init__(
         self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None
     ) -> None:
-        self._errors = list(errors)
+        # NOTE: as FastAPI: each error's ``loc`` is a tuple (handlers print it, ``('path',
+        # 'id')``); fastcore's validators build lists, so they are converted here, once, on
+        # the error path only.
+        self._errors = [_tuple_loc(e) for e in errors]
         self.endpoint_ctx = endpoint_ctx
         ctx = endpoint_ctx or {}
         self.endpoint_function = ctx.get("function")
@@ -142,7 +163,24 @@ class RequestValidationError(ValidationException):
         endpoint_ctx: EndpointContext | None = None,
     ) -> None:
         super().__init__(errors, endpoint_ctx=endpoint_ctx)
-        self.body = body
+        self._body = body
+        self._body_read = not isinstance(body, bytes)
+
+    @property
+    def body(self) -> Any:
+        """The request body as FastAPI gives it: a JSON body decoded, other bytes as they came.
+
+        fastcore's routes raise with the raw bytes (most 422s are answered without anyone
+        reading this), so the JSON is decoded here, on first access.
+        """
+        if not self._body_read:
+            self._body_read = True
+            self._body = _decoded(self._body)
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self._body, self._body_read = value, True
 
     def __str__(self) -> str:
         lines = [f"{len(self._errors)} validation error(s):"]
