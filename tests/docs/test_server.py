@@ -1,11 +1,14 @@
-"""docs/server.md: docs_src/server/main.py, started the three ways the page shows."""
+"""docs/server.md: docs_src/server/main.py started the three ways the page shows, and its
+logging configuration file."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
+import yaml
 from browser import fastcore_run, serve
 from servers import request
 
@@ -48,3 +51,19 @@ def test_python_main_py_serves_it_through_app_run() -> None:
     with serve(sys.executable, "-c", RUN_AS_SCRIPT, "{fd}", str(MAIN)) as port:
         status, _, body = request(port, "GET", "/")
     assert (status, json.loads(body)) == (200, {"hello": "world"})
+
+
+def test_the_log_config_file_writes_the_access_log(tmp_path: Path) -> None:
+    """``--log-config log_config.yaml`` with the page's file, its log path moved to tmp_path."""
+    config = yaml.safe_load((MAIN.parent / "log_config.yaml").read_text())
+    assert config["handlers"]["access"]["filename"] == "/var/log/app/access.log"
+    access = tmp_path / "access.log"
+    config["handlers"]["access"]["filename"] = str(access)
+    moved = tmp_path / "log_config.yaml"
+    moved.write_text(yaml.safe_dump(config))
+    command = fastcore_run("docs_src.server.main:app", "--log-config", str(moved), "--access-log")
+    with serve(*command) as port:
+        assert request(port, "GET", "/?full=1")[0] == 200
+    lines = access.read_text().splitlines()
+    assert lines, "nothing in the access log"
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /\?full=1 HTTP/1\.1" 200 -', lines[-1])
