@@ -216,6 +216,29 @@ cdef class RequestCycle:
         protocol.write_raw(data)
         protocol.cycle_done(self)
 
+    def write_response(self, int status, list headers, bytes body):
+        """A Response whose body is known (status, raw headers, body): one write, no messages.
+
+        The same checks and head as ``send``'s two messages; fastcore's server calls it for
+        returned JSONResponse, PlainTextResponse, RedirectResponse... objects.
+        """
+        if self.response_started or self._pending_start is not None:
+            raise RuntimeError("the response has already started")
+        try:
+            for name, value in headers:
+                check_header(name, value)
+        except ValueError:
+            self.keep_alive = False  # SECURITY: the 500 that follows closes the connection
+            raise
+        status_line(status)  # NOTE: validates the status before anything is sent
+        self._pending_start = (status, headers)
+        head = self._head(body, False)
+        if body and not self.head_only and self._body_allowed():
+            head += body
+        self.response_complete = True
+        self.protocol.write_raw(head)
+        self.protocol.cycle_done(self)
+
     async def send(self, message):
         """ASGI ``send``: ``http.response.start`` then ``http.response.body`` messages."""
         kind = message["type"]
@@ -250,7 +273,16 @@ cdef class RequestCycle:
         if not self.response_started:
             if self._pending_start is None:
                 raise RuntimeError("http.response.body sent before http.response.start")
-            protocol.write_raw(self._head(body, more))
+            head = self._head(body, more)
+            if not more:
+                # PERF: a whole response (a Response object's one body message): one write
+                if body and not self.head_only and self._body_allowed():
+                    head += body
+                self.response_complete = True
+                protocol.write_raw(head)
+                protocol.cycle_done(self)
+                return
+            protocol.write_raw(head)
         if body and not self.head_only and self._body_allowed():
             if self.chunked:
                 protocol.write_raw(b"%x\r\n%b\r\n" % (len(body), body))

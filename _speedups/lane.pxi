@@ -117,6 +117,7 @@ cdef class _LanePlan:
 
     cdef object plan
     cdef object call
+    cdef bint sync
     cdef object body_plan
     cdef object decoder
     cdef str body_key
@@ -134,6 +135,7 @@ cdef class _LanePlan:
         needs = plan.needs
         self.plan = plan
         self.call = plan.simple_call
+        self.sync = plan.simple_sync
         self.body_plan = needs.body_plan
         self.query = needs.query
         self.headers = needs.headers
@@ -228,6 +230,9 @@ cdef class DirectLane:
             self.fallback.serve(cycle, plan, req.request_data())
             return
         try:
+            if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
+                _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
+                return
             coro = call(**_arguments(lane, req))
             try:
                 yielded = coro.send(None)

@@ -144,6 +144,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         swagger_ui_init_oauth: dict[str, Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        sync_inline: bool = False,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -187,6 +188,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             include_in_schema=include_in_schema,
             max_body_size=max_body_size,
             form_limits=form_limits,
+            sync_inline=sync_inline,
         )
         #: Routes documented under the document's ``webhooks`` (``@app.webhooks.post(name)``).
         self.webhooks = webhooks or APIRouter()
@@ -445,7 +447,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         model = _response_model(route)
         route.response_field = model
         plan = RoutePlan(
-            build_call_plan(dep, overrides),
+            build_call_plan(dep, overrides, bool(route.sync_inline)),
             RequestNeeds(dep, overrides, BodyLimits(route.max_body_size, route.form_limits)),
             make_serializer(model, options=_serializer_options(route)),
             status,

@@ -270,10 +270,12 @@ class CallPlan:
         "cm_factory",
         "extractors",
         "fields",
+        "inline",
         "key",
         "kind",
         "name",
         "overrides",
+        "plain",
         "specials",
         "subs",
     )
@@ -283,8 +285,11 @@ class CallPlan:
         dep: Dependant,
         subs: tuple[tuple[str, CallPlan, bool], ...],
         overrides: Overrides | None = None,
+        inline: bool = False,
     ) -> None:
         self.overrides = overrides
+        #: ``sync_inline=``: plain ``def`` callables are called on the loop, not in the pool.
+        self.inline = inline
         self.call = dep.call
         self.name = dep.name
         self.kind = dep.kind
@@ -302,6 +307,9 @@ class CallPlan:
             self.cm_factory = contextlib.asynccontextmanager(dep.call)
         elif dep.kind == GEN:
             self.cm_factory = contextlib.contextmanager(dep.call)
+        #: This call and every sub-dependency under it are plain ``def`` functions: the whole
+        #: tree is solved and called by ``run_sync``, in ONE thread-pool hop (or inline).
+        self.plain: bool = dep.kind == SYNC and all(sub.plain for _, sub, _ in subs)
 
     async def solve(self, rd: RequestData, errors: Errors) -> dict[str, Any]:
         """The keyword arguments for this call; sub-dependencies are called on the way."""
@@ -312,6 +320,13 @@ class CallPlan:
                 sub = overrides.plan_for(sub)
             if use_cache and sub.key in rd.cache:
                 value = rd.cache[sub.key]
+            elif sub.plain and not (overrides is not None and overrides.mapping):
+                # PERF: a def dependency and its def sub-dependencies: one hop for them all
+                value = await sub.run_plain(rd, errors)
+                if value is _MISSING:
+                    continue
+                if use_cache:
+                    rd.cache[sub.key] = value
             else:
                 before = len(errors)
                 sub_kwargs = await sub.solve(rd, errors)
@@ -328,25 +343,70 @@ class CallPlan:
             kwargs[name] = special(rd)
         return kwargs
 
+    def run_sync(self, rd: RequestData, errors: Errors) -> Any:
+        """Solve and call a ``plain`` tree in one go (in a pool thread, or inline).
+
+        Step for step what ``solve`` and ``invoke`` do, without awaiting between the calls;
+        ``_MISSING`` when this call's own input has errors (it is not called, as FastAPI).
+        The caller checks that no dependency override is set (an override may be async).
+        """
+        kwargs: dict[str, Any] = {}
+        before = len(errors)
+        cache = rd.cache
+        for name, sub, use_cache in self.subs:
+            if use_cache and sub.key in cache:
+                value = cache[sub.key]
+            else:
+                value = sub.run_sync(rd, errors)
+                if value is _MISSING:
+                    continue
+                if use_cache:
+                    cache[sub.key] = value
+            if name:
+                kwargs[name] = value
+        for name, extract in self.extractors:
+            kwargs[name] = extract(rd, errors)
+        for name, special in self.specials:
+            kwargs[name] = special(rd)
+        if len(errors) > before:
+            return _MISSING
+        return self.call(**kwargs)
+
+    async def run_plain(self, rd: RequestData, errors: Errors) -> Any:
+        """``run_sync`` in the pool (one hop for the tree), or inline with ``sync_inline``."""
+        if self.inline:
+            return self.run_sync(rd, errors)
+        return await run_in_threadpool(self.run_sync, rd, errors)
+
     async def invoke(self, kwargs: dict[str, Any], rd: RequestData) -> Any:
         kind = self.kind
         if kind is ASYNC:
             return await self.call(**kwargs)
         if kind is SYNC:
+            if self.inline:
+                return self.call(**kwargs)
             return await run_in_threadpool(self.call, **kwargs)
         if rd.stack is None:
             raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
         if kind is ASYNC_GEN:
             return await rd.stack.enter_async_context(self.cm_factory(**kwargs))
+        if self.inline:
+            return rd.stack.enter_context(self.cm_factory(**kwargs))
         return await rd.stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
 
 
-def build_call_plan(dep: Dependant, overrides: Overrides | None = None) -> CallPlan:
-    """Compile a Dependant tree into CallPlans, each able to consult the app's overrides."""
+def build_call_plan(
+    dep: Dependant, overrides: Overrides | None = None, inline: bool = False
+) -> CallPlan:
+    """Compile a Dependant tree into CallPlans, each able to consult the app's overrides.
+
+    ``inline`` (the route's ``sync_inline``) calls plain ``def`` callables on the loop.
+    """
     subs = tuple(
-        (s.name, build_call_plan(s.dependant, overrides), s.use_cache) for s in dep.dependencies
+        (s.name, build_call_plan(s.dependant, overrides, inline), s.use_cache)
+        for s in dep.dependencies
     )
-    return CallPlan(dep, subs, overrides)
+    return CallPlan(dep, subs, overrides, inline)
 
 
 class Overrides:
@@ -374,7 +434,7 @@ class Overrides:
                     f"override {dep.name} for {original.name} reads the request body; "
                     "dependency overrides may read path, query, header and cookie values only"
                 )
-            plan = self._plans[key] = build_call_plan(dep, self)
+            plan = self._plans[key] = build_call_plan(dep, self, original.inline)
         return plan
 
 

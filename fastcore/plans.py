@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import msgspec
 
 from fastcore._serialize import Serializer
-from fastcore.dependencies import ASYNC
+from fastcore.dependencies import ASYNC, SYNC
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 
@@ -96,6 +96,7 @@ class RoutePlan:
         "route",
         "serialize",
         "simple_call",
+        "simple_sync",
         "status_code",
     )
 
@@ -126,7 +127,11 @@ class RoutePlan:
         simple = not (needs.has_yield or call.subs or call.specials)
         if body_plan is not None and (body_plan.is_form or needs.max_body_size is not None):
             simple = False  # NOTE: a body limit is checked while the plan reads the body
-        self.simple_call = call.call if simple and call.kind is ASYNC else None
+        #: ``simple_call`` is a plain ``def`` called on the loop (``sync_inline=True``).
+        self.simple_sync = simple and call.kind is SYNC and call.inline
+        self.simple_call = (
+            call.call if simple and (call.kind is ASYNC or self.simple_sync) else None
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
         rd = RequestData(scope, receive, params)
@@ -145,7 +150,16 @@ class RoutePlan:
         """
         body_errors = await self.needs.prepare(rd)
         errors: list[dict[str, Any]] = []
-        kwargs = await self.call.solve(rd, errors)
+        call = self.call
+        if call.plain and not (call.overrides is not None and call.overrides.mapping):
+            # PERF: a def handler whose dependencies are all def: one thread-pool hop
+            result = await call.run_plain(rd, errors)
+            if body_errors:
+                errors.extend(body_errors)
+            if errors:
+                raise RequestValidationError(errors, body=rd.body)
+            return self.finish(result, rd)
+        kwargs = await call.solve(rd, errors)
         if body_errors:
             errors.extend(body_errors)
         if errors:

@@ -136,6 +136,7 @@ class APIRoute:
         response_model_exclude_defaults: bool = False,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        sync_inline: bool | None = None,
     ) -> None:
         self.path = path
         #: Why the app cannot serve this path, raised when the app plans the route. Routes of
@@ -163,6 +164,9 @@ class APIRoute:
         #: FastAPI's body limits (fastcore/_body_limits.py): the router's, then the route's.
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
+        #: ``def`` handler and dependencies called on the loop (``None``: the router's, then
+        #: the app's, else the thread pool); docs/performance.md says when that is safe.
+        self.sync_inline = sync_inline
         self.response_class = response_class
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -305,6 +309,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         callbacks: list[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        sync_inline: bool | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -323,6 +328,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         self.callbacks = list(callbacks or [])
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
+        self.sync_inline = sync_inline
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
@@ -339,6 +345,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         if options.get("max_body_size") is None:
             options["max_body_size"] = self.max_body_size
         options["form_limits"] = {**self.form_limits, **(options.get("form_limits") or {})}
+        if options.get("sync_inline") is None:
+            options["sync_inline"] = self.sync_inline
         if options.get("deprecated") is None:
             options["deprecated"] = self.deprecated
         options["include_in_schema"] = self.include_in_schema and options.get(
@@ -381,6 +389,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         callbacks: list[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        sync_inline: bool | None = None,
     ) -> None:
         """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies.
 
@@ -432,6 +441,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 # then this router's; form limits merged key by key, the route's last.
                 max_body_size=_first(route.max_body_size, check_max_body_size(max_body_size)),
                 form_limits={**check_form_limits(form_limits), **route.form_limits},
+                sync_inline=_first(route.sync_inline, sync_inline),
             )
 
     def url_path_for(self, name: str, /, **params: Any) -> URLPath:

@@ -100,6 +100,7 @@ class _LanePlan:
         needs = plan.needs
         self.plan = plan
         self.call = plan.simple_call
+        self.sync = plan.simple_sync
         self.body_plan = body_plan = needs.body_plan
         self.query, self.headers, self.cookies = needs.query, needs.headers, needs.cookies
         fields = plan.call.fields
@@ -180,6 +181,9 @@ class DirectLane:
             self.fallback.serve(cycle, plan, req.request_data())
             return
         try:
+            if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
+                _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
+                return
             coro = call(**_arguments(lane, req))
             try:
                 yielded = coro.send(None)

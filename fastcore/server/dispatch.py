@@ -3,7 +3,8 @@
 For a FastCore app without middleware the protocol's handler is the compiled
 ``DirectLane`` (``_speedups/direct.pyx``), which serves simple routes itself with no scope
 dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
-dependencies, Request parameters, forms or a body still arriving; Response objects;
+dependencies, Request parameters, forms or a body still arriving; Response objects
+(written in one ``cycle.write_response``, their background tasks run after it);
 exception handlers; a handler that suspends. Apps with middleware, 404s, mounts and
 other ASGI apps go through the ASGI entry with the cycle's ``receive``/``send``.
 
@@ -106,6 +107,16 @@ class Dispatch:
 
     def respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
         rd.route = plan.route
+        if type(out) is not tuple and type(out).__call__ is _plain_call():
+            # PERF: a returned Response with its body: written here, no coroutine, no scope
+            try:
+                cycle.write_response(out.status_code, out.raw_headers, out.body)
+            except Exception as exc:
+                self.fail(cycle, exc, rd)
+                return
+            if out.background is not None:
+                self.run(self._background(cycle, out.background, rd))
+            return
         self.run(self._respond(cycle, plan, out, rd))
 
     def later(self, cycle: Any, plan: Any, rd: RequestData, coro: Any, yielded: Any) -> None:
@@ -131,6 +142,13 @@ class Dispatch:
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
+    async def _background(self, cycle: Any, background: Any, rd: RequestData) -> None:
+        """A Response's background tasks, after its bytes were written."""
+        try:
+            await background()
+        except Exception as exc:
+            await self._fail(cycle, exc, rd.get_scope())
+
     async def _finish_later(self, cycle: Any, plan: Any, rd: RequestData, handler: Any) -> None:
         try:
             await self._send(cycle, plan, plan.finish(await handler, rd), rd)
@@ -143,16 +161,10 @@ class Dispatch:
             cycle.write_simple(out[0], plan.content_type_line, out[1])
         elif type(out).__call__ is _plain_call():
             # PERF: a Response whose body is known up front (JSONResponse, PlainTextResponse,
-            # RedirectResponse...) is written from its status, raw headers and body; no
-            # scope is built for it. Streaming and file responses run their own __call__.
-            await cycle.send(
-                {
-                    "type": "http.response.start",
-                    "status": out.status_code,
-                    "headers": out.raw_headers,
-                }
-            )
-            await cycle.send({"type": "http.response.body", "body": out.body})
+            # RedirectResponse...) is written from its status, raw headers and body in one
+            # transport.write; no scope and no ASGI message is built for it. Streaming and
+            # file responses run their own __call__.
+            cycle.write_response(out.status_code, out.raw_headers, out.body)
             if out.background is not None:
                 await out.background()
         else:

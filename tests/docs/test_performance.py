@@ -37,3 +37,17 @@ def test_on_fastcore_s_server() -> None:
         assert (status, json.loads(body)) == FAST
         status, _, body = request(port, "POST", "/general/items/North", ITEM, headers)
         assert (status, json.loads(body)) == GENERAL
+
+
+def test_sync_inline_in_memory_and_on_fastcore_s_server() -> None:
+    from docs_src.performance.sync_inline import app as inline_app
+
+    digest = {"digest": "4cf6829a"}
+    client = TestClient(inline_app)
+    assert client.get("/pooled").json() == {"thread": True}
+    assert client.get("/fast/digest/a").json() == digest
+    with serve(*fastcore_run("docs_src.performance.sync_inline:app")) as port:
+        status, _, body = request(port, "GET", "/fast/digest/a", b"", {})
+        assert (status, json.loads(body)) == (200, digest)
+        status, _, body = request(port, "GET", "/pooled", b"", {})
+        assert (status, json.loads(body)) == (200, {"thread": True})
