@@ -358,6 +358,7 @@ def test_websocket_masking_uses_websockets_c_speedup() -> None:
     from websockets import frames
 
     assert isinstance(frames.apply_mask, types.BuiltinFunctionType), frames.apply_mask
+    assert ws_server.apply_mask is frames.apply_mask  # NOTE: the session's own frame path
 
 
 def test_a_flooding_client_is_read_no_faster_than_the_app(protocol_impl: ModuleType) -> None:
@@ -403,3 +404,60 @@ def test_frame_head_matches_websockets(size: int, opcode: Opcode) -> None:
     expected = Frame(opcode, data).serialize(mask=False)
     first = 0x80 | opcode.value
     assert ws_server._frame_head(first, size) + data == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096, 1 << 20], ids=lambda n: f"chunk-{n}")
+def test_frames_split_anywhere_across_reads(server: Any, chunk: int) -> None:
+    """Small frames (taken by the session itself), large ones (given to websockets in
+    slices), fragments and pings, in one stream cut into reads of ``chunk`` bytes: every
+    message comes back whole and in order."""
+    port, _ = server
+    sock, client = _raw_client(port, "/echo/x")
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client.send_text(b"a")
+    client.send_binary(b"b" * 200)  # NOTE: 16-bit length
+    client.send_binary(bytes(range(256)) * 80)  # NOTE: 20 KiB: past the session's own path
+    client.send_ping(b"p")
+    client.send_text(b"frag ", fin=False)
+    client.send_continuation("✓".encode(), fin=True)
+    client.send_binary(b"c" * 70000)  # NOTE: 64-bit length
+    client.send_text("ü".encode() * 100)
+    stream = b"".join(client.data_to_send())
+    for i in range(0, len(stream), chunk):
+        sock.sendall(stream[i : i + chunk])
+    expected: list[Any] = [
+        "x: a",
+        b"b" * 200,
+        bytes(range(256)) * 80,
+        "x: frag ✓",
+        b"c" * 70000,
+        "x: " + "ü" * 100,
+    ]
+    got: list[Any] = []
+    pongs = 0
+    while len(got) < len(expected):
+        data = sock.recv(1 << 20)
+        assert data, f"closed after {len(got)} messages"
+        client.receive_data(data)
+        for frame in client.events_received():
+            assert isinstance(frame, Frame)
+            if frame.opcode is Opcode.PONG:
+                pongs += 1
+            elif frame.opcode is Opcode.TEXT:
+                got.append("" + bytes(frame.data).decode())
+            elif frame.opcode is Opcode.BINARY:
+                got.append(bytes(frame.data))
+    assert got == expected
+    assert pongs == 1
+    sock.close()
+
+
+def test_invalid_utf8_in_a_fragment_closes_with_1007(server: Any) -> None:
+    port, _ = server
+    sock, client = _raw_client(port, "/echo/x")
+    client.send_text(b"ok ", fin=False)
+    client.send_continuation(b"\xff", fin=True)
+    sock.sendall(b"".join(client.data_to_send()))
+    _read_until_close(sock, client)
+    assert client.close_rcvd is not None and client.close_rcvd.code == 1007
+    sock.close()
