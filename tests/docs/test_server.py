@@ -13,6 +13,7 @@ from browser import fastcore_run, serve
 from servers import request
 
 from docs_src.server.main import app
+from fastcore.server.config import ServerConfig
 from fastcore.testclient import TestClient
 
 MAIN = Path(__file__).resolve().parents[2] / "docs_src" / "server" / "main.py"
@@ -67,3 +68,30 @@ def test_the_log_config_file_writes_the_access_log(tmp_path: Path) -> None:
     lines = access.read_text().splitlines()
     assert lines, "nothing in the access log"
     assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /\?full=1 HTTP/1\.1" 200 -', lines[-1])
+
+
+def test_nginx_in_front_matches_the_command_beside_it() -> None:
+    """The location nginx strips is the page's ``--root-path``; its body limit is the server's;
+    the upstream is the address the command binds. nginx itself is not run here."""
+    conf = (MAIN.parent / "nginx.conf").read_text()
+    page = (MAIN.parents[2] / "docs" / "server.md").read_text()
+    location = re.search(r"location (/\S*/) \{", conf).group(1)
+    assert re.search(r"proxy_pass http://app/;", conf)  # the trailing slash strips the location
+    commands = re.findall(r"^fastcore run main:app --workers 4 .*$", page, re.M)
+    assert commands and all(f"--root-path {location.rstrip('/')}" in c for c in commands)
+    assert "--host 127.0.0.1" in commands[0]
+    assert re.search(r"server 127\.0\.0\.1:8000;", conf)  # the default --port
+    assert "--uds /run/app.sock" in commands[1] and "unix:/run/app.sock" in conf
+    body = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    assert body * 1024 * 1024 <= ServerConfig().limit_body_size
+    assert "keepalive " in conf
+
+
+def test_behind_the_prefix_the_app_knows_its_root_path() -> None:
+    """What nginx forwards (``/api/v1/`` stripped to ``/``) served with ``--root-path``."""
+    command = fastcore_run("docs_src.server.main:app", "--root-path", "/api/v1")
+    with serve(*command) as port:
+        status, _, body = request(port, "GET", "/")
+        assert (status, json.loads(body)) == (200, {"hello": "world"})
+        status, _, body = request(port, "GET", "/openapi.json")
+    assert json.loads(body)["servers"] == [{"url": "/api/v1"}]
