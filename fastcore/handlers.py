@@ -11,6 +11,7 @@ what a parameter is.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ __all__ = [
 Errors = list[dict[str, Any]]
 Extractor = Callable[["RequestData", Errors], Any]
 _MISSING: Any = object()
+_LRU_WRAPPER = type(functools.lru_cache(maxsize=None)(lambda: None))
 _parse_query = load("query").parse_query
 
 
@@ -266,6 +268,7 @@ class CallPlan:
     """How to fill and call one handler or dependency."""
 
     __slots__ = (
+        "cached",
         "call",
         "cm_factory",
         "extractors",
@@ -310,6 +313,14 @@ class CallPlan:
         #: This call and every sub-dependency under it are plain ``def`` functions: the whole
         #: tree is solved and called by ``run_sync``, in ONE thread-pool hop (or inline).
         self.plain: bool = dep.kind == SYNC and all(sub.plain for _, sub, _ in subs)
+        #: A ``functools.cache``/``lru_cache`` function of no arguments (the tutorial's
+        #: ``get_settings``): once its one entry is cached a call is a dict lookup in C that
+        #: does not run the function, so it is made on the loop, without a thread hop.
+        self.cached = (
+            self.plain
+            and not (subs or self.extractors or self.specials)
+            and type(dep.call) is _LRU_WRAPPER
+        )
 
     async def solve(self, rd: RequestData, errors: Errors) -> dict[str, Any]:
         """The keyword arguments for this call; sub-dependencies are called on the way."""
@@ -374,7 +385,7 @@ class CallPlan:
 
     async def run_plain(self, rd: RequestData, errors: Errors) -> Any:
         """``run_sync`` in the pool (one hop for the tree), or inline with ``sync_inline``."""
-        if self.inline:
+        if self.inline or (self.cached and self.call.cache_info().currsize):  # type: ignore[attr-defined]
             return self.run_sync(rd, errors)
         return await run_in_threadpool(self.run_sync, rd, errors)
 
