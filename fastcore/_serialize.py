@@ -21,7 +21,7 @@ import msgspec
 from fastcore import _typing as t
 from fastcore._dataclass_defaults import completer
 from fastcore._shaping import to_data
-from fastcore.encoders import drop_none, encode_json
+from fastcore.encoders import drop_none, encode_json, encode_model
 from fastcore.exceptions import FastCoreError, ResponseValidationError
 
 __all__ = ["Options", "Serializer", "check_return_annotation", "make_serializer"]
@@ -126,7 +126,7 @@ def _checker(model: Any) -> Callable[[Any], Any]:
 
 def _msgspec_serializer(model: Any) -> Serializer:
     check = _checker(model)
-    return lambda value: encode_json(check(value))
+    return lambda value: encode_model(check(value))
 
 
 def _only_given_keys(value: Any, encoded: Any) -> Any:
@@ -146,7 +146,7 @@ def _excluding(base: Serializer, exclude_none: bool, exclude_unset: bool) -> Ser
             data = _only_given_keys(value, data)
         if exclude_none:
             data = drop_none(data)
-        return encode_json(data)
+        return encode_model(data)  # NOTE: already JSON data, spelled by ``base``
 
     return serialize
 
@@ -187,6 +187,7 @@ def _same(value: Any) -> Any:
 def _reshaped(model: Any, opts: Options) -> Serializer:
     """msgspec types with include/exclude, by_alias=False or exclude_defaults (the slow path)."""
     check: Callable[[Any], Any] = _same if _passes_through(model) else _checker(model)
+    encode = encode_json if model is None else encode_model
     include, exclude = _incex(opts.include), _incex(opts.exclude)
 
     def serialize(value: Any) -> bytes:
@@ -195,7 +196,7 @@ def _reshaped(model: Any, opts: Options) -> Serializer:
             data = _only_given_keys(value, data)
         if opts.exclude_none:
             data = drop_none(data)
-        return encode_json(data)
+        return encode(data)
 
     return serialize
 
@@ -220,7 +221,13 @@ def make_serializer(
         return _pydantic_serializer(model, opts)
     if opts.reshapes:
         return _reshaped(model, opts)
-    base = encode_json if _passes_through(model) else _msgspec_serializer(model)
+    # NOTE: as FastAPI: without a response model the value goes through jsonable_encoder
+    # (timedeltas as seconds, UTC as +00:00); a declared one (even ``Any``) through pydantic,
+    # whose JSON spells them as msgspec does.
+    if model is None:
+        base: Serializer = encode_json
+    else:
+        base = encode_model if _passes_through(model) else _msgspec_serializer(model)
     if exclude_none or exclude_unset:
         return _excluding(base, exclude_none, exclude_unset)
     return base

@@ -4,9 +4,9 @@ Each app is written once against the framework module; the same requests go to F
 and to fastcore and what a client sees must be equal (``tests/compat/test_compat.py``).
 """
 
-from __future__ import annotations
-
-from typing import Any
+import datetime as dt
+import uuid
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel
@@ -52,3 +52,53 @@ ERROR_CASES: list[tuple[str, str, dict[str, Any]]] = [
 @pytest.mark.parametrize(("method", "url", "kw"), ERROR_CASES)
 def test_validation_error_loc_and_body(method: str, url: str, kw: dict[str, Any]) -> None:
     _same(errors_app, method, url, **kw)
+
+
+def extra_types_app(fw: Any) -> Any:
+    """Plain dicts holding timedeltas and aware datetimes: FastAPI's jsonable_encoder spelling.
+
+    Without a response model FastAPI writes them through jsonable_encoder; with one, through
+    pydantic (UTC as ``Z``).
+    """
+    app = fw.FastAPI()
+    utc = dt.timezone.utc
+
+    @app.put("/items/{item_id}")
+    async def put_item(
+        item_id: uuid.UUID,
+        start: Annotated[dt.datetime, fw.Body()],
+        after: Annotated[dt.timedelta, fw.Body()],
+    ):
+        return {"item_id": item_id, "start": start, "after": after, "at": start + after}
+
+    @app.get("/plain")
+    async def plain():
+        return {
+            "utc": dt.datetime(2020, 1, 1, tzinfo=utc),
+            "naive": dt.datetime(2020, 1, 1, 0, 0, 0, 500000),
+            "time": [dt.time(1, 2, 3, tzinfo=utc)],
+            "span": (dt.timedelta(days=2, seconds=1.5),),
+            "text": "XYZ Pending",
+        }
+
+    @app.get("/modelled", response_model=dict[str, dt.datetime])
+    async def modelled() -> Any:
+        return {"utc": dt.datetime(2020, 1, 1, tzinfo=utc)}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kw"),
+    [
+        (
+            "PUT",
+            "/items/ff97dd87-a4a5-4a12-b412-cde99f33e00e",
+            {"json": {"start": "2018-12-22T14:00:00+00:00", "after": 300}},
+        ),
+        ("GET", "/plain", {}),
+        ("GET", "/modelled", {}),
+    ],
+)
+def test_extra_types_in_plain_data(method: str, url: str, kw: dict[str, Any]) -> None:
+    _same(extra_types_app, method, url, **kw)
