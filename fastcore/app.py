@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastcore import _typing as t
 from fastcore._accel import load
 from fastcore._body_limits import BodyLimits
+from fastcore._route_handlers import with_route_handler
 from fastcore._serialize import Options, make_serializer
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
@@ -443,7 +444,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             call, needs = build_call_plan(dep, overrides), RequestNeeds(dep, overrides)
             stream = build_stream_plan(route, call, needs, status, response_class)
             stream.route = route
-            return stream
+            return with_route_handler(route, stream)
         model = _response_model(route)
         route.response_field = model
         plan = RoutePlan(
@@ -454,7 +455,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             response_class,
         )
         plan.route = route
-        return plan
+        return with_route_handler(route, plan)
 
     def _add_docs_routes(self) -> None:
         """The document and docs pages, first in the route list, as FastAPI registers them."""

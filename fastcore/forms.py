@@ -489,15 +489,25 @@ class FormPlan:
         if any(isinstance(f.marker, File) for f in self.fields):
             self.media_type = "multipart/form-data"
 
-    async def read(self, scope: dict[str, Any], receive: Any) -> FormData:
-        """The whole form, file parts spooled; a malformed body is a 400 as in Starlette."""
+    async def read(
+        self,
+        scope: dict[str, Any],
+        receive: Any,
+        chunks: AsyncGenerator[bytes, None] | None = None,
+    ) -> FormData:
+        """The whole form, file parts spooled; a malformed body is a 400 as in Starlette.
+
+        Read from ``receive``, or from ``chunks`` (a Request's ``stream()``) when given.
+        """
         ctype = None
         for name, value in scope["headers"]:
             if name == b"content-type":
                 ctype = value
                 break
+        if chunks is None:
+            chunks = receive_chunks(receive)
         try:
-            return await parse_form(ctype, receive_chunks(receive), self.limits)
+            return await parse_form(ctype, chunks, self.limits)
         except FormError as exc:
             raise HTTPException(400, exc.message) from None
 

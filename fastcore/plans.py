@@ -20,9 +20,17 @@ from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["RESPONSE_STARTED", "RoutePlan", "SendTracker", "body_allowed", "is_response"]
+__all__ = [
+    "EXIT_STACK",
+    "RESPONSE_STARTED",
+    "RoutePlan",
+    "SendTracker",
+    "body_allowed",
+    "is_response",
+]
 
 #: Starlette's response classes whose bodies the plan renders itself, by name (so that this
 #: module need not import ``starlette.responses``), as (kind, content-type value).
@@ -57,6 +65,9 @@ def fast_kind(response_class: Any) -> tuple[int, bytes]:
 
 #: Scope key set once a response has started, so an error after it is not answered twice.
 RESPONSE_STARTED = "fastcore.response_started"
+#: Scope key of the request's exit stack (yield dependencies, form files), set by a route
+#: served through a custom route handler, so ``respond_to`` closes them after the response.
+EXIT_STACK = "fastcore.exit_stack"
 
 
 class SendTracker:
@@ -166,6 +177,39 @@ class RoutePlan:
             raise RequestValidationError(errors, body=rd.body)
         result = await self.call.invoke(kwargs, rd)
         return self.finish(result, rd)
+
+    async def respond_to(self, request: Request) -> Response:
+        """The route as ``async (request) -> Response``: what ``get_route_handler()`` returns.
+
+        Everything the handler reads comes from ``request``: its body through
+        ``request.body()`` (a ``Request`` subclass may decode it), and it is the object a
+        ``Request`` parameter receives. Errors are raised, not answered
+        (``RequestValidationError``, ``HTTPException``), so a wrapper can catch them; the
+        app's exception handlers answer what it lets through. Not on the request path of
+        ordinary routes: only a route whose class overrides ``get_route_handler`` calls it.
+        """
+        scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+        rd = RequestData(scope, request.receive, scope.get("path_params", {}))
+        rd.request = request
+        if not self.needs.has_yield:
+            return self.as_response(await self.render(rd))
+        stack = scope.get(EXIT_STACK)
+        if stack is not None:  # NOTE: closed by the route's plan once the response is sent
+            rd.stack = stack
+            return self.as_response(await self.render(rd))
+        async with contextlib.AsyncExitStack() as stack:
+            rd.stack = stack
+            return self.as_response(await self.render(rd))
+
+    def as_response(self, out: tuple[int, bytes] | Response) -> Response:
+        """What ``render`` returned, as a Response object (the fast path's tuple built into one)."""
+        if not isinstance(out, tuple):
+            return out
+        from starlette.responses import Response
+
+        status, body = out
+        media_type = self.content_type_header[1].decode("latin-1")
+        return Response(body if body_allowed(status) else b"", status, media_type=media_type)
 
     def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
         """The handler's return value as what to send."""

@@ -38,7 +38,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from starlette.datastructures import URLPath
+    from starlette.requests import Request
+    from starlette.responses import Response
     from starlette.routing import Match
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,6 +197,27 @@ class APIRoute:
         self.dependant: Any = None
         self.response_field: Any = None
         self.plan: Any = None
+        #: The route's own plan (``plan`` wraps it when a subclass overrides
+        #: ``get_route_handler``): what ``get_route_handler()`` returns the entry of.
+        self.route_plan: Any = None
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's hook: the route as ``async (request) -> Response``.
+
+        A subclass overrides it to wrap what ``super().get_route_handler()`` returns (a
+        ``Request`` subclass, timing, catching ``RequestValidationError``); the app then
+        serves that route through the wrapper (fastcore/_route_handlers.py) and every other
+        route as before. The handler reads the body through ``request.body()``, so a
+        ``Request`` subclass decides what validation sees. Called by the app when it plans
+        the route (FastAPI calls it in ``__init__``), and afterwards on demand.
+        """
+        plan = self.route_plan
+        if plan is None:
+            raise RuntimeError(
+                f"route {self.name!r} is not planned yet: its handler exists once the app "
+                "has started (the first request, `with TestClient(app)`, or app.freeze())"
+            )
+        return plan.respond_to  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, methods={sorted(self.methods)!r}, name={self.name!r})"
@@ -310,6 +335,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         sync_inline: bool | None = None,
+        route_class: type[APIRoute] = APIRoute,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -329,6 +355,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
         self.sync_inline = sync_inline
+        #: The class ``add_api_route`` makes routes of (FastAPI's ``route_class``).
+        self.route_class = route_class
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
@@ -337,8 +365,19 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
     def _routes_changed(self) -> None:
         self.version += 1
 
-    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
-        """Register ``endpoint`` at ``path``; the options are APIRoute's."""
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        route_class_override: type[APIRoute] | None = None,
+        **options: Any,
+    ) -> APIRoute:
+        """Register ``endpoint`` at ``path``; the options are APIRoute's.
+
+        The route is an instance of ``route_class_override``, else of this router's
+        ``route_class`` (read now, so ``router.route_class = X`` applies to later routes).
+        """
         options["tags"] = [*self.tags, *(options.get("tags") or [])]
         options["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
         options["responses"] = {**self.responses, **(options.get("responses") or {})}
@@ -358,7 +397,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
             options.get("generate_unique_id_function"), self.generate_unique_id_function
         )
         options["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])]
-        route = APIRoute(self.prefix + path, endpoint, **options)
+        route_class = route_class_override or self.route_class
+        route = route_class(self.prefix + path, endpoint, **options)
         self.routes.append(route)
         self.version += 1
         return route
@@ -442,6 +482,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 max_body_size=_first(route.max_body_size, check_max_body_size(max_body_size)),
                 form_limits={**check_form_limits(form_limits), **route.form_limits},
                 sync_inline=_first(route.sync_inline, sync_inline),
+                # NOTE: as FastAPI: an included route keeps its class (its route handler)
+                route_class_override=type(route),
             )
 
     def url_path_for(self, name: str, /, **params: Any) -> URLPath:

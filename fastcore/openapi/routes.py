@@ -22,6 +22,7 @@ import msgspec
 
 from fastcore._request_io import ASGIScope
 from fastcore.exceptions import FastCoreError, HTTPException
+from fastcore.routing import APIRoute
 
 __all__ = ["add_docs_routes"]
 
@@ -259,6 +260,9 @@ def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
         methods=["GET"],
         include_in_schema=False,
         generate_unique_id_function=_docs_route_id,
+        # NOTE: FastAPI's docs routes are plain Starlette routes: an app's route_class
+        # (a custom get_route_handler) is not theirs
+        route_class_override=APIRoute,
     )
     # NOTE: app-wide dependencies (an auth check, say) guard the API, not its docs: FastAPI
     # serves these pages as plain routes outside them, and so do we.
