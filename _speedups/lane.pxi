@@ -8,6 +8,8 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_FromLongLong
 from cpython.ref cimport PyObject
 
+from asyncio.tasks import _enter_task, _leave_task
+
 from fastcore._accel import load as _load
 from fastcore._bodies import _is_json
 from fastcore.exceptions import RequestValidationError
@@ -234,11 +236,26 @@ cdef class DirectLane:
                 _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
                 return
             coro = call(**_arguments(lane, req))
+            # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
+            # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
+            fallback = self.fallback
+            host = fallback.host
+            loop = fallback.loop
+            try:
+                _enter_task(loop, host)
+            except RuntimeError:  # NOTE: inside another request's Task: it starts in its own
+                fallback.later(cycle, plan, req.request_data(), coro, None)
+                return
             try:
                 yielded = coro.send(None)
             except StopIteration as done:
+                _leave_task(loop, host)
                 _answer(self.fallback, lane, req, done.value)
                 return
+            except BaseException:
+                _leave_task(loop, host)
+                raise
+            _leave_task(loop, host)
         except Exception as exc:
             self.fallback.fail(cycle, exc, req.request_data())
             return

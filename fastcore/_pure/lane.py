@@ -20,6 +20,7 @@ suspends, Response objects.
 
 from __future__ import annotations
 
+from asyncio.tasks import _enter_task, _leave_task
 from typing import Any
 
 from fastcore._accel import load
@@ -185,9 +186,20 @@ class DirectLane:
                 _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
                 return
             coro = call(**_arguments(lane, req))
+            # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
+            # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
+            fallback = self.fallback
+            host = fallback.host
+            loop = fallback.loop
+            try:
+                _enter_task(loop, host)
+            except RuntimeError:  # NOTE: inside another request's Task: it starts in its own
+                fallback.later(cycle, plan, req.request_data(), coro, None)
+                return
             try:
                 yielded = coro.send(None)
             except StopIteration as done:
+                _leave_task(loop, host)
                 # PERF: the JSON answer inline (one Python frame less); the rest in _answer
                 result = done.value
                 if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
@@ -196,6 +208,10 @@ class DirectLane:
                 else:
                     _answer(self.fallback, lane, req, result)
                 return
+            except BaseException:
+                _leave_task(loop, host)
+                raise
+            _leave_task(loop, host)
         except Exception as exc:
             self.fallback.fail(cycle, exc, req.request_data())
             return

@@ -9,14 +9,23 @@ exception handlers; a handler that suspends. Apps with middleware, 404s, mounts 
 other ASGI apps go through the ASGI entry with the cycle's ``receive``/``send``.
 
 Coroutines are started eagerly: one that finishes without suspending (most ``async def``
-handlers) never becomes a Task; one that suspends is adopted by a Task where it stopped.
+handlers) never becomes a Task of its own; one that suspends is adopted by a Task where it
+stopped. While it runs eagerly, the current task (``asyncio.current_task()``) is the *host*: a
+Task made ahead of time that waits idle, so ``asyncio.timeout``, anyio's cancel scopes and task
+groups (``BaseHTTPMiddleware``, httpx's async client) find a task as they would under any ASGI
+server. A coroutine that suspends is handed to that same host Task, which drives it on, so
+whatever registered the host during the eager part (a timeout, a cancel scope) stays with the
+task that runs it; a new host is made for the next request. A request started while another
+task runs (a pipelined request behind one that suspended) gets a Task of its own instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
+from asyncio.tasks import _enter_task, _leave_task
 from collections.abc import Coroutine, Generator
 from typing import Any
 
@@ -56,7 +65,20 @@ class _Resume:
                     return stop.value
 
 
-async def _adopt(coro: Coroutine[Any, Any, Any], yielded: Any) -> Any:
+async def _host(handover: asyncio.Future[Any]) -> Any:
+    """The host Task's body: idle until a suspended coroutine is handed over, then drives it."""
+    try:
+        coro, yielded = await handover
+    except asyncio.CancelledError:
+        if not handover.done() or handover.cancelled():
+            raise  # NOTE: an idle host, cancelled at shutdown
+        # The eager part cancelled its own task (current_task().cancel()): as in any Task,
+        # the coroutine gets the CancelledError where it suspended.
+        coro, _ = handover.result()
+        try:
+            yielded = coro.throw(asyncio.CancelledError())
+        except StopIteration as stop:
+            return stop.value
     return await _Resume(coro, yielded)
 
 
@@ -71,6 +93,8 @@ class Dispatch:
         self.app = app
         self.dispatcher: Any = None
         self.handler: Any = self.asgi
+        #: The Task eager coroutines run under (the lanes read it), and its handover future.
+        self.host, self._handover = self._new_host()
         if isinstance(app, FastCore):
             app.freeze()
             self.dispatcher = app._dispatcher
@@ -78,16 +102,39 @@ class Dispatch:
                 lane = (protocol or load("protocol")).DirectLane
                 self.handler = lane(self.dispatcher.router, self)
 
+    def _new_host(self) -> tuple[asyncio.Task[Any], asyncio.Future[Any]]:
+        handover = self.loop.create_future()
+        return self.loop.create_task(_host(handover)), handover
+
+    def close(self) -> None:
+        """At shutdown: the idle host Task ends (it never ran anything)."""
+        if not self.host.done():
+            self.host.cancel()
+
     def run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run ``coro`` now; only if it suspends does it continue in a Task."""
+        """Run ``coro`` now under the host Task; only if it suspends does it continue there."""
+        host = self.host
+        try:
+            _enter_task(self.loop, host)
+        except RuntimeError:  # NOTE: inside another request's Task: this one gets its own
+            self._track(self.loop.create_task(coro))
+            return
         try:
             yielded = coro.send(None)
         except StopIteration:
             return
-        self._adopt(coro, yielded)
+        finally:
+            _leave_task(self.loop, host)
+        self.adopt(coro, yielded)
 
-    def _adopt(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
-        task = self.loop.create_task(_adopt(coro, yielded))
+    def adopt(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+        """``coro`` suspended under the host: the host drives it on; a new host waits."""
+        host, handover = self.host, self._handover
+        self.host, self._handover = self._new_host()
+        handover.set_result((coro, yielded))
+        self._track(host)
+
+    def _track(self, task: asyncio.Task[Any]) -> None:
         tasks = self.state.tasks
         tasks.add(task)
         task.add_done_callback(tasks.discard)
@@ -123,6 +170,8 @@ class Dispatch:
         """The handler suspended: finish it, and the response, in a Task."""
         rd.route = plan.route
         self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
+        # NOTE: yielded is None when the lane could not start the coroutine (another Task
+        # was running): _Resume then yields once (a loop turn) and starts it in this Task
 
     # -- coroutines -----------------------------------------------------------------------
     async def _serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:

@@ -168,6 +168,7 @@ class Server:
         self.state: ServerState | None = None
         self.servers: list[asyncio.AbstractServer] = []
         self.lifespan: LifespanRunner | None = None
+        self.dispatch: Dispatch | None = None
         self._exit: asyncio.Event | None = None
         self._exit_requested = False
         self._ticker: asyncio.TimerHandle | None = None
@@ -184,7 +185,8 @@ class Server:
         self.lifespan = LifespanRunner(self.app)
         await self.lifespan.startup()
         state.lifespan_state = self.lifespan.state
-        state.handler = Dispatch(self.app, state, self.protocol).handler
+        self.dispatch = Dispatch(self.app, state, self.protocol)
+        state.handler = self.dispatch.handler
         if self.config.access_log or self.config.metrics_path or self.config.limit_max_requests:
             from fastcore.server.observe import Observer  # NOTE: nothing of it when all are off
 
@@ -275,6 +277,8 @@ class Server:
             task.cancel()
         if state.tasks:
             await asyncio.wait(list(state.tasks), timeout=1)
+        if self.dispatch is not None:
+            self.dispatch.close()
         if self._ticker is not None:
             self._ticker.cancel()
         if self.lifespan is not None:
