@@ -1,7 +1,7 @@
 """WebSocket and SSE figures: fastcore's server beside uvicorn (websockets), in one run.
 
     .venv/bin/python bench/realtime.py [--seconds 3] [--connections 8] [--inflight 64]
-        [--idle 1000]
+        [--rounds 3] [--idle 1000]
 
 Each server is a subprocess on 127.0.0.1 serving the same FastAPI-style app
 (``bench/realtime_app.py``: written once, imported as fastcore or as FastAPI), pinned to the
@@ -9,7 +9,8 @@ first core (``taskset -c 0``):
 
 - echo: ``bench/realtime_client.py`` in its own process on the second core, over raw sockets
   with pre-built masked frames, ``--connections`` connections each keeping ``--inflight``
-  small text messages in flight, for ``--seconds``; messages echoed per second, with the
+  small text messages in flight, for ``--seconds``, ``--rounds`` times taking turns with the
+  other servers (the best round is kept); messages echoed per second, with the
   client's and the server's CPU use (a figure measures the server when its CPU use is near 1
   and the client's well below);
 - broadcast: ``--idle`` clients connected, one message fanned out to all of them by the
@@ -133,6 +134,8 @@ def echo(server: Server, connections: int, inflight: int, seconds: float) -> dic
         raise RuntimeError(f"the echo client failed against {server.name}")
     result: dict[str, Any] = json.loads(out)
     result["server_cpu"] = round(server_cpu, 2)
+    # NOTE: on a shared machine the server's core is not always its own: per CPU second too
+    result["messages_per_server_cpu_s"] = round(result["messages_per_s"] / max(server_cpu, 0.01))
     return result
 
 
@@ -185,22 +188,31 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--inflight", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--idle", type=int, default=1000)
     args = parser.parse_args()
-    results: dict[str, Any] = {}
-    for name in SERVERS:
-        server = Server(name)
-        try:
-            row: dict[str, Any] = {}
-            row["echo"] = echo(server, args.connections, args.inflight, args.seconds)
+    servers = {name: Server(name) for name in SERVERS}
+    results: dict[str, Any] = {name: {} for name in SERVERS}
+    try:
+        # NOTE: echo rounds interleaved across the servers, so that a burst of load from
+        # other jobs on the machine falls on all of them; each keeps its best round
+        for _ in range(args.rounds):
+            for name, server in servers.items():
+                got = echo(server, args.connections, args.inflight, args.seconds)
+                print(name, got, flush=True)
+                best = results[name].get("echo")
+                if best is None or got["messages_per_s"] > best["messages_per_s"]:
+                    results[name]["echo"] = got
+        for name, server in servers.items():
+            row = results[name]
             per_conn, fanout = asyncio.run(idle_and_broadcast(server, args.idle))
             row["idle_kib_per_ws"] = round(per_conn, 1)
             row["broadcast_ms"] = round(fanout * 1000, 1)
             row["sse_kib_per_stream"] = round(asyncio.run(sse_streams(server, args.idle)), 1)
-            results[name] = row
-        finally:
+            print(name, row, flush=True)
+    finally:
+        for server in servers.values():
             server.stop()
-        print(name, results[name], flush=True)
     print(json.dumps(results, indent=2))
 
 
