@@ -162,8 +162,14 @@ class RoutePlan:
         body_errors = await self.needs.prepare(rd)
         errors: list[dict[str, Any]] = []
         call = self.call
-        if call.plain and not (call.overrides is not None and call.overrides.mapping):
-            # PERF: a def handler whose dependencies are all def: one thread-pool hop
+        if (
+            call.plain
+            and not body_errors
+            and not (call.overrides is not None and call.overrides.mapping)
+        ):
+            # PERF: a def handler whose dependencies are all def: one thread-pool hop. Not
+            # with body errors: run_sync would call the handler (its own inputs are fine);
+            # solve collects every error and nothing is called, as in FastAPI
             result = await call.run_plain(rd, errors)
             if body_errors:
                 errors.extend(body_errors)
