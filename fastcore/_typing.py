@@ -25,6 +25,7 @@ __all__ = [
     "is_pydantic_type",
     "is_scalar",
     "is_sequence_of_scalars",
+    "is_union",
     "non_none",
     "split_annotated",
 ]
@@ -67,6 +68,11 @@ def split_annotated(hint: Any) -> tuple[Any, tuple[Any, ...]]:
         args = get_args(hint)
         return args[0], tuple(args[1:])
     return hint, ()
+
+
+def is_union(tp: Any) -> bool:
+    """``A | B`` or ``Union[A, B]`` (``Optional`` included)."""
+    return get_origin(tp) in _UNION_TYPES
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:

@@ -49,10 +49,13 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
 async def request_validation_exception_handler(
     request: Request, exc: RequestValidationError
 ) -> Response:
-    """FastAPI's 422: every error under ``detail``."""
+    """FastAPI's 422: every error under ``detail``, through jsonable_encoder as FastAPI does
+    (an exception in an error's ``ctx``, from a pydantic validator, becomes ``{}``)."""
     from starlette.responses import JSONResponse
 
-    return JSONResponse({"detail": exc.errors()}, 422)
+    from fastcore.encoders import jsonable_encoder
+
+    return JSONResponse({"detail": jsonable_encoder(exc.errors())}, 422)
 
 
 class _HeadSend:

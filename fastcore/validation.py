@@ -51,6 +51,7 @@ from typing import Any
 
 from fastcore._compiler import _compile, _key
 from fastcore._constraints import multiple_of, rust_pattern
+from fastcore._pydantic_params import pydantic_converter, wants_pydantic
 from fastcore._validators import Errors, Loc, _Node, _Nullable, _Scalar, _Sequence
 
 __all__ = ["InvalidValue", "converter", "errors_for", "json_invalid", "missing", "validate"]
@@ -294,6 +295,8 @@ def converter(tp: Any) -> Converter:
     # PERF: a converter is a pure function of the annotation's node, and the nodes are cached:
     # the 100 ``item_id: int`` routes of the load bench app now share one converter instead
     # of building two closures each at freeze (~48 KiB of the bench app's freeze).
+    if wants_pydantic(tp):  # NOTE: HttpUrl, EmailStr, AfterValidator...: pydantic's own rules
+        return pydantic_converter(tp)
     try:
         key = _key(tp)
         return _CONVERTERS[key]

@@ -19,6 +19,7 @@ import msgspec
 
 from fastcore import _typing as t
 from fastcore._param_models import param_model
+from fastcore._pydantic_params import is_pydantic_scalar, pydantic_metadata
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
 
@@ -240,7 +241,9 @@ class _Analyzer:
         model = param_model(tp) if source in ("query", "header", "cookie") else None
         if model is not None:
             annotation = tp  # NOTE: as FastAPI: the model's own fields carry the constraints
-        elif source in ("query", "header", "cookie", "path") and not (t.is_scalar(tp) or is_seq):
+        elif source in ("query", "header", "cookie", "path") and not (
+            t.is_scalar(tp) or is_seq or is_pydantic_scalar(annotation)
+        ):
             raise self.fail(name, f"has type {tp!r}, which a {source} parameter cannot carry")
         if source == "path" and is_seq:
             raise self.fail(name, "is a path parameter and cannot be a list")
@@ -261,7 +264,7 @@ class _Analyzer:
             return Path()
         if _is_upload(tp):
             return File(default)  # NOTE: as FastAPI: an UploadFile parameter is a file part
-        if t.is_scalar(tp):
+        if t.is_scalar(tp) or is_pydantic_scalar(tp):
             return Query(default)
         if t.is_body_type(tp) or t.is_sequence_of_scalars(tp) or tp is Any:
             return Body(default)
@@ -298,7 +301,20 @@ def _wire_key(name: str, marker: Param) -> str:
 
 
 def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
-    """Fold the marker's gt/le/... and msgspec.Meta metadata into one msgspec-ready type."""
+    """Fold the marker's gt/le/... and msgspec.Meta metadata into one msgspec-ready type.
+
+    Metadata only pydantic knows (validators, annotated-types constraints) keeps the type
+    pydantic's (``fastcore._pydantic_params``): the marker's constraints join it as a
+    pydantic ``Field``.
+    """
+    foreign = pydantic_metadata(metadata)
+    if foreign or (marker.in_ != "body" and is_pydantic_scalar(tp)):
+        from pydantic import Field
+
+        kw = marker.constraints()
+        extra = [*foreign, Field(**kw)] if kw else foreign
+        args_ = (tp, *extra)
+        return typing.Annotated[args_] if extra else tp  # type: ignore[valid-type]
     metas = [m for m in metadata if isinstance(m, msgspec.Meta)]
     own = marker.meta()
     if own is not None:

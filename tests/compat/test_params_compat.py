@@ -102,3 +102,49 @@ def extra_types_app(fw: Any) -> Any:
 )
 def test_extra_types_in_plain_data(method: str, url: str, kw: dict[str, Any]) -> None:
     _same(extra_types_app, method, url, **kw)
+
+
+def _check_id(value: str) -> str:
+    if not value.startswith(("isbn-", "imdb-")):
+        raise ValueError('Invalid ID format, it must start with "isbn-" or "imdb-"')
+    return value
+
+
+def pydantic_params_app(fw: Any) -> Any:
+    """Parameters of pydantic's own types and validators: validated by pydantic in both."""
+    from pydantic import AfterValidator, HttpUrl
+
+    app = fw.FastAPI()
+
+    @app.get("/items/")
+    async def items(
+        id: Annotated[str | None, AfterValidator(_check_id)] = None,
+        callback_url: HttpUrl | None = None,
+        short: Annotated[str, AfterValidator(str.upper), fw.Query(max_length=3)] = "x",
+    ):
+        return {"id": id, "url": str(callback_url) if callback_url else None, "short": short}
+
+    @app.get("/links/{target}")
+    async def links(target: HttpUrl, n: int = 1):
+        return {"target": str(target), "n": n}
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/items/",
+        "/items/?id=isbn-1",
+        "/items/?id=wtf-yes",
+        "/items/?callback_url=https://example.com/x",
+        "/items/?callback_url=not-a-url&id=bad",
+        "/items/?short=abc",
+        "/items/?short=abcd",
+        "/links/http:%2F%2Fa.b?n=2",
+        "/links/nope",
+        "/openapi.json",
+    ],
+)
+def test_pydantic_typed_params(url: str) -> None:
+    _same(pydantic_params_app, "GET", url)
