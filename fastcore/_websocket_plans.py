@@ -32,7 +32,7 @@ from fastcore.exceptions import (
     WebSocketException,
     WebSocketRequestValidationError,
 )
-from fastcore.handlers import CallPlan, Overrides, RequestData, RequestNeeds, build_call_plan
+from fastcore.handlers import CallPlan, RequestData, RequestNeeds, build_call_plan
 from fastcore.requests import HTTPConnection
 from fastcore.responses import Response
 
@@ -90,12 +90,21 @@ class WebSocketPlan:
         rd.request = websocket  # type: ignore[assignment]
         async with contextlib.AsyncExitStack() as stack:
             rd.stack = stack
-            await self.needs.prepare(rd)
-            errors: list[dict[str, Any]] = []
-            kwargs = await self.call.solve(rd, errors)
-            if errors:
-                raise WebSocketRequestValidationError(errors)
-            await self.call.invoke(kwargs, rd)
+            if not self.needs.function_scoped:
+                await self._run(rd)
+                return
+            # NOTE: as FastAPI: scope="function" dependencies exit first, when the handler ends.
+            async with contextlib.AsyncExitStack() as function_stack:
+                rd.function_stack = function_stack
+                await self._run(rd)
+
+    async def _run(self, rd: RequestData) -> None:
+        await self.needs.prepare(rd)
+        errors: list[dict[str, Any]] = []
+        kwargs = await self.call.solve(rd, errors)
+        if errors:
+            raise WebSocketRequestValidationError(errors)
+        await self.call.invoke(kwargs, rd)
 
 
 class _PlainSession:
@@ -140,7 +149,7 @@ def _plan(app: Any, route: APIWebSocketRoute, specials: dict[type, str]) -> WebS
                     "which a WebSocket handshake does not have; read messages with "
                     "websocket.receive_json() instead"
                 )
-    overrides = Overrides(app.dependency_overrides, lambda c: analyze(c, path_names, specials))
+    overrides = app._new_overrides(lambda c: analyze(c, path_names, specials))
     return WebSocketPlan(build_call_plan(dep, overrides), RequestNeeds(dep, overrides))
 
 

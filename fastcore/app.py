@@ -12,6 +12,7 @@ import inspect
 import os
 import sys
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -201,8 +202,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
-        #: ``{original: replacement}``: used in tests to swap dependencies, at any time.
-        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._overrides_users: weakref.WeakSet[Overrides] = weakref.WeakSet()
+        self._dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         #: Starlette ``Middleware`` specs, outermost first, as FastAPI keeps them.
         self.user_middleware: list[Any] = list(middleware or ())
         #: Starlette ``Mount`` and ``Route`` objects: served beside the plans, listed in routes.
@@ -216,6 +217,28 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._version = -1
         self._docs_added = False
         self._specials: dict[type, str] = {}
+
+    @property
+    def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
+        """``{original: replacement}``: used in tests to swap dependencies, at any time.
+
+        Read per request, and assignable (``app.dependency_overrides = {}`` resets, as in
+        FastAPI): the plans hold an ``Overrides`` each, told of a new mapping here, so a
+        request pays no lookup of the app for it.
+        """
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, value: dict[Callable[..., Any], Callable[..., Any]]) -> None:
+        self._dependency_overrides = value
+        for overrides in self._overrides_users:
+            overrides.mapping = value
+
+    def _new_overrides(self, analyze: Callable[[Any], Any]) -> Overrides:
+        """An ``Overrides`` for one route's plan, kept up to date with the app's mapping."""
+        overrides = Overrides(self._dependency_overrides, analyze)
+        self._overrides_users.add(overrides)
+        return overrides
 
     @property
     def state(self) -> State:
@@ -434,9 +457,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         if is_default(response_class):
             response_class = response_class.value
         status = route.status_code or getattr(response_class, "default_status_code", None) or 200
-        overrides = Overrides(
-            self.dependency_overrides, lambda call: analyze(call, path_names, specials)
-        )
+        overrides = self._new_overrides(lambda call: analyze(call, path_names, specials))
         if dep.kind in (ASYNC_GEN, GEN):  # a path operation that yields: fastcore/_streaming.py
             from fastcore._streaming import build_stream_plan
 

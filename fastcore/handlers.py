@@ -56,6 +56,7 @@ class RequestData:
         "cache",
         "conn",
         "cookies",
+        "function_stack",
         "headers",
         "path_params",
         "query",
@@ -69,6 +70,10 @@ class RequestData:
         "stack",
         "sub_response",
     )
+
+    #: The exit stack of scope="function" dependencies: set only on routes that have one
+    #: (``RoutePlan.serve_with_stacks``), never in ``__init__``, so other requests pay nothing.
+    function_stack: contextlib.AsyncExitStack
 
     def __init__(
         self,
@@ -273,6 +278,7 @@ class CallPlan:
         "cm_factory",
         "extractors",
         "fields",
+        "function_scoped",
         "inline",
         "key",
         "kind",
@@ -305,6 +311,9 @@ class CallPlan:
         #: The ParamField of each extractor, for code that specialises on the type.
         self.fields = tuple(dep.params)
         self.specials = tuple((name, _special(kind, dep)) for name, kind in dep.specials.items())
+        #: Declared ``scope="function"``: a yield dependency exits through
+        #: ``rd.function_stack`` (before the response is sent) rather than ``rd.stack``.
+        self.function_scoped = dep.scope == "function"
         self.cm_factory: Any = None
         if dep.kind == ASYNC_GEN:
             self.cm_factory = contextlib.asynccontextmanager(dep.call)
@@ -397,13 +406,16 @@ class CallPlan:
             if self.inline:
                 return self.call(**kwargs)
             return await run_in_threadpool(self.call, **kwargs)
-        if rd.stack is None:
+        stack = rd.stack
+        if self.function_scoped:
+            stack = getattr(rd, "function_stack", None) or stack
+        if stack is None:
             raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
         if kind is ASYNC_GEN:
-            return await rd.stack.enter_async_context(self.cm_factory(**kwargs))
+            return await stack.enter_async_context(self.cm_factory(**kwargs))
         if self.inline:
-            return rd.stack.enter_context(self.cm_factory(**kwargs))
-        return await rd.stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
+            return stack.enter_context(self.cm_factory(**kwargs))
+        return await stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
 
 
 def build_call_plan(
@@ -427,16 +439,20 @@ class Overrides:
     they cannot be compiled in. The plan for an override is built the first time it is used
     and kept, keyed by the original and the override, so a request never analyses a
     signature. With no overrides the cost is one empty-dict check per dependency.
+
+    ``mapping`` is the app's own dict; the app replaces it here when a new one is assigned
+    (``FastCore.dependency_overrides``), None included, as FastAPI's tests do to reset.
     """
 
-    def __init__(self, mapping: dict[Any, Any], analyze: Callable[[Any], Dependant]) -> None:
+    def __init__(self, mapping: dict[Any, Any] | None, analyze: Callable[[Any], Dependant]) -> None:
         self.mapping = mapping
         self._analyze = analyze
-        self._plans: dict[tuple[Any, Any], CallPlan] = {}
+        self._plans: dict[tuple[Any, Any, bool], CallPlan] = {}
 
     def plan_for(self, original: CallPlan) -> CallPlan:
+        assert self.mapping is not None, "plan_for is asked only while overrides are set"
         replacement = self.mapping[original.call]
-        key = (original.call, replacement)
+        key = (original.call, replacement, original.function_scoped)
         plan = self._plans.get(key)
         if plan is None:
             dep = self._analyze(replacement)
@@ -446,6 +462,8 @@ class Overrides:
                     "dependency overrides may read path, query, header and cookie values only"
                 )
             plan = self._plans[key] = build_call_plan(dep, self, original.inline)
+            # NOTE: as FastAPI: an override exits when the dependency it replaces would.
+            plan.function_scoped = original.function_scoped
         return plan
 
 
@@ -469,6 +487,8 @@ class RequestNeeds:
         # NOTE: a form's uploaded files are closed by the exit stack, after the response.
         is_form = self.body_plan is not None and self.body_plan.is_form
         self.has_yield = is_form or any(d.kind in (ASYNC_GEN, GEN) for d in flat)
+        #: A scope="function" yield dependency: the handler runs inside a second exit stack.
+        self.function_scoped = any(d.function_scoped for d in flat)
 
     async def prepare(self, rd: RequestData) -> Errors:
         """Parse what the plan needs; return the body's errors (invalid JSON raises)."""

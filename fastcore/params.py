@@ -8,7 +8,7 @@ a FastAPI handler needs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -193,15 +193,28 @@ class File(Form):
 class Depends:
     """A value computed by another callable, itself resolved like a handler."""
 
-    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True):
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        use_cache: bool = True,
+        scope: Literal["function", "request"] | None = None,
+    ):
+        # NOTE: ``scope`` says when a yield dependency's exit code runs, as in FastAPI:
+        # "function" right after the handler returns (before the response is sent),
+        # "request" (the default for yield dependencies) after the response is sent.
+        if scope not in (None, "function", "request"):
+            raise ValueError(f'Depends(scope=...) is "function", "request" or None, not {scope!r}')
         self.dependency = dependency
         self.use_cache = use_cache
+        self.scope = scope
         self.scopes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
         cache = "" if self.use_cache else ", use_cache=False"
-        return f"{type(self).__name__}({name}{cache})"
+        scope = f", scope={self.scope!r}" if self.scope else ""
+        return f"{type(self).__name__}({name}{cache}{scope})"
 
 
 class Security(Depends):

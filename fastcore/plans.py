@@ -16,7 +16,7 @@ import msgspec
 
 from fastcore._serialize import Serializer
 from fastcore.dependencies import ASYNC, SYNC
-from fastcore.exceptions import RequestValidationError
+from fastcore.exceptions import FastAPIError, RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_STACK",
+    "NOT_SENT",
     "RESPONSE_STARTED",
     "RoutePlan",
     "SendTracker",
@@ -62,6 +63,16 @@ def fast_kind(response_class: Any) -> tuple[int, bytes]:
         return 0, b""
     return _FAST_CLASSES.get(response_class.__name__, (0, b""))
 
+
+#: FastAPI's error when a yield dependency swallowed the exception that stopped the handler.
+NOT_SENT = (
+    "Response not awaited. There's a high chance that the application code is raising an "
+    "exception and a dependency with yield has a block with a bare except, or a block with "
+    "except Exception, and is not raising the exception again. Read more about it in the "
+    "docs: https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/"
+    "#dependencies-with-yield-and-except"
+)
+_NOTHING: Any = object()
 
 #: Scope key set once a response has started, so an error after it is not answered twice.
 RESPONSE_STARTED = "fastcore.response_started"
@@ -151,7 +162,29 @@ class RoutePlan:
             return
         async with contextlib.AsyncExitStack() as stack:
             rd.stack = stack
-            await self._send(await self.render(rd), rd, send)
+            if self.needs.function_scoped:
+                out = await self.render_function_scoped(rd)
+            else:
+                out = await self.render(rd)
+            await self._send(out, rd, send)
+            return
+        # NOTE: reached only when a yield dependency swallowed what stopped the handler.
+        raise FastAPIError(NOT_SENT)
+
+    async def render_function_scoped(self, rd: RequestData) -> tuple[int, bytes] | Response:
+        """``render`` inside the exit stack of the route's scope="function" dependencies.
+
+        As FastAPI: they exit once the response is built, before it is sent; scope="request"
+        ones (a yield dependency's default) exit after it is sent, from the caller's stack.
+        Only routes that declare one pay for this second stack.
+        """
+        out = _NOTHING
+        async with contextlib.AsyncExitStack() as function_stack:
+            rd.function_stack = function_stack
+            out = await self.render(rd)
+        if out is _NOTHING:
+            raise FastAPIError(NOT_SENT)
+        return out
 
     async def render(self, rd: RequestData) -> tuple[int, bytes] | Response:
         """Run the route: ``(status, JSON bytes)`` on the fast path, else a Response to send.
@@ -199,13 +232,15 @@ class RoutePlan:
         rd.request = request
         if not self.needs.has_yield:
             return self.as_response(await self.render(rd))
+        render = self.render_function_scoped if self.needs.function_scoped else self.render
         stack = scope.get(EXIT_STACK)
         if stack is not None:  # NOTE: closed by the route's plan once the response is sent
             rd.stack = stack
-            return self.as_response(await self.render(rd))
+            return self.as_response(await render(rd))
         async with contextlib.AsyncExitStack() as stack:
             rd.stack = stack
-            return self.as_response(await self.render(rd))
+            return self.as_response(await render(rd))
+        raise FastAPIError(NOT_SENT)  # NOTE: a yield dependency swallowed the exception
 
     def as_response(self, out: tuple[int, bytes] | Response) -> Response:
         """What ``render`` returned, as a Response object (the fast path's tuple built into one)."""

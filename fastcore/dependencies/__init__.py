@@ -20,7 +20,7 @@ import msgspec
 from fastcore import _typing as t
 from fastcore._param_models import param_model
 from fastcore._pydantic_params import is_pydantic_scalar, pydantic_metadata
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import DependencyScopeError, FastCoreError
 from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
 
 __all__ = ["Dependant", "ParamField", "SubDependency", "analyze", "callable_name"]
@@ -69,6 +69,8 @@ class Dependant:
     specials: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> kind
     scopes: tuple[str, ...] = ()
     marker: Depends | None = None
+    #: ``Depends(scope=...)`` as declared: "function", "request" or None.
+    scope: str | None = None
 
     def by_source(self, source: str) -> list[ParamField]:
         return [p for p in self.params if p.source == source]
@@ -103,8 +105,21 @@ class Dependant:
         return out
 
     @property
-    def cache_key(self) -> tuple[Any, tuple[str, ...]]:
-        return (self.call, tuple(sorted(self.scopes)))
+    def computed_scope(self) -> str | None:
+        """The declared scope, else "request" for a yield dependency (FastAPI's rule)."""
+        if self.scope:
+            return self.scope
+        return "request" if self.kind in (ASYNC_GEN, GEN) else None
+
+    @property
+    def function_scoped(self) -> bool:
+        """A yield dependency whose exit code runs before the response is sent."""
+        return self.scope == "function" and self.kind in (ASYNC_GEN, GEN)
+
+    @property
+    def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
+        # NOTE: as FastAPI: the same callable under two scopes is two values per request.
+        return (self.call, tuple(sorted(self.scopes)), self.computed_scope or "")
 
 
 def callable_name(call: Any) -> str:
@@ -189,7 +204,13 @@ class _Analyzer:
         return FastCoreError(f"{self.name}: parameter {param!r} {why}")
 
     def run(self, marker: Depends | None = None) -> Dependant:
-        dep = Dependant(call=self.call, name=self.name, kind=_call_kind(self.call), marker=marker)
+        dep = Dependant(
+            call=self.call,
+            name=self.name,
+            kind=_call_kind(self.call),
+            marker=marker,
+            scope=marker.scope if marker is not None else None,
+        )
         # NOTE: as FastAPI: a dependency's scopes are its parents' plus its own marker's.
         own = marker.scopes if marker is not None else ()
         dep.scopes = tuple(dict.fromkeys((*self.parent_scopes, *own)))
@@ -208,6 +229,15 @@ class _Analyzer:
             sub_call = marker.dependency if marker.dependency is not None else tp
             if not callable(sub_call):
                 raise self.fail(name, "uses Depends() without a callable dependency")
+            yields = dep.kind in (ASYNC_GEN, GEN)
+            if yields and marker.scope == "function" and dep.computed_scope == "request":
+                # NOTE: FastAPI's error and message: the function-scoped exit code would run
+                # before the exit code of the request-scoped dependency that uses its value.
+                call_name = getattr(self.call, "__name__", "<unnamed_callable>")
+                raise DependencyScopeError(
+                    f'The dependency "{call_name}" has a scope of '
+                    '"request", it cannot depend on dependencies with scope "function".'
+                )
             try:
                 analyzer = _Analyzer(sub_call, self.path_names, self.specials, dep.scopes)
                 sub = analyzer.run(marker)

@@ -30,8 +30,9 @@ from collections.abc import Coroutine, Generator
 from typing import Any
 
 from fastcore._accel import load
+from fastcore.exceptions import FastAPIError
 from fastcore.handlers import RequestData
-from fastcore.plans import RESPONSE_STARTED
+from fastcore.plans import NOT_SENT, RESPONSE_STARTED
 
 __all__ = ["Dispatch"]
 
@@ -179,8 +180,14 @@ class Dispatch:
             if plan.needs.has_yield:
                 async with contextlib.AsyncExitStack() as stack:
                     rd.stack = stack
-                    await self._send(cycle, plan, await plan.render(rd), rd)
-                return
+                    if plan.needs.function_scoped:
+                        out = await plan.render_function_scoped(rd)
+                    else:
+                        out = await plan.render(rd)
+                    await self._send(cycle, plan, out, rd)
+                    return
+                # NOTE: as in RoutePlan.__call__: a yield dependency swallowed the exception.
+                raise FastAPIError(NOT_SENT)
             await self._send(cycle, plan, await plan.render(rd), rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())

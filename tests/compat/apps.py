@@ -267,3 +267,126 @@ def behaviour_app(fw: Any) -> Any:
         raise Teapot()
 
     return app
+
+
+class InternalError(Exception):
+    """Raised by a handler and swallowed by a yield dependency (FastAPI's tutorial008c)."""
+
+
+def dependency_scopes_app(fw: Any) -> Any:
+    """``Depends(scope="function" | "request")``, swallowing yield dependencies, overrides.
+
+    ``/log`` answers the events recorded so far: when each dependency entered and exited,
+    relative to the handler and to the streamed body (which is sent after the handler).
+    """
+    Depends = fw.Depends
+    app = fw.FastAPI()
+    log: list[str] = []
+    count = [0]
+
+    async def request_session():
+        state = {"open": True}
+        log.append("request enter")
+        try:
+            yield state
+        finally:
+            state["open"] = False
+            log.append("request exit")
+
+    def function_session():  # NOTE: a sync generator: entered and exited in the thread pool
+        state = {"open": True}
+        log.append("function enter")
+        try:
+            yield state
+        finally:
+            state["open"] = False
+            log.append("function exit")
+
+    async def counted():
+        count[0] += 1
+        yield count[0]
+
+    def swallowing():
+        try:
+            yield "Rick"
+        except InternalError:
+            log.append("swallowed")
+
+    def not_overridden() -> str:
+        return "real"
+
+    def streamed(name: str, state: dict) -> Any:
+        def body():
+            log.append(f"{name} body")
+            yield f"{name} open={state['open']}"
+
+        return fw.responses.StreamingResponse(body(), media_type="text/plain")
+
+    @app.get("/stream/function")
+    def stream_function(s: Annotated[dict, Depends(function_session, scope="function")]) -> Any:
+        return streamed("function", s)
+
+    @app.get("/stream/request")
+    def stream_request(s: Annotated[dict, Depends(request_session, scope="request")]) -> Any:
+        return streamed("request", s)
+
+    @app.get("/stream/default")
+    def stream_default(s: Annotated[dict, Depends(request_session)]) -> Any:
+        return streamed("default", s)
+
+    @app.get("/order")
+    async def order(
+        r: Annotated[dict, Depends(request_session)],
+        f: Annotated[dict, Depends(function_session, scope="function")],
+    ) -> dict:
+        log.append("handler")
+        return {"request": r["open"], "function": f["open"]}
+
+    @app.get("/per-scope")
+    async def per_scope(
+        a: Annotated[int, Depends(counted)],
+        b: Annotated[int, Depends(counted, scope="request")],
+        c: Annotated[int, Depends(counted, scope="function")],
+    ) -> list[int]:
+        return [b - a, c - a]
+
+    @app.get("/swallow/{what}")
+    def swallow(what: str, name: Annotated[str, Depends(swallowing)]) -> str:
+        if what == "internal":
+            raise InternalError(f"too dangerous for {name}")
+        if what == "http":
+            raise fw.HTTPException(status_code=404, detail="not here")
+        return name
+
+    @app.get("/overridden")
+    def overridden(v: Annotated[str, Depends(not_overridden)]) -> str:
+        return v
+
+    @app.get("/log")
+    def read_log() -> list[str]:
+        return list(log)
+
+    @app.delete("/log")
+    def clear_log() -> None:
+        log.clear()
+
+    app.not_overridden = not_overridden  # type: ignore[attr-defined]
+    return app
+
+
+def scope_error_app(fw: Any) -> Any:
+    """A request-scoped yield dependency that needs a function-scoped one: refused."""
+    Depends = fw.Depends
+    app = fw.FastAPI()
+
+    def inner():
+        yield 1
+
+    def outer(i: Annotated[int, Depends(inner, scope="function")]):
+        yield i
+
+    @app.get("/")
+    def root(o: Annotated[int, Depends(outer)]) -> int:
+        return o
+
+    return app
