@@ -41,7 +41,6 @@ _RENAMED: dict[str, str] = {}
 
 #: ``fastapi.X`` fastcore does not provide, with what that module is, for the error message.
 _MISSING = {
-    "fastapi.telemetry": "FastAPI's OpenTelemetry integration",
     "fastapi.middleware.wsgi": "WSGIMiddleware (use a2wsgi's)",
     "fastapi.middleware.asyncexitstack": "FastAPI's AsyncExitStackMiddleware (fastcore's"
     " routes run their dependencies' exit stack themselves)",

@@ -21,6 +21,7 @@ from fastcore._accel import load
 from fastcore._body_limits import BodyLimits
 from fastcore._route_handlers import with_route_handler
 from fastcore._serialize import Options, make_serializer
+from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
 from fastcore.dependencies import ASYNC_GEN, GEN, analyze
@@ -33,6 +34,8 @@ from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
 if TYPE_CHECKING:
     from starlette.datastructures import State
     from starlette.responses import Response
+
+    from fastcore._telemetry import Telemetry
 
 __all__ = ["FastCore"]
 
@@ -146,6 +149,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         swagger_ui_init_oauth: dict[str, Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        telemetry: dict[str, Any] | None = None,
         sync_inline: bool = False,
         **extra: Any,
     ) -> None:
@@ -217,6 +221,10 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._version = -1
         self._docs_added = False
         self._specials: dict[type, str] = {}
+        #: FastAPI's ``telemetry=`` settings (fastcore/_telemetry.py), FastAPI's defaults first.
+        self._telemetry: dict[str, Any] = {**TELEMETRY_DEFAULTS, **(telemetry or {})}
+        #: The app's OpenTelemetry, None (nothing paid) unless it was on when the app planned.
+        self._otel: Telemetry | None = None
 
     @property
     def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
@@ -413,6 +421,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         if not self._docs_added:
             self._add_docs_routes()
         self._specials = special_types()
+        self._otel = _telemetry_for(self)
         router = _router_mod.Router()
         # NOTE: WebSocket routes are planned below, into a router of their own
         api_routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
@@ -476,6 +485,10 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             response_class,
         )
         plan.route = route
+        if self._otel is not None and self._otel.operation_spans:
+            from fastcore._telemetry import TracedPlan
+
+            plan = TracedPlan(plan, self._otel.operation)
         return with_route_handler(route, plan)
 
     def _add_docs_routes(self) -> None:
@@ -532,10 +545,23 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         scope["app"] = self
         if self.root_path:  # srvfeat: FastAPI(root_path=...) sets the scope's, as FastAPI does
             scope["root_path"] = self.root_path
+        if self._otel is not None:
+            await self._otel(self._asgi, scope, receive, send)
+            return
         await self._asgi(scope, receive, send)
 
     def __repr__(self) -> str:
         return f"<FastCore {self.title!r} with {len(self.routes)} routes>"
+
+
+def _telemetry_for(app: FastCore) -> Telemetry | None:
+    """The app's telemetry when it is on at start-up (fastcore/_telemetry.py), else None."""
+    config = app._telemetry
+    if not (config["tracing"] or config["metrics"]):
+        return None
+    from fastcore._telemetry import Telemetry
+
+    return Telemetry.build(config)
 
 
 def _plan_websockets(app: FastCore) -> Any:

@@ -99,7 +99,8 @@ class Dispatch:
         if isinstance(app, FastCore):
             app.freeze()
             self.dispatcher = app._dispatcher
-            if not app.user_middleware:
+            # NOTE: an app with OpenTelemetry on goes through its ASGI entry (its spans)
+            if not app.user_middleware and app._otel is None:
                 lane = (protocol or load("protocol")).DirectLane
                 self.handler = lane(self.dispatcher.router, self)
 
