@@ -85,6 +85,23 @@ def _serializer_options(route: APIRoute) -> Options:
     )
 
 
+def _class_status(response_class: Any) -> int:
+    """The status a response class answers with when the route gives none.
+
+    As FastAPI, which builds the class without a status: ``RedirectResponse``'s constructor
+    default (307) applies to ``response_class=RedirectResponse`` returning a URL.
+    """
+    found = getattr(response_class, "default_status_code", None)
+    if found is None and t.is_class(response_class):
+        try:
+            param = inspect.signature(response_class.__init__).parameters.get("status_code")
+        except (TypeError, ValueError):
+            param = None
+        if param is not None and isinstance(param.default, int):
+            found = param.default
+    return found or 200
+
+
 def _response_model(route: APIRoute) -> Any:
     """The route's response model: given, or the return annotation unless it is a Response."""
     if not is_default(route.response_model):
@@ -465,7 +482,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         response_class = route.response_class
         if is_default(response_class):
             response_class = response_class.value
-        status = route.status_code or getattr(response_class, "default_status_code", None) or 200
+        status = route.status_code or _class_status(response_class)
         overrides = self._new_overrides(lambda call: analyze(call, path_names, specials))
         if dep.kind in (ASYNC_GEN, GEN):  # a path operation that yields: fastcore/_streaming.py
             from fastcore._streaming import build_stream_plan

@@ -263,6 +263,9 @@ def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
         # NOTE: FastAPI's docs routes are plain Starlette routes: an app's route_class
         # (a custom get_route_handler) is not theirs
         route_class_override=APIRoute,
+        # NOTE: nor the app's default_response_class (HTMLResponse, say): the document is
+        # JSON (None is the plan's JSON path, which sends the msgspec.Raw as it is)
+        response_class=None,
     )
     # NOTE: app-wide dependencies (an auth check, say) guard the API, not its docs: FastAPI
     # serves these pages as plain routes outside them, and so do we.

@@ -148,3 +148,39 @@ def pydantic_params_app(fw: Any) -> Any:
 )
 def test_pydantic_typed_params(url: str) -> None:
     _same(pydantic_params_app, "GET", url)
+
+
+def redirect_app(fw: Any) -> Any:
+    """``response_class=RedirectResponse`` with the URL returned: its 307 unless told otherwise."""
+    app = fw.FastAPI()
+
+    @app.get("/go", response_class=fw.responses.RedirectResponse)
+    async def go():
+        return "https://fastapi.tiangolo.com"
+
+    @app.get("/moved", response_class=fw.responses.RedirectResponse, status_code=302)
+    async def moved():
+        return "/go"
+
+    return app
+
+
+@pytest.mark.parametrize("url", ["/go", "/moved", "/openapi.json"])
+def test_redirect_response_class(url: str) -> None:
+    _same(redirect_app, "GET", url, follow_redirects=False)
+
+
+def html_default_app(fw: Any) -> Any:
+    """``default_response_class=HTMLResponse``: the API's routes, never the docs' JSON."""
+    app = fw.FastAPI(default_response_class=fw.responses.HTMLResponse)
+
+    @app.get("/items/")
+    async def read_items():
+        return "<h1>Items</h1>"
+
+    return app
+
+
+@pytest.mark.parametrize("url", ["/items/", "/openapi.json"])
+def test_default_response_class_leaves_the_document_json(url: str) -> None:
+    _same(html_default_app, "GET", url)
