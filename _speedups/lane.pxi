@@ -17,8 +17,6 @@ from fastcore.handlers import RequestData
 from fastcore.plans import is_response
 from fastcore.validation import _BOOL_WORDS
 
-from msgspec import DecodeError as _DecodeError
-
 cdef object _FOUND = _load("router").FOUND
 cdef object _parse_query = _load("query").parse_query
 cdef int _JSON = 1
@@ -145,7 +143,7 @@ cdef class _LanePlan:
         fields = plan.call.fields
         params = []
         body_plan = needs.body_plan
-        # PERF: one msgspec-typed, non-embedded JSON body is decoded here, straight into
+        # PERF: one msgspec- or pydantic-typed, non-embedded JSON body is decoded here, straight into
         # the handler's argument; anything else goes through the body plan.
         self.decoder = None
         if body_plan is not None and not body_plan.embed and body_plan._decoder is not None:
@@ -328,7 +326,7 @@ cdef bint _body_fast(_LanePlan lane, _Call req, dict kwargs):
             return False
     try:
         value = lane.decoder.decode(body)
-    except (_DecodeError, UnicodeDecodeError):
+    except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
         return False  # NOTE: the plan's explaining path reports every error
     req.body_values = {lane.body_key: value}
     if req.data is not None:

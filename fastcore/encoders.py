@@ -24,7 +24,7 @@ def enc_hook(obj: Any) -> Any:
         from pydantic import BaseModel
 
         if isinstance(obj, BaseModel):
-            return obj.model_dump(mode="json")
+            return obj.model_dump(mode="json", by_alias=True)  # as jsonable_encoder
     if isinstance(obj, (pathlib.PurePath, ipaddress._BaseAddress, ipaddress._BaseNetwork)):
         return str(obj)
     if isinstance(obj, BaseException):

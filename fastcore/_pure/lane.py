@@ -284,7 +284,7 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
             return False
     try:
         value = lane.decoder.decode(body)
-    except (ValueError, UnicodeDecodeError):  # NOTE: msgspec.DecodeError is a ValueError
+    except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
         return False  # the plan's explaining path reports every error
     req.body_values = {lane.body_key: value}
     if req.data is not None:
