@@ -11,6 +11,7 @@ from cpython.ref cimport PyObject
 from asyncio.tasks import _enter_task, _leave_task
 
 from fastcore._accel import load as _load
+from fastcore._lane_params import INT64 as _INT64, int_bounds as _int_bounds
 from fastcore._bodies import _is_json
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
@@ -53,16 +54,23 @@ cdef class _Param:
     cdef bint has_default
     cdef object default
     cdef object extract
+    cdef long long low
+    cdef long long high
 
     def __init__(self, str name, object extract, object field):
         self.name = name
         self.extract = extract
         self.source = SRC_PYTHON
         self.kind = KIND_OTHER
+        self.low, self.high = _INT64  # NOTE: Path(ge=...)/Query(le=...) on an int narrow them
         if field is None or field.is_sequence:
             return
         source = _SOURCES.get(field.source)
         kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
+        bounds = _int_bounds(field.annotation) if kind is None else None
+        if bounds is not None:
+            kind = KIND_INT
+            self.low, self.high = bounds
         if source is None or kind is None:
             return
         self.source = source
@@ -80,7 +88,7 @@ cdef object _convert(_Param p, object raw):
         return raw if type(raw) is str else _SLOW
     if p.kind == KIND_INT:
         if type(raw) is int:
-            return raw
+            return raw if p.low <= raw <= p.high else _SLOW
         if type(raw) is not str or not (<str>raw).isascii():
             return _SLOW
         encoded = (<str>raw).encode("ascii")
@@ -94,7 +102,11 @@ cdef object _convert(_Param p, object raw):
             if data[i] < 48 or data[i] > 57:
                 return _SLOW
             number = number * 10 + (data[i] - 48)
-        return PyLong_FromLongLong(-number if start else number)
+        if start:
+            number = -number
+        if number < p.low or number > p.high:
+            return _SLOW
+        return PyLong_FromLongLong(number)
     if p.kind == KIND_BOOL:
         if type(raw) is str:
             found = PyDict_GetItem(_BOOLS, raw)

@@ -41,11 +41,20 @@ def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
 
 
 def _complete(data: bytearray) -> bool:
+    """Whether ``data`` holds a whole response (head and Content-Length bytes of body).
+
+    PERF: byte searches only; it runs once per request of the micro benchmarks.
+    """
     end = data.find(b"\r\n\r\n")
     if end < 0:
         return False
-    _, headers, _ = parse_response(bytes(data[:end]))
-    return len(data) - end - 4 >= int(headers.get("content-length", "0"))
+    start = data.find(b"content-length:", 0, end)  # NOTE: fastcore writes lower-case names
+    if start < 0:
+        start = data.lower().find(b"content-length:", 0, end)
+        if start < 0:
+            return True
+    stop = data.find(b"\r\n", start, end + 2)
+    return len(data) - end - 4 >= int(data[start + 15 : stop])
 
 
 class _Transport:

@@ -137,6 +137,13 @@ def tables(raw: dict) -> list[str]:
     return lines
 
 
+def _per_cpu(raw: dict, server: str, endpoint: str) -> float | None:
+    """Median over rounds of requests per second of the server's own CPU time."""
+    rounds = raw["runs"].get(server, {}).get(endpoint) or []
+    figures = [r["rps"] / r["cpu_share"] for r in rounds if r.get("cpu_share")]
+    return statistics.median(figures) if figures else None
+
+
 def app_tables(raw: dict, medians: dict) -> list[str]:
     """Each fastcore app against the floor: req/s ratio per endpoint, p99s, peak RSS."""
     apps = [s for s in raw["servers"] if s.startswith("fastcore") and s in medians]
@@ -163,6 +170,13 @@ def app_tables(raw: dict, medians: dict) -> list[str]:
             else f"{peak:.1f}" + (" ok" if peak <= RSS_TARGET_MIB else " MISS")
         )
         rows.append([app, "n/a" if target is None else f"{target:g}", *cells, rss])
+    cpu_rows = []
+    for app in apps:
+        cells = []
+        for e in endpoints:
+            got, base = _per_cpu(raw, app, e), _per_cpu(raw, "floor", e)
+            cells.append("n/a" if got is None or base is None else f"{got / base:.2f}")
+        cpu_rows.append([app, *cells])
     p99_rows = []
     for app in ["floor", *apps]:
         cells = []
@@ -182,6 +196,12 @@ def app_tables(raw: dict, medians: dict) -> list[str]:
         f" {RSS_TARGET_MIB:g} MiB:",
         "",
         *_table(["app", "target", *endpoints, "peak RSS"], rows),
+        "",
+        "The same share per CPU-second the server got (requests / server CPU seconds, median"
+        " of rounds, against the floor's): on a shared machine where a server got less than"
+        " its whole core, this says more about the server than its requests/s:",
+        "",
+        *_table(["app", *endpoints], cpu_rows),
         "",
         f"p99 in ms beside the floor's (target: at most {P99_TARGET:g}x the floor's):",
         "",

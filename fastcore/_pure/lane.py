@@ -25,6 +25,7 @@ from typing import Any
 
 from fastcore._accel import load
 from fastcore._bodies import _is_json
+from fastcore._lane_params import INT64, int_bounds
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
 from fastcore.plans import is_response
@@ -53,7 +54,17 @@ def content_type(raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
 class _Param:
     """One parameter of a simple route: where it is read and how it converts in place."""
 
-    __slots__ = ("default", "extract", "has_default", "key", "kind", "name", "source")
+    __slots__ = (
+        "default",
+        "extract",
+        "has_default",
+        "high",
+        "key",
+        "kind",
+        "low",
+        "name",
+        "source",
+    )
 
     def __init__(self, name: str, extract: Any, field: Any) -> None:
         self.name = name
@@ -63,10 +74,14 @@ class _Param:
         self.key = ""
         self.has_default = False
         self.default = None
+        self.low, self.high = INT64  # NOTE: Path(ge=...)/Query(le=...) on an int narrow them
         if field is None or field.is_sequence:
             return
         source = _SOURCES.get(field.source)
         kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
+        bounds = int_bounds(field.annotation) if kind is None else None
+        if bounds is not None:
+            kind, (self.low, self.high) = 2, bounds
         if source is None or kind is None:
             return
         self.source, self.kind = source, kind
@@ -81,11 +96,12 @@ def _convert(p: _Param, raw: Any) -> Any:
         return raw if type(raw) is str else _SLOW
     if kind == 2:
         if type(raw) is int:
-            return raw
+            return raw if p.low <= raw <= p.high else _SLOW
         if type(raw) is str and raw.isascii():
             digits = raw[1:] if raw[:1] == "-" else raw
             if digits.isdigit() and len(digits) <= 18:
-                return int(raw)
+                number = int(raw)
+                return number if p.low <= number <= p.high else _SLOW
         return _SLOW
     if kind == 3 and type(raw) is str:
         found = _BOOL_WORDS.get(raw)
