@@ -67,6 +67,7 @@ FASTAPI_MODULES = [
     "sse",
     "staticfiles",
     "status",
+    "telemetry",
     "templating",
     "testclient",
     "types",
