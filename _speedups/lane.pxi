@@ -12,7 +12,7 @@ from asyncio.tasks import _enter_task, _leave_task
 
 from fastcore._accel import load as _load
 from fastcore._lane_params import INT64 as _INT64, int_bounds as _int_bounds
-from fastcore._bodies import _is_json
+from fastcore._bodies import media_kind
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
 from fastcore.plans import is_response
@@ -22,6 +22,10 @@ cdef object _FOUND = _load("router").FOUND
 cdef object _parse_query = _load("query").parse_query
 cdef int _JSON = 1
 cdef int _TEXT = 2
+cdef int _MSGPACK = 3
+# A body's media kind (fastcore/_bodies.py media_kind)
+cdef int BODY_JSON = 1
+cdef int BODY_MSGPACK = 2
 # Where a typed parameter is read from, and the types converted in C.
 cdef enum:
     SRC_PYTHON = -1
@@ -37,7 +41,7 @@ cdef dict _SOURCES = {"path": SRC_PATH, "query": SRC_QUERY, "header": SRC_HEADER
 cdef dict _KINDS = {str: KIND_STR, int: KIND_INT, bool: KIND_BOOL}
 cdef dict _BOOLS = _BOOL_WORDS
 cdef object _SLOW = object()
-#: Content-Type values seen, and whether they are JSON (a client sends the same one).
+#: Content-Type values seen, and their media kind (a client sends the same one).
 cdef dict _JSON_TYPES = {}
 
 
@@ -132,6 +136,7 @@ cdef class _LanePlan:
     cdef bint sync
     cdef object body_plan
     cdef object decoder
+    cdef object msgpack_decoder
     cdef str body_key
     cdef str body_name
     cdef bint query
@@ -158,8 +163,17 @@ cdef class _LanePlan:
         # PERF: one msgspec- or pydantic-typed, non-embedded JSON body is decoded here, straight into
         # the handler's argument; anything else goes through the body plan.
         self.decoder = None
-        if body_plan is not None and not body_plan.embed and body_plan._decoder is not None:
+        self.msgpack_decoder = None  # NOTE: the route reads MessagePack too
+        # NOTE: a body whose dataclasses need their defaults completed (_dataclass_defaults)
+        # takes the body plan's values, which completes them
+        if (
+            body_plan is not None
+            and not body_plan.embed
+            and body_plan._decoder is not None
+            and body_plan._complete is None
+        ):
             self.decoder = body_plan._decoder
+            self.msgpack_decoder = body_plan._msgpack_decoder
             self.body_key = body_plan.fields[0].key
         for (name, extract), field in zip(plan.extractors, fields):
             if self.decoder is not None and field is not None and field.source == "body":
@@ -328,16 +342,19 @@ cdef bint _body_fast(_LanePlan lane, _Call req, dict kwargs):
     if lane.decoder is None or not body:
         return False
     ctype = content_type(req.cycle.raw_headers)
+    decoder = lane.decoder
     if ctype is not None:
-        is_json = _JSON_TYPES.get(ctype)
-        if is_json is None:
-            is_json = _is_json(ctype)
+        kind = _JSON_TYPES.get(ctype)
+        if kind is None:
+            kind = media_kind(ctype)
             if len(_JSON_TYPES) < 64:
-                _JSON_TYPES[ctype] = is_json
-        if not is_json:
-            return False
+                _JSON_TYPES[ctype] = kind
+        if kind != BODY_JSON:
+            decoder = lane.msgpack_decoder if kind == BODY_MSGPACK else None
+            if decoder is None:
+                return False
     try:
-        value = lane.decoder.decode(body)
+        value = decoder.decode(body)
     except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
         return False  # NOTE: the plan's explaining path reports every error
     req.body_values = {lane.body_key: value}
@@ -354,6 +371,12 @@ cdef _answer(fallback, _LanePlan lane, _Call req, result):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
     elif lane.fast == _TEXT and type(result) is str:
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
+    elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
+        # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
+        lines, body = lane.plan.msgpack.answer(
+            req.cycle.raw_headers, lane.status_code, lane.serialize(result)
+        )
+        req.cycle.write_simple(lane.status_code, lines, body)
     else:
         rd = req.request_data()
         fallback.respond(req.cycle, lane.plan, lane.plan.finish(result, rd), rd)

@@ -7,6 +7,8 @@ built for that type; only a failing body is decoded again, untyped, and walked b
 validated from the raw bytes by one ``validate_json`` call where that gives what FastAPI's
 ``json.loads`` then ``validate_python`` gives; a failing body, or a model where the two
 could differ, is validated by pydantic after an untyped msgspec decode, as FastAPI does.
+A route that opts into MessagePack (fastcore/_msgpack.py) reads a MessagePack body the same
+way: one typed ``msgspec.msgpack.Decoder`` call, the same explaining path on failure.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import msgspec
 from fastcore import _typing as t
 from fastcore import validation
 from fastcore._dataclass_defaults import completer
+from fastcore._msgpack import is_msgpack, msgpack_decoder, parse_msgpack
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
 from fastcore.forms import FormLimits, FormPlan, is_form_field
 from fastcore.params import Body, Undefined
 
-__all__ = ["BodyPlan", "FormPlan", "build_body_plan"]
+__all__ = ["BodyPlan", "FormPlan", "build_body_plan", "media_kind"]
 
 _decode_any = msgspec.json.decode
 Validator = Callable[[Any, tuple[Any, ...]], tuple[Any, list[dict[str, Any]]]]
@@ -35,6 +38,17 @@ def _is_json(content_type: bytes | None) -> bool:
         return True
     main = content_type.split(b";", 1)[0].strip().lower()
     return main == b"application/json" or main.endswith(b"+json")
+
+
+#: What a Content-Type says the body is (``media_kind``): JSON, MessagePack, anything else.
+OTHER, JSON, MSGPACK = 0, 1, 2
+
+
+def media_kind(content_type: bytes | None) -> int:
+    """JSON (no Content-Type too), MSGPACK or OTHER; the lane caches it per value."""
+    if _is_json(content_type):
+        return JSON
+    return MSGPACK if is_msgpack(content_type) else OTHER
 
 
 def _parse_json(body: bytes) -> Any:
@@ -156,9 +170,11 @@ class BodyPlan:
 
     is_form = False  # NOTE: a FormPlan reads the stream itself; this one gets the bytes
 
-    def __init__(self, fields: Sequence[ParamField], embed: bool) -> None:
+    def __init__(self, fields: Sequence[ParamField], embed: bool, msgpack: bool = False) -> None:
         self.fields = tuple(fields)
         self.embed = embed
+        #: Whether a MessagePack body is read (the route opted in), else it is not JSON.
+        self.msgpack = msgpack
         self.validators = tuple(validator_for(f.annotation) for f in self.fields)
         self.media_type = getattr(self.fields[0].marker, "media_type", "application/json")
         #: Decodes and validates valid JSON bytes in one call (``.decode``), raising a
@@ -166,6 +182,8 @@ class BodyPlan:
         self._decoder: msgspec.json.Decoder[Any] | _PydanticJSON | None = None
         # NOTE: None for all but dataclass bodies (see _dataclass_defaults): no cost for them.
         self._complete: Callable[[Any], Any] | None = None
+        #: ``_decoder``'s MessagePack twin (same types, same ValueError), on opted-in routes.
+        self._msgpack_decoder: Any = None
         annotation = self.fields[0].annotation
         if embed:
             pass
@@ -174,6 +192,8 @@ class BodyPlan:
         else:
             self._decoder = msgspec.json.Decoder(annotation, strict=False)
             self._complete = completer(annotation)
+        if msgpack and not embed:
+            self._msgpack_decoder = msgpack_decoder(annotation)
 
     def values(
         self, body: bytes, content_type: bytes | None
@@ -193,11 +213,21 @@ class BodyPlan:
                 return {field.key: value}, []
             except ValueError:
                 pass  # invalid (msgspec's and pydantic's errors are ValueErrors): explained below
+        elif self._msgpack_decoder is not None and is_msgpack(content_type):
+            try:
+                value = self._msgpack_decoder.decode(body)
+                if self._complete is not None:
+                    self._complete(value)
+                return {field.key: value}, []
+            except ValueError:
+                pass  # NOTE: as for JSON: the explaining path below reports every error
         value, errors = self.validators[0](self._parse(body, content_type), ("body",))
         return {field.key: value}, errors
 
     def _parse(self, body: bytes, content_type: bytes | None) -> Any:
         if not _is_json(content_type):
+            if self.msgpack and is_msgpack(content_type):
+                return parse_msgpack(body)
             return body.decode("utf-8", "replace")
         return _parse_json(body)
 
@@ -220,11 +250,14 @@ class BodyPlan:
 
 
 def build_body_plan(
-    fields: Sequence[ParamField], form_limits: dict[str, int] | None = None
+    fields: Sequence[ParamField],
+    form_limits: dict[str, int] | None = None,
+    msgpack: bool = False,
 ) -> BodyPlan | FormPlan | None:
     """One plan for all the route's body parameters, embedded as FastAPI embeds them.
 
-    As in FastAPI, one Form() or File() parameter makes the whole body a form.
+    As in FastAPI, one Form() or File() parameter makes the whole body a form (never read
+    as MessagePack); ``msgpack``: the route reads MessagePack bodies too.
     """
     unique: dict[str, ParamField] = {}
     for f in fields:
@@ -236,4 +269,4 @@ def build_body_plan(
         return FormPlan(found, validator_for, FormLimits(**(form_limits or {})))
     marker = found[0].marker
     embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)
-    return BodyPlan(found, embed)
+    return BodyPlan(found, embed, msgpack)

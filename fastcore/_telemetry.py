@@ -337,7 +337,12 @@ class TracedPlan(RoutePlan):
 
     def __init__(self, inner: RoutePlan, operation: Callable[[str, Any], Any]) -> None:
         super().__init__(
-            inner.call, inner.needs, inner.serialize, inner.status_code, inner.response_class
+            inner.call,
+            inner.needs,
+            inner.serialize,
+            inner.status_code,
+            inner.response_class,
+            inner.msgpack,
         )
         self.inner = inner
         self.route = inner.route

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastcore import _typing as t
 from fastcore._accel import load
 from fastcore._body_limits import BodyLimits
+from fastcore._msgpack import ANSWER
 from fastcore._route_handlers import with_route_handler
 from fastcore._serialize import Options, make_serializer
 from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
@@ -168,6 +169,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         form_limits: dict[str, int] | None = None,
         telemetry: dict[str, Any] | None = None,
         sync_inline: bool = False,
+        msgpack: bool = False,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -212,6 +214,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             max_body_size=max_body_size,
             form_limits=form_limits,
             sync_inline=sync_inline,
+            msgpack=msgpack,
         )
         #: Routes documented under the document's ``webhooks`` (``@app.webhooks.post(name)``).
         self.webhooks = webhooks or APIRouter()
@@ -494,12 +497,16 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             return with_route_handler(route, stream)
         model = _response_model(route)
         route.response_field = model
+        given: Any = route.msgpack
+        msgpack = bool(given.value if is_default(given) else given)  # NOTE: fastcore/_msgpack.py
+        limits = BodyLimits(route.max_body_size, route.form_limits)
         plan = RoutePlan(
             build_call_plan(dep, overrides, bool(route.sync_inline)),
-            RequestNeeds(dep, overrides, BodyLimits(route.max_body_size, route.form_limits)),
+            RequestNeeds(dep, overrides, limits, msgpack),
             make_serializer(model, options=_serializer_options(route)),
             status,
             response_class,
+            ANSWER if msgpack else None,
         )
         plan.route = route
         if self._otel is not None and self._otel.operation_spans:

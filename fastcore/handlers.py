@@ -471,7 +471,11 @@ class RequestNeeds:
     """What a route reads from the request, so that nothing else is parsed."""
 
     def __init__(
-        self, dep: Dependant, overrides: Overrides | None = None, limits: BodyLimits | None = None
+        self,
+        dep: Dependant,
+        overrides: Overrides | None = None,
+        limits: BodyLimits | None = None,
+        msgpack: bool = False,
     ) -> None:
         self.overrides = overrides
         self.max_body_size = limits.max_body_size if limits is not None else None
@@ -483,6 +487,7 @@ class RequestNeeds:
         self.body_plan: BodyPlan | FormPlan | None = build_body_plan(
             [p for d in flat for p in d.params if p.source == "body"],
             limits.form_limits if limits is not None else None,
+            msgpack,
         )
         # NOTE: a form's uploaded files are closed by the exit stack, after the response.
         is_form = self.body_plan is not None and self.body_plan.is_form

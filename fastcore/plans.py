@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import msgspec
 
+from fastcore._msgpack import MsgpackAnswer, transcode
 from fastcore._serialize import Serializer
 from fastcore.dependencies import ASYNC, SYNC
 from fastcore.exceptions import FastAPIError, RequestValidationError
@@ -40,7 +41,8 @@ _FAST_CLASSES: dict[str, tuple[int, bytes]] = {
     "PlainTextResponse": (2, b"text/plain; charset=utf-8"),
     "HTMLResponse": (2, b"text/html; charset=utf-8"),
 }
-_JSON, _TEXT = 1, 2
+#: The fast kinds: JSON, text, and JSON or MessagePack as the request's Accept prefers.
+_JSON, _TEXT, _MSGPACK = 1, 2, 3
 _modules = sys.modules
 
 
@@ -113,6 +115,7 @@ class RoutePlan:
         "content_type_line",
         "extractors",
         "fast",
+        "msgpack",
         "needs",
         "response_class",
         "route",
@@ -129,6 +132,7 @@ class RoutePlan:
         serialize: Serializer,
         status_code: int,
         response_class: type[Response] | None,
+        msgpack: MsgpackAnswer | None = None,
     ) -> None:
         self.call = call
         self.needs = needs
@@ -141,6 +145,12 @@ class RoutePlan:
         #: The Content-Type of the fast path: an ASGI header pair, and the raw header line.
         self.content_type_header = (b"content-type", content_type)
         self.content_type_line = b"content-type: " + content_type + b"\r\n"
+        #: An opted-in route's MessagePack choice (fastcore/_msgpack.py), None for the rest:
+        #: only a JSON route negotiates; its JSON answer's lines carry ``Vary: Accept``.
+        self.msgpack = msgpack if self.fast == _JSON else None
+        if self.msgpack is not None:
+            self.fast = _MSGPACK
+            self.content_type_line = self.msgpack.json_line
         self.extractors = call.extractors
         # PERF: a route whose async handler reads only path, query, header and cookie
         # values and at most a JSON body is served by fastcore's server without a
@@ -250,7 +260,10 @@ class RoutePlan:
 
         status, body = out
         media_type = self.content_type_header[1].decode("latin-1")
-        return Response(body if body_allowed(status) else b"", status, media_type=media_type)
+        response = Response(body if body_allowed(status) else b"", status, media_type=media_type)
+        if self.msgpack is not None:
+            response.raw_headers.append(_VARY)
+        return response
 
     def finish(self, result: Any, rd: RequestData) -> tuple[int, bytes] | Response:
         """The handler's return value as what to send."""
@@ -268,9 +281,28 @@ class RoutePlan:
                 return status, self.serialize(result)
             if fast == _TEXT and type(result) is str:
                 return status, result.encode()
+            if fast == _MSGPACK:
+                return self._negotiated(status, self.serialize(result), rd)
         response = self._response(result, status, rd)
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
+        return response
+
+    def _negotiated(
+        self, status: int, body: bytes, rd: RequestData
+    ) -> tuple[int, bytes] | Response:
+        """The JSON answer ``(status, body)``, or, when the request prefers it, MessagePack."""
+        assert self.msgpack is not None
+        media = self.msgpack.choose(rd.raw_headers)
+        if media is None or not body_allowed(status):
+            return status, body
+        packed = transcode(body)
+        if packed is None:
+            return status, body
+        from starlette.responses import Response
+
+        response = Response(packed, status, media_type=media.decode())
+        response.raw_headers.append(_VARY)
         return response
 
     async def _send(self, out: tuple[int, bytes] | Response, rd: RequestData, send: Any) -> None:
@@ -284,6 +316,8 @@ class RoutePlan:
             headers = [content_type, (b"content-length", b"%d" % len(body))]
         else:
             headers, body = [content_type], b""
+        if self.msgpack is not None:
+            headers.append(_VARY)
         scope[RESPONSE_STARTED] = True
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -294,9 +328,16 @@ class RoutePlan:
         cls = self.response_class or JSONResponse
         if cls is JSONResponse:
             body = self.serialize(result) if body_allowed(status) else b""
+            if self.msgpack is not None:
+                negotiated = self._negotiated(status, body, rd)
+                if not isinstance(negotiated, tuple):
+                    negotiated.background = rd.background
+                    return negotiated
             response = Response(
                 body, status, media_type="application/json", background=rd.background
             )
+            if self.msgpack is not None:
+                response.raw_headers.append(_VARY)
             if not body_allowed(status):
                 _drop_header(response, b"content-length")
             return response
@@ -304,6 +345,9 @@ class RoutePlan:
             content = msgspec.json.decode(self.serialize(result))
             return cls(content, status, background=rd.background)
         return cls(result, status, background=rd.background)
+
+
+_VARY = (b"vary", b"Accept")
 
 
 def _drop_header(response: Response, name: bytes) -> None:

@@ -141,6 +141,7 @@ class APIRoute:
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         sync_inline: bool | None = None,
+        msgpack: bool = Default(False),
     ) -> None:
         self.path = path
         #: Why the app cannot serve this path, raised when the app plans the route. Routes of
@@ -171,6 +172,9 @@ class APIRoute:
         #: ``def`` handler and dependencies called on the loop (``None``: the router's, then
         #: the app's, else the thread pool); docs/performance.md says when that is safe.
         self.sync_inline = sync_inline
+        #: MessagePack bodies read and answers negotiated (fastcore/_msgpack.py); a
+        #: ``Default`` until given here, by the router or the app (nearest given wins).
+        self.msgpack = msgpack
         self.response_class = response_class
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -336,6 +340,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         form_limits: dict[str, int] | None = None,
         sync_inline: bool | None = None,
         route_class: type[APIRoute] = APIRoute,
+        msgpack: bool = Default(False),
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -355,6 +360,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
         self.sync_inline = sync_inline
+        self.msgpack = msgpack
         #: The class ``add_api_route`` makes routes of (FastAPI's ``route_class``).
         self.route_class = route_class
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
@@ -386,6 +392,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         options["form_limits"] = {**self.form_limits, **(options.get("form_limits") or {})}
         if options.get("sync_inline") is None:
             options["sync_inline"] = self.sync_inline
+        options["msgpack"] = _given(options.get("msgpack"), self.msgpack)
         if options.get("deprecated") is None:
             options["deprecated"] = self.deprecated
         options["include_in_schema"] = self.include_in_schema and options.get(
@@ -430,6 +437,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         sync_inline: bool | None = None,
+        msgpack: bool | None = None,
     ) -> None:
         """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies.
 
@@ -482,6 +490,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 max_body_size=_first(route.max_body_size, check_max_body_size(max_body_size)),
                 form_limits={**check_form_limits(form_limits), **route.form_limits},
                 sync_inline=_first(route.sync_inline, sync_inline),
+                msgpack=_given(route.msgpack, msgpack),
                 # NOTE: as FastAPI: an included route keeps its class (its route handler)
                 route_class_override=type(route),
             )

@@ -24,7 +24,7 @@ from asyncio.tasks import _enter_task, _leave_task
 from typing import Any
 
 from fastcore._accel import load
-from fastcore._bodies import _is_json
+from fastcore._bodies import JSON, MSGPACK, media_kind
 from fastcore._lane_params import INT64, int_bounds
 from fastcore.exceptions import RequestValidationError
 from fastcore.handlers import RequestData
@@ -35,12 +35,12 @@ __all__ = ["DirectLane", "content_type"]
 
 _FOUND = load("router").FOUND
 _parse_query = load("query").parse_query
-_JSON, _TEXT = 1, 2
+_JSON, _TEXT, _MSGPACK = 1, 2, 3
 _SOURCES = {"path": 0, "query": 1, "header": 2, "cookie": 3}
 _KINDS: dict[type, int] = {str: 1, int: 2, bool: 3}
 _SLOW: Any = object()
-#: Content-Type values seen, and whether they are JSON (a client sends the same one).
-_JSON_TYPES: dict[bytes, bool] = {}
+#: Content-Type values seen, and their media kind (a client sends the same one).
+_JSON_TYPES: dict[bytes, int] = {}
 
 
 def content_type(raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
@@ -122,9 +122,18 @@ class _LanePlan:
         self.query, self.headers, self.cookies = needs.query, needs.headers, needs.cookies
         fields = plan.call.fields
         self.decoder: Any = None
+        self.msgpack_decoder: Any = None  # NOTE: the route reads MessagePack too
         self.body_key = self.body_name = ""
-        if body_plan is not None and not body_plan.embed and body_plan._decoder is not None:
+        # NOTE: a body whose dataclasses need their defaults completed (_dataclass_defaults)
+        # takes the body plan's values, which completes them
+        if (
+            body_plan is not None
+            and not body_plan.embed
+            and body_plan._decoder is not None
+            and body_plan._complete is None
+        ):
             self.decoder = body_plan._decoder
+            self.msgpack_decoder = body_plan._msgpack_decoder
             self.body_key = body_plan.fields[0].key
         params = []
         for (name, extract), field in zip(plan.extractors, fields, strict=True):
@@ -290,16 +299,19 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
     if lane.decoder is None or not body:
         return False
     ctype = content_type(req.cycle.raw_headers)
+    decoder = lane.decoder
     if ctype is not None:
-        is_json = _JSON_TYPES.get(ctype)
-        if is_json is None:
-            is_json = _is_json(ctype)
+        kind = _JSON_TYPES.get(ctype)
+        if kind is None:
+            kind = media_kind(ctype)
             if len(_JSON_TYPES) < 64:
-                _JSON_TYPES[ctype] = is_json
-        if not is_json:
-            return False
+                _JSON_TYPES[ctype] = kind
+        if kind != JSON:
+            decoder = lane.msgpack_decoder if kind == MSGPACK else None
+            if decoder is None:
+                return False
     try:
-        value = lane.decoder.decode(body)
+        value = decoder.decode(body)
     except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
         return False  # the plan's explaining path reports every error
     req.body_values = {lane.body_key: value}
@@ -316,6 +328,13 @@ def _answer(fallback: Any, lane: _LanePlan, req: _Call, result: Any) -> None:
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
     elif lane.fast == _TEXT and type(result) is str:
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
+    elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
+        # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
+        status = lane.status_code
+        lines, body = lane.plan.msgpack.answer(
+            req.cycle.raw_headers, status, lane.serialize(result)
+        )
+        req.cycle.write_simple(status, lines, body)
     else:
         rd = req.request_data()
         fallback.respond(req.cycle, lane.plan, lane.plan.finish(result, rd), rd)

@@ -20,6 +20,7 @@ from http import HTTPStatus
 from typing import Any
 
 from fastcore._form_models import form_body_schema, form_models
+from fastcore._msgpack import MSGPACK_MEDIA_TYPE
 from fastcore._param_models import doc_fields
 from fastcore.dependencies import Dependant, ParamField
 from fastcore.forms import schema_type
@@ -302,6 +303,9 @@ class _RouteDoc:
         dependants, security = _walk(route.dependant)
         self._collect_params(dependants)
         self._collect_security(security)
+        #: The route reads and answers MessagePack too (fastcore/_msgpack.py): its JSON
+        #: request body and response are documented under that media type as well.
+        self.msgpack = getattr(plan, "msgpack", None) is not None
         self._collect_body(plan)
         self._collect_responses(route, plan)
         #: FastAPI documents only the APIRoutes among ``callbacks=``, each by its own path.
@@ -460,6 +464,8 @@ class _RouteDoc:
         if examples and not self.embed:
             media["examples"] = examples
         body: dict[str, Any] = {"content": {self.body_media_type: media}}
+        if self.msgpack and self.body_media_type == "application/json":
+            body["content"][MSGPACK_MEDIA_TYPE] = copy.deepcopy(media)
         if required:
             body["required"] = True
         return body
@@ -515,6 +521,8 @@ class _RouteDoc:
         elif body_ok and self.media_type:
             schema = self._response_schema(self.response, "Response_" + route.unique_id)
             main["content"] = {self.media_type: {"schema": schema}}
+            if self.msgpack:
+                main["content"][MSGPACK_MEDIA_TYPE] = {"schema": copy.deepcopy(schema)}
         for code, extra in route.responses.items():
             if isinstance(extra, dict):
                 self._extra_response(responses, code, extra)
