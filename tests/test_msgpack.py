@@ -501,3 +501,34 @@ def test_plain_msgpack_is_served_by_the_lane_itself(server: _Server, path: str) 
     assert server.slow == [] and writes == 1
     status, got, out, writes = server.request(_raw("GET", "/data", {"accept": MSGPACK}))
     assert dict(got)["content-type"] == MSGPACK and server.slow == [] and writes == 1
+
+
+def test_a_custom_route_class_reads_answers_and_documents_msgpack() -> None:
+    from fastcore.routing import APIRoute
+
+    seen: list[str] = []
+
+    class Timed(APIRoute):
+        def get_route_handler(self) -> Any:
+            handler = super().get_route_handler()
+
+            async def timed(request: Any) -> Any:
+                seen.append(request.url.path)
+                return await handler(request)
+
+            return timed
+
+    router = APIRouter(route_class=Timed, msgpack=True)
+    router.post("/x")(_takes)
+    app = FastAPI()
+    app.include_router(router)
+    client = TestClient(app)
+    r = client.post(
+        "/x",
+        content=msgspec.msgpack.encode({"x": 2}),
+        headers={"content-type": MSGPACK, "accept": MSGPACK},
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == MSGPACK
+    assert msgspec.msgpack.decode(r.content) == {"x": 2} and seen == ["/x"]
+    doc = client.get("/openapi.json").json()
+    assert MSGPACK in doc["paths"]["/x"]["post"]["requestBody"]["content"]

@@ -305,7 +305,9 @@ class _RouteDoc:
         self._collect_security(security)
         #: The route reads and answers MessagePack too (fastcore/_msgpack.py): its JSON
         #: request body and response are documented under that media type as well.
-        self.msgpack = getattr(plan, "msgpack", None) is not None
+        # NOTE: a custom route class's plan wraps the route's own (``route_plan``)
+        own = getattr(route, "route_plan", None) or plan
+        self.msgpack = getattr(own, "msgpack", None) is not None
         self._collect_body(plan)
         self._collect_responses(route, plan)
         #: FastAPI documents only the APIRoutes among ``callbacks=``, each by its own path.
