@@ -19,8 +19,9 @@ from typing import Annotated, Any, TypedDict
 import msgspec
 import pydantic
 import pytest
+from starlette.responses import Response
 
-from fastcore import APIRouter, Body, Depends, FastAPI
+from fastcore import APIRouter, BackgroundTasks, Body, Depends, FastAPI
 from fastcore._msgpack import preferred
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
@@ -29,6 +30,7 @@ from fastcore.testclient import TestClient
 from tests.conftest import _ids, implementations
 
 PROTOCOLS = implementations("protocol")
+EVENTS: list[str] = []
 MSGPACK = "application/msgpack"
 
 
@@ -89,6 +91,12 @@ def build() -> FastAPI:
     @app.get("/with-dep")
     async def with_dep(user: Annotated[str, Depends(lambda: "dep")]):
         return {"user": user}
+
+    @app.get("/with-response")
+    async def with_response(response: Response, background: BackgroundTasks):
+        response.headers["x-extra"] = "1"
+        background.add_task(EVENTS.append, "background")
+        return {"ok": True}
 
     @app.get("/json-only", msgpack=False)
     async def json_only():
@@ -246,6 +254,14 @@ def test_a_response_model_is_applied_to_a_msgpack_answer() -> None:
         "tags": [],
         "seen": None,
     }
+
+
+def test_a_response_parameter_s_headers_and_background_tasks_go_with_a_msgpack_answer() -> None:
+    EVENTS.clear()
+    r = _answer("/with-response", MSGPACK)
+    assert r.headers["content-type"] == MSGPACK and r.headers["x-extra"] == "1"
+    assert r.headers["vary"] == "Accept" and msgspec.msgpack.decode(r.content) == {"ok": True}
+    assert EVENTS == ["background"]
 
 
 def test_errors_stay_json() -> None:
@@ -476,7 +492,9 @@ def test_the_lane_answers_a_msgpack_body_as_the_asgi_entry(
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)
-@pytest.mark.parametrize("path", ["/data", "/data?n=x", "/with-dep", "/json-only", "/huge"])
+@pytest.mark.parametrize(
+    "path", ["/data", "/data?n=x", "/with-dep", "/with-response", "/json-only", "/huge"]
+)
 def test_the_lane_answers_as_the_asgi_entry(server: _Server, path: str, accept: str | None) -> None:
     headers = {"accept": accept} if accept else {}
     status, got, out, _ = server.request(_raw("GET", path, headers))
