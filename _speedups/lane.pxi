@@ -374,7 +374,7 @@ cdef _answer(fallback, _LanePlan lane, _Call req, result):
     elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
         lines, body = lane.plan.msgpack.answer(
-            req.cycle.raw_headers, lane.status_code, lane.serialize(result)
+            req.cycle.raw_headers, lane.status_code, result, lane.serialize
         )
         req.cycle.write_simple(lane.status_code, lines, body)
     else:

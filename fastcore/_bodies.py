@@ -51,6 +51,10 @@ def media_kind(content_type: bytes | None) -> int:
     return MSGPACK if is_msgpack(content_type) else OTHER
 
 
+#: Content-Type values seen on opted-in routes, and their media kind (a client sends one).
+_kinds: dict[bytes, int] = {}
+
+
 def _parse_json(body: bytes) -> Any:
     """Untyped JSON; what msgspec refuses is retried with ``json.loads`` as FastAPI parses."""
     try:
@@ -205,22 +209,26 @@ class BodyPlan:
         if not body:
             value, errors = _missing_or_default(field, ("body",), None)
             return {field.key: value}, errors
-        if self._decoder is not None and _is_json(content_type):
+        if self._msgpack_decoder is not None:
+            # NOTE: an opted-in route: JSON or MessagePack, by the Content-Type's cached kind
+            kind = _kinds.get(content_type) if content_type else JSON
+            if kind is None:
+                kind = media_kind(content_type)
+                if len(_kinds) < 64:
+                    _kinds[content_type] = kind  # type: ignore[index]
+            decoder = self._msgpack_decoder if kind == MSGPACK else None
+            if kind == JSON:
+                decoder = self._decoder
+        else:
+            decoder = self._decoder if _is_json(content_type) else None
+        if decoder is not None:
             try:
-                value = self._decoder.decode(body)
+                value = decoder.decode(body)
                 if self._complete is not None:
                     self._complete(value)
                 return {field.key: value}, []
             except ValueError:
                 pass  # invalid (msgspec's and pydantic's errors are ValueErrors): explained below
-        elif self._msgpack_decoder is not None and is_msgpack(content_type):
-            try:
-                value = self._msgpack_decoder.decode(body)
-                if self._complete is not None:
-                    self._complete(value)
-                return {field.key: value}, []
-            except ValueError:
-                pass  # NOTE: as for JSON: the explaining path below reports every error
         value, errors = self.validators[0](self._parse(body, content_type), ("body",))
         return {field.key: value}, errors
 

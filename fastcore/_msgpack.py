@@ -4,18 +4,23 @@ Beyond FastAPI. A request body sent as ``application/msgpack`` (or ``application
 ``application/vnd.msgpack``) is decoded by msgspec into the same types a JSON body is, with
 the same validation errors; a response is MessagePack when the client's ``Accept`` prefers it.
 
-A MessagePack answer carries the JSON answer's document: the JSON bytes the route's
-serializer made (its response model, filtering and spelling) are decoded and re-encoded as
-MessagePack, so a client decodes exactly what it would have decoded from the JSON answer.
-Every answer of an opted-in route carries ``Vary: Accept``.
+A MessagePack answer carries the JSON answer's document, so a client decodes exactly what it
+would have decoded from the JSON answer. A msgspec response model whose every field
+MessagePack spells as JSON does (``same_in_msgpack``: no datetimes, bytes, decimals,
+durations, non-string keys or ``Any``) is encoded straight to MessagePack after the model's
+check; any other answer is the JSON bytes the route's serializer made (its response model,
+filtering and spelling), decoded and re-encoded as MessagePack. Every answer of an opted-in
+route carries ``Vary: Accept``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import msgspec.inspect as mi
 
 from fastcore import _typing as t
 
@@ -27,6 +32,7 @@ __all__ = [
     "msgpack_decoder",
     "msgpack_invalid",
     "parse_msgpack",
+    "same_in_msgpack",
 ]
 
 #: The media types read as MessagePack; the first is the one documented and answered by default.
@@ -182,11 +188,18 @@ def preferred(accept: bytes) -> bytes | None:
 
 
 class MsgpackAnswer:
-    """An opted-in route's choice per request: JSON, or its document as MessagePack."""
+    """An opted-in route's choice per request: JSON, or its document as MessagePack.
 
-    __slots__ = ()
+    ``direct`` encodes a returned value straight to MessagePack (the route's response model
+    checked first, ``_serialize.make_msgpack_serializer``), None: the JSON bytes are transcoded.
+    """
+
+    __slots__ = ("direct",)
 
     json_line = JSON_LINE
+
+    def __init__(self, direct: Callable[[Any], bytes] | None = None) -> None:
+        self.direct = direct
 
     def choose(self, raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
         """The MessagePack media type this request prefers, or None for JSON."""
@@ -204,21 +217,42 @@ class MsgpackAnswer:
                 _PREFERRED[accept] = found
         return found  # type: ignore[return-value]
 
+    def encode(self, result: Any, serialize: Callable[[Any], bytes]) -> bytes | None:
+        """``result`` as MessagePack; None when MessagePack cannot hold it (answer JSON)."""
+        direct = self.direct
+        if direct is not None:
+            try:
+                return direct(result)
+            except OverflowError:
+                return None
+        return transcode(serialize(result))
+
     def answer(
-        self, raw_headers: list[tuple[bytes, bytes]], status: int, body: bytes
+        self,
+        raw_headers: list[tuple[bytes, bytes]],
+        status: int,
+        result: Any,
+        serialize: Callable[[Any], bytes],
     ) -> tuple[bytes, bytes]:
-        """``(header lines, body)`` for the JSON bytes ``body``: as they are, or as MessagePack.
+        """``(header lines, body)`` for the handler's ``result``: JSON or MessagePack.
 
         The lane writes what this returns (one ``write_simple``); a status without a body
         (1xx, 204, 304) stays JSON, as nothing would be encoded.
         """
         media = self.choose(raw_headers)
         if media is None or status < 200 or status == 204 or status == 304:
-            return JSON_LINE, body
-        packed = transcode(body)
+            return JSON_LINE, serialize(result)
+        packed = self.encode(result, serialize)
         if packed is None:
-            return JSON_LINE, body
-        return b"content-type: " + media + b"\r\n" + _VARY, packed
+            return JSON_LINE, serialize(result)
+        lines = _LINES.get(media)
+        if lines is None:
+            lines = _LINES[media] = b"content-type: " + media + b"\r\n" + _VARY
+        return lines, packed
+
+
+#: The header lines of a MessagePack answer, per media type (three at most).
+_LINES: dict[bytes, bytes] = {}
 
 
 def transcode(body: bytes) -> bytes | None:
@@ -233,5 +267,51 @@ def transcode(body: bytes) -> bytes | None:
         return None
 
 
-#: One answer object serves every opted-in route (it holds no per-route state).
-ANSWER = MsgpackAnswer()
+#: Types whose values MessagePack and JSON (once decoded) give alike: ``same_in_msgpack``.
+_SAME = (
+    mi.BoolType,
+    mi.IntType,
+    mi.FloatType,
+    mi.StrType,
+    mi.NoneType,
+    mi.DateType,
+    mi.TimeType,
+    mi.UUIDType,
+    mi.EnumType,
+    mi.LiteralType,
+)
+
+
+def same_in_msgpack(tp: Any) -> bool:
+    """Whether any valid value of ``tp``, encoded as MessagePack, decodes as its JSON does.
+
+    Decided once per route at start-up from msgspec's view of the type. Not so: datetimes
+    (a timestamp extension), bytes (binary), decimals and durations (the JSON encoder spells
+    them its own way), dicts with keys that are not strings (JSON makes them strings), and
+    anything msgspec cannot see into (``Any``, custom types). NOTE: a float NaN or infinity is
+    JSON's null but stays a float in MessagePack, which can hold it.
+    """
+    try:
+        info = mi.type_info(tp)
+    except Exception:  # NOTE: a type msgspec cannot inspect: transcoded, never guessed
+        return False
+    return _same(info, set())
+
+
+def _same(info: Any, seen: set[int]) -> bool:
+    if isinstance(info, _SAME):
+        return True
+    if isinstance(info, (mi.StructType, mi.DataclassType, mi.TypedDictType, mi.NamedTupleType)):
+        if id(info.cls) in seen:
+            return True
+        seen.add(id(info.cls))
+        return all(_same(f.type, seen) for f in info.fields)
+    if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+        return _same(info.item_type, seen)
+    if isinstance(info, mi.TupleType):
+        return all(_same(item, seen) for item in info.item_types)
+    if isinstance(info, mi.DictType):
+        return isinstance(info.key_type, mi.StrType) and _same(info.value_type, seen)
+    if isinstance(info, mi.UnionType):
+        return all(_same(member, seen) for member in info.types)
+    return False

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastcore import _typing as t
 from fastcore._accel import load
 from fastcore._body_limits import BodyLimits
-from fastcore._msgpack import ANSWER
+from fastcore._msgpack import MsgpackAnswer
 from fastcore._route_handlers import with_route_handler
-from fastcore._serialize import Options, make_serializer
+from fastcore._serialize import Options, make_msgpack_serializer, make_serializer
 from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
 from fastcore._websocket_api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
@@ -500,13 +500,17 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         given: Any = route.msgpack
         msgpack = bool(given.value if is_default(given) else given)  # NOTE: fastcore/_msgpack.py
         limits = BodyLimits(route.max_body_size, route.form_limits)
+        options = _serializer_options(route)
+        answer = None
+        if msgpack:
+            answer = MsgpackAnswer(make_msgpack_serializer(model, options))
         plan = RoutePlan(
             build_call_plan(dep, overrides, bool(route.sync_inline)),
             RequestNeeds(dep, overrides, limits, msgpack),
-            make_serializer(model, options=_serializer_options(route)),
+            make_serializer(model, options=options),
             status,
             response_class,
-            ANSWER if msgpack else None,
+            answer,
         )
         plan.route = route
         if self._otel is not None and self._otel.operation_spans:

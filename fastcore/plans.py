@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import msgspec
 
-from fastcore._msgpack import MsgpackAnswer, transcode
+from fastcore._msgpack import MsgpackAnswer
 from fastcore._serialize import Serializer
 from fastcore.dependencies import ASYNC, SYNC
 from fastcore.exceptions import FastAPIError, RequestValidationError
@@ -282,23 +282,23 @@ class RoutePlan:
             if fast == _TEXT and type(result) is str:
                 return status, result.encode()
             if fast == _MSGPACK:
-                return self._negotiated(status, self.serialize(result), rd)
+                return self._negotiated(status, result, rd)
         response = self._response(result, status, rd)
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
         return response
 
     def _negotiated(
-        self, status: int, body: bytes, rd: RequestData
+        self, status: int, result: Any, rd: RequestData
     ) -> tuple[int, bytes] | Response:
         """The JSON answer ``(status, body)``, or, when the request prefers it, MessagePack."""
         assert self.msgpack is not None
         media = self.msgpack.choose(rd.raw_headers)
         if media is None or not body_allowed(status):
-            return status, body
-        packed = transcode(body)
+            return status, self.serialize(result)
+        packed = self.msgpack.encode(result, self.serialize)
         if packed is None:
-            return status, body
+            return status, self.serialize(result)
         from starlette.responses import Response
 
         response = Response(packed, status, media_type=media.decode())
@@ -327,12 +327,14 @@ class RoutePlan:
 
         cls = self.response_class or JSONResponse
         if cls is JSONResponse:
-            body = self.serialize(result) if body_allowed(status) else b""
-            if self.msgpack is not None:
-                negotiated = self._negotiated(status, body, rd)
+            if self.msgpack is not None and body_allowed(status):
+                negotiated = self._negotiated(status, result, rd)
                 if not isinstance(negotiated, tuple):
                     negotiated.background = rd.background
                     return negotiated
+                body = negotiated[1]
+            else:
+                body = self.serialize(result) if body_allowed(status) else b""
             response = Response(
                 body, status, media_type="application/json", background=rd.background
             )

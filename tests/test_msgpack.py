@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import enum
+import uuid
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 import msgspec
 import pydantic
@@ -22,7 +24,7 @@ import pytest
 from starlette.responses import Response
 
 from fastcore import APIRouter, BackgroundTasks, Body, Depends, FastAPI
-from fastcore._msgpack import preferred
+from fastcore._msgpack import preferred, same_in_msgpack
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.server import ServerState
@@ -31,6 +33,7 @@ from tests.conftest import _ids, implementations
 
 PROTOCOLS = implementations("protocol")
 EVENTS: list[str] = []
+PART_ID = uuid.UUID(int=7)
 MSGPACK = "application/msgpack"
 
 
@@ -52,6 +55,21 @@ class Movie(TypedDict):
     year: int
 
 
+class Color(enum.Enum):
+    RED = "red"
+
+
+class Part(msgspec.Struct):
+    id: uuid.UUID
+    on: datetime.date
+    color: Color
+    kind: Literal["a", "b"]
+    counts: dict[str, int]
+    pair: tuple[int, str]
+    size: float | None = None
+    parts: list[Part] = []
+
+
 class User(pydantic.BaseModel):
     name: str
     age: int = pydantic.Field(ge=0)
@@ -71,6 +89,14 @@ def build() -> FastAPI:
     @app.post("/point")
     async def point(p: Point) -> dict[str, Any]:
         return {"point": p}
+
+    @app.post("/point-echo")
+    async def point_echo(p: Point) -> Point:
+        return p
+
+    @app.post("/movie-echo")
+    async def movie_echo(m: Movie) -> Movie:
+        return m
 
     @app.post("/movie")
     async def movie(m: Movie):
@@ -106,6 +132,16 @@ def build() -> FastAPI:
     async def huge():
         return {"n": 2**70}
 
+    @app.get("/huge-typed")
+    async def huge_typed() -> dict[str, int]:
+        return {"n": 2**70}
+
+    @app.get("/part", response_model=Part)
+    async def part(nested: bool = False):
+        inner = {"id": PART_ID, "on": "2026-01-02", "color": "red", "kind": "a", "counts": {}}
+        inner["pair"] = (2, "z")
+        return {**inner, "counts": {"x": 1}, "pair": [1, "y"], "parts": [inner] if nested else []}
+
     return app
 
 
@@ -121,6 +157,7 @@ DOCS: list[tuple[str, Any]] = [
     ("/item", [1, 2]),
     ("/point", {"x": 1}),
     ("/point", {"x": "no", "y": 2}),
+    ("/point-echo", {"x": 3}),
     ("/movie", {"title": "t", "year": 1999}),
     ("/movie", {"title": "t"}),
     ("/user", {"name": "u", "age": 3}),
@@ -264,6 +301,38 @@ def test_a_response_parameter_s_headers_and_background_tasks_go_with_a_msgpack_a
     assert EVENTS == ["background"]
 
 
+@pytest.mark.parametrize(
+    ("tp", "same"),
+    [
+        (Part, True),
+        (Movie, True),
+        (Point, True),
+        (list[dict[str, int | None]], True),
+        (Item, False),  # a datetime
+        (dict[int, str], False),
+        (bytes, False),
+        (Any, False),
+        (dict, False),
+        (datetime.timedelta, False),
+    ],
+)
+def test_which_models_are_encoded_straight_to_msgpack(tp: Any, same: bool) -> None:
+    assert same_in_msgpack(tp) is same
+
+
+@pytest.mark.parametrize("path", ["/part", "/part?nested=1", "/point-echo", "/movie-echo"])
+def test_a_straight_msgpack_answer_is_the_json_answer_s_document(path: str) -> None:
+    route = next(r for r in APP.routes if getattr(r, "path", None) == path.split("?")[0])
+    assert route.route_plan.msgpack.direct is not None  # NOTE: not the transcoding path
+    method = "GET" if path.startswith("/part") else "POST"
+    doc = {"x": 1} if path == "/point-echo" else {"title": "t", "year": 1}
+    kw: dict[str, Any] = {} if method == "GET" else {"json": doc}
+    json_answer = _answer(path, None, method=method, **kw)
+    packed = _answer(path, MSGPACK, method=method, **kw)
+    assert packed.headers["content-type"] == MSGPACK
+    assert msgspec.msgpack.decode(packed.content) == json_answer.json()
+
+
 def test_errors_stay_json() -> None:
     r = _answer("/item", MSGPACK, method="POST", json={"price": 0})
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
@@ -271,8 +340,9 @@ def test_errors_stay_json() -> None:
 
 
 def test_an_integer_msgpack_cannot_hold_stays_json() -> None:
-    r = _answer("/huge", MSGPACK)
-    assert r.headers["content-type"] == "application/json" and r.json() == {"n": 2**70}
+    for path in ("/huge", "/huge-typed"):
+        r = _answer(path, MSGPACK)
+        assert r.headers["content-type"] == "application/json" and r.json() == {"n": 2**70}
 
 
 def test_a_route_opted_out_is_json_only() -> None:
@@ -493,7 +563,17 @@ def test_the_lane_answers_a_msgpack_body_as_the_asgi_entry(
 
 @pytest.mark.parametrize("accept", ACCEPTS)
 @pytest.mark.parametrize(
-    "path", ["/data", "/data?n=x", "/with-dep", "/with-response", "/json-only", "/huge"]
+    "path",
+    [
+        "/data",
+        "/data?n=x",
+        "/with-dep",
+        "/with-response",
+        "/json-only",
+        "/huge",
+        "/huge-typed",
+        "/part?nested=1",
+    ],
 )
 def test_the_lane_answers_as_the_asgi_entry(server: _Server, path: str, accept: str | None) -> None:
     headers = {"accept": accept} if accept else {}

@@ -2,8 +2,9 @@
 
 - ``decode``: the same Struct body as JSON and as MessagePack, by the body plan of an
   opted-in route (one typed msgspec call each); per 100 decodes.
-- ``encode``: the route's answer as JSON (its serializer) and as MessagePack (the serializer,
-  then the JSON document transcoded); per 100 encodes.
+- ``encode``: the route's answer as JSON (its serializer), as MessagePack straight from the
+  checked model (this Struct's case), and as MessagePack transcoded from the JSON bytes (the
+  way for models with datetimes, bytes, ``Any``...); per 100 encodes.
 - ``request``: one POST echoing the body through fastcore's server in memory, both builds:
   JSON in and out, MessagePack in and out; per 100 requests, fed outside any Task as a worker
   feeds them, so the direct lane serves each one itself.
@@ -84,7 +85,7 @@ def test_decode(benchmark: Any, kind: str) -> None:
     assert benchmark(run)[0]["item"].owner.id == 7
 
 
-@pytest.mark.parametrize("kind", list(BODIES))
+@pytest.mark.parametrize("kind", ["json", "msgpack", "msgpack-transcoded"])
 def test_encode(benchmark: Any, kind: str) -> None:
     benchmark.group = f"msgpack: answer encode x{LOOPS}"
     item = msgspec.convert(DOC, Item)
@@ -95,12 +96,21 @@ def test_encode(benchmark: Any, kind: str) -> None:
             out = serialize(item)
         return out
 
+    encode = PLAN.msgpack.encode
+    assert PLAN.msgpack.direct is not None
+
     def as_msgpack() -> bytes | None:
+        for _ in range(LOOPS):
+            out = encode(item, serialize)
+        return out
+
+    def transcoded() -> bytes | None:
         for _ in range(LOOPS):
             out = transcode(serialize(item))
         return out
 
-    out = benchmark(as_json if kind == "json" else as_msgpack)
+    runs = {"json": as_json, "msgpack": as_msgpack, "msgpack-transcoded": transcoded}
+    out = benchmark(runs[kind])
     decode = msgspec.json.decode if kind == "json" else msgspec.msgpack.decode
     assert decode(out) == DOC
 

@@ -332,7 +332,7 @@ def _answer(fallback: Any, lane: _LanePlan, req: _Call, result: Any) -> None:
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
         status = lane.status_code
         lines, body = lane.plan.msgpack.answer(
-            req.cycle.raw_headers, status, lane.serialize(result)
+            req.cycle.raw_headers, status, result, lane.serialize
         )
         req.cycle.write_simple(status, lines, body)
     else:
