@@ -3,6 +3,8 @@
 # fastcore/_pure/lane.py (read its docstring); both behave the same.
 # PERF: the lane's glue (match, plan fields, extract loop, send, answer) is C here; the
 # handler, extractors and encoder stay Python.
+# A route is known only through its LaneSpec, the app through its LaneRoutes
+# (fastcore/server/contract.py), copied into the C fields below at start-up.
 
 from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_FromLongLong
@@ -10,23 +12,15 @@ from cpython.ref cimport PyObject
 
 from asyncio.tasks import _enter_task, _leave_task
 
-from fastcore._accel import load as _load
-from fastcore._lane_params import INT64 as _INT64, int_bounds as _int_bounds
-from fastcore._bodies import media_kind
-from fastcore.exceptions import RequestValidationError
-from fastcore.handlers import RequestData
-from fastcore.plans import is_response
-from fastcore.validation import _BOOL_WORDS
+from fastcore.server.contract import Answer as _Answer, Media as _Media, is_response
 
-cdef object _FOUND = _load("router").FOUND
-cdef object _parse_query = _load("query").parse_query
-cdef int _JSON = 1
-cdef int _TEXT = 2
-cdef int _MSGPACK = 3
-# A body's media kind (fastcore/_bodies.py media_kind)
-cdef int BODY_JSON = 1
-cdef int BODY_MSGPACK = 2
-# Where a typed parameter is read from, and the types converted in C.
+cdef int _JSON = _Answer.JSON
+cdef int _TEXT = _Answer.TEXT
+cdef int _MSGPACK = _Answer.MSGPACK
+# A body's media kind (contract.Media)
+cdef int BODY_JSON = _Media.JSON
+cdef int BODY_MSGPACK = _Media.MSGPACK
+# Where a typed parameter is read from, and the types converted in C (contract.Source, .Kind).
 cdef enum:
     SRC_PYTHON = -1
     SRC_PATH = 0
@@ -37,19 +31,17 @@ cdef enum:
     KIND_STR = 1
     KIND_INT = 2
     KIND_BOOL = 3
-cdef dict _SOURCES = {"path": SRC_PATH, "query": SRC_QUERY, "header": SRC_HEADER, "cookie": SRC_COOKIE}
-cdef dict _KINDS = {str: KIND_STR, int: KIND_INT, bool: KIND_BOOL}
-cdef dict _BOOLS = _BOOL_WORDS
 cdef object _SLOW = object()
 #: Content-Type values seen, and their media kind (a client sends the same one).
 cdef dict _JSON_TYPES = {}
 
 
 cdef class _Param:
-    """One parameter of a simple route. PERF: an unconstrained str, int or bool read from
-    the path, query, headers or cookies is looked up and converted here (two Python frames
-    less per parameter); anything else, or any value the C check does not accept as is,
-    goes to the parameter's Python extractor, which gives the same value or the error."""
+    """One parameter of a lane route (its LaneParam). PERF: an unconstrained str, int or
+    bool read from the path, query, headers or cookies is looked up and converted here (two
+    Python frames less per parameter); anything else, or any value the C check does not
+    accept as is, goes to the parameter's Python extractor, which gives the same value or
+    the error."""
 
     cdef str name
     cdef int source
@@ -60,28 +52,19 @@ cdef class _Param:
     cdef object extract
     cdef long long low
     cdef long long high
+    cdef dict words
 
-    def __init__(self, str name, object extract, object field):
-        self.name = name
-        self.extract = extract
-        self.source = SRC_PYTHON
-        self.kind = KIND_OTHER
-        self.low, self.high = _INT64  # NOTE: Path(ge=...)/Query(le=...) on an int narrow them
-        if field is None or field.is_sequence:
-            return
-        source = _SOURCES.get(field.source)
-        kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
-        bounds = _int_bounds(field.annotation) if kind is None else None
-        if bounds is not None:
-            kind = KIND_INT
-            self.low, self.high = bounds
-        if source is None or kind is None:
-            return
-        self.source = source
-        self.kind = kind
-        self.key = field.key.lower() if source == SRC_HEADER else field.key
-        self.has_default = not field.required and field.default_factory is None
-        self.default = field.default
+    def __init__(self, spec):
+        self.name = spec.name
+        self.extract = spec.extract
+        self.source = spec.source
+        self.kind = spec.kind
+        self.key = spec.key
+        self.has_default = spec.has_default
+        self.default = spec.default
+        self.low = spec.low
+        self.high = spec.high
+        self.words = dict(spec.words) if spec.words is not None else {}
 
 
 cdef object _convert(_Param p, object raw):
@@ -113,7 +96,7 @@ cdef object _convert(_Param p, object raw):
         return PyLong_FromLongLong(number)
     if p.kind == KIND_BOOL:
         if type(raw) is str:
-            found = PyDict_GetItem(_BOOLS, raw)
+            found = PyDict_GetItem(p.words, raw)
             if found != NULL:
                 return <object>found
         return _SLOW
@@ -129,16 +112,17 @@ cpdef object content_type(list raw_headers):
 
 
 cdef class _LanePlan:
-    """A route plan's fields the lane reads per request, as C fields (built on first use)."""
+    """A route's LaneSpec, with the app's LaneRoutes hooks, as C fields."""
 
-    cdef object plan
+    cdef object spec
     cdef object call
     cdef bint sync
-    cdef object body_plan
+    cdef object body_values
     cdef object decoder
     cdef object msgpack_decoder
     cdef str body_key
     cdef str body_name
+    cdef object media
     cdef bint query
     cdef bint headers
     cdef bint cookies
@@ -147,51 +131,39 @@ cdef class _LanePlan:
     cdef int status_code
     cdef bytes content_type_line
     cdef object serialize
+    cdef object negotiate
+    cdef object finish
+    cdef object new_state
+    cdef object parse_query
+    cdef object invalid
 
-    def __init__(self, plan):
-        needs = plan.needs
-        self.plan = plan
-        self.call = plan.simple_call
-        self.sync = plan.simple_sync
-        self.body_plan = needs.body_plan
-        self.query = needs.query
-        self.headers = needs.headers
-        self.cookies = needs.cookies
-        fields = plan.call.fields
-        params = []
-        body_plan = needs.body_plan
-        # PERF: one msgspec- or pydantic-typed, non-embedded JSON body is decoded here, straight into
-        # the handler's argument; anything else goes through the body plan.
-        self.decoder = None
-        self.msgpack_decoder = None  # NOTE: the route reads MessagePack too
-        # NOTE: a body whose dataclasses need their defaults completed (_dataclass_defaults)
-        # takes the body plan's values, which completes them
-        if (
-            body_plan is not None
-            and not body_plan.embed
-            and body_plan._decoder is not None
-            and body_plan._complete is None
-        ):
-            self.decoder = body_plan._decoder
-            self.msgpack_decoder = body_plan._msgpack_decoder
-            self.body_key = body_plan.fields[0].key
-        for (name, extract), field in zip(plan.extractors, fields):
-            if self.decoder is not None and field is not None and field.source == "body":
-                self.body_name = name
-                continue
-            params.append(_Param(name, extract, field))
-        if self.decoder is not None and self.body_name is None:
-            self.decoder = None
-            params = [_Param(name, extract, None) for name, extract in plan.extractors]
-        self.params = tuple(params)
-        self.fast = plan.fast
-        self.status_code = plan.status_code
-        self.content_type_line = plan.content_type_line
-        self.serialize = plan.serialize
+    def __init__(self, spec, routes):
+        self.spec = spec
+        self.call = spec.call
+        self.sync = spec.sync
+        self.body_values = spec.body_values
+        self.query = spec.query
+        self.headers = spec.headers
+        self.cookies = spec.cookies
+        self.decoder = spec.decoder
+        self.msgpack_decoder = spec.msgpack_decoder  # NOTE: the route reads MessagePack too
+        self.body_key = spec.body_key
+        self.body_name = spec.body_name
+        self.media = spec.media
+        self.params = tuple([_Param(p) for p in spec.params])
+        self.fast = spec.answer
+        self.status_code = spec.status_code
+        self.content_type_line = spec.content_type_line
+        self.serialize = spec.serialize
+        self.negotiate = spec.negotiate
+        self.finish = spec.general.finish
+        self.new_state = routes.request_state
+        self.parse_query = routes.parse_query
+        self.invalid = routes.invalid
 
 
 cdef class _Call:
-    """One request on the lane. PERF: the RequestData that extractors, error handlers and
+    """One request on the lane. PERF: the request state that extractors, error handlers and
     Response objects read is built only if one of them runs (~0.2 µs a request otherwise)."""
 
     cdef RequestCycle cycle
@@ -202,10 +174,12 @@ cdef class _Call:
     cdef dict body_values
     cdef object data
 
-    cdef object request_data(self):
+    cdef object request_data(self, _LanePlan lane):
         if self.data is None:
             cycle = self.cycle
-            rd = RequestData(None, None, self.params, cycle.query_string, cycle.raw_headers, cycle)
+            rd = lane.new_state(
+                None, None, self.params, cycle.query_string, cycle.raw_headers, cycle
+            )
             if self.query is not None:
                 rd.query = self.query
                 rd.query_pairs = self.pairs
@@ -218,18 +192,20 @@ cdef class _Call:
 
 
 cdef class DirectLane:
-    """The protocol's handler: serves simple routes itself, hands the rest to ``fallback``."""
+    """The protocol's handler: serves lane routes itself, hands the rest to ``fallback``."""
 
     cdef public object router
     cdef public object fallback
     cdef object match
+    cdef object found
     cdef dict lanes
 
-    def __init__(self, router, fallback):
-        self.router = router
+    def __init__(self, routes, fallback):
+        self.router = routes.router
         self.fallback = fallback
-        self.match = router.match
-        self.lanes = {}
+        self.match = routes.router.match
+        self.found = routes.found
+        self.lanes = {plan: _LanePlan(spec, routes) for plan, spec in routes.specs.items()}
 
     def __call__(self, RequestCycle cycle):
         self.serve(cycle)
@@ -238,22 +214,24 @@ cdef class DirectLane:
         cdef _LanePlan lane
         cdef _Call req
         status, plan, params = self.match(cycle.method, cycle.path)
-        if status != _FOUND:
+        if status != self.found:
             self.fallback.asgi(cycle)
             return
-        lane = self.lanes.get(plan)
-        if lane is None:
-            lane = self.lanes[plan] = _LanePlan(plan)
+        found = PyDict_GetItem(self.lanes, plan)
+        if found == NULL:
+            self.fallback.asgi(cycle)
+            return
+        lane = <_LanePlan>found
         req = _Call.__new__(_Call)
         req.cycle = cycle
         req.params = params
         call = lane.call
-        if call is not None and lane.body_plan is not None:
+        if call is not None and lane.body_values is not None:
             req.body = cycle.take_body()  # NOTE: None while the body is still arriving
             if req.body is None:
                 call = None
         if call is None:
-            self.fallback.serve(cycle, plan, req.request_data())
+            self.fallback.serve(cycle, lane.spec, req.request_data(lane))
             return
         try:
             if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
@@ -268,7 +246,7 @@ cdef class DirectLane:
             try:
                 _enter_task(loop, host)
             except RuntimeError:  # NOTE: inside another request's Task: it starts in its own
-                fallback.later(cycle, plan, req.request_data(), coro, None)
+                fallback.later(cycle, lane.spec, req.request_data(lane), coro, None)
                 return
             try:
                 yielded = coro.send(None)
@@ -281,9 +259,9 @@ cdef class DirectLane:
                 raise
             _leave_task(loop, host)
         except Exception as exc:
-            self.fallback.fail(cycle, exc, req.request_data())
+            self.fallback.fail(cycle, exc, req.request_data(lane))
             return
-        self.fallback.later(cycle, plan, req.request_data(), coro, yielded)
+        self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
 
 
 cdef dict _arguments(_LanePlan lane, _Call req):
@@ -295,21 +273,19 @@ cdef dict _arguments(_LanePlan lane, _Call req):
     if lane.query:
         qs = cycle.query_string
         if qs:
-            req.pairs = _parse_query(qs)
+            req.pairs = lane.parse_query(qs)
             req.query = dict(req.pairs)
         else:
             req.pairs = []
             req.query = {}
     if lane.headers:
-        req.request_data().parse_headers()
+        req.request_data(lane).parse_headers()
     if lane.cookies:
-        req.request_data().parse_cookies()
+        req.request_data(lane).parse_cookies()
     body_errors = None
-    if lane.body_plan is not None and not _body_fast(lane, req, kwargs):
-        rd = req.request_data()
-        rd.body_values, body_errors = lane.body_plan.values(
-            req.body, content_type(cycle.raw_headers)
-        )
+    if lane.body_values is not None and not _body_fast(lane, req, kwargs):
+        rd = req.request_data(lane)
+        rd.body_values, body_errors = lane.body_values(req.body, content_type(cycle.raw_headers))
     for p in lane.params:
         value = _SLOW
         if p.source != SRC_PYTHON:
@@ -318,21 +294,21 @@ cdef dict _arguments(_LanePlan lane, _Call req):
             elif p.source == SRC_QUERY:
                 mapping = req.query
             elif p.source == SRC_HEADER:
-                mapping = req.request_data().headers
+                mapping = req.request_data(lane).headers
             else:
-                mapping = req.request_data().cookies
+                mapping = req.request_data(lane).cookies
             found = PyDict_GetItem(mapping, p.key)
             if found != NULL:
                 value = _convert(p, <object>found)
             elif p.has_default:
                 value = p.default
         if value is _SLOW:
-            value = p.extract(req.request_data(), errors)
+            value = p.extract(req.request_data(lane), errors)
         kwargs[p.name] = value
     if body_errors:
         errors.extend(body_errors)
     if errors:
-        raise RequestValidationError(errors, body=req.body)
+        raise lane.invalid(errors, req.body)
     return kwargs
 
 
@@ -346,7 +322,7 @@ cdef bint _body_fast(_LanePlan lane, _Call req, dict kwargs):
     if ctype is not None:
         kind = _JSON_TYPES.get(ctype)
         if kind is None:
-            kind = media_kind(ctype)
+            kind = lane.media(ctype)
             if len(_JSON_TYPES) < 64:
                 _JSON_TYPES[ctype] = kind
         if kind != BODY_JSON:
@@ -365,7 +341,7 @@ cdef bint _body_fast(_LanePlan lane, _Call req, dict kwargs):
 
 
 cdef _answer(fallback, _LanePlan lane, _Call req, result):
-    # NOTE: a simple route has no Response or BackgroundTasks parameter, so what it returns
+    # NOTE: a lane route has no Response or BackgroundTasks parameter, so what it returns
     # is all there is to send.
     if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
@@ -373,10 +349,10 @@ cdef _answer(fallback, _LanePlan lane, _Call req, result):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
     elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
-        lines, body = lane.plan.msgpack.answer(
+        lines, body = lane.negotiate(
             req.cycle.raw_headers, lane.status_code, result, lane.serialize
         )
         req.cycle.write_simple(lane.status_code, lines, body)
     else:
-        rd = req.request_data()
-        fallback.respond(req.cycle, lane.plan, lane.plan.finish(result, rd), rd)
+        rd = req.request_data(lane)
+        fallback.respond(req.cycle, lane.spec, lane.finish(result, rd), rd)

@@ -15,10 +15,10 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["INT64", "int_bounds"]
+from fastcore.server.contract import INT64
 
-#: The bounds the compiled lane can hold (C ``long long``); the lane converts at most 18 digits.
-INT64 = (-(2**63), 2**63 - 1)
+__all__ = ["int_bounds"]
+
 #: msgspec.Meta attributes that only document; any other one set leaves the value to Python.
 _DOCS_ONLY = ("title", "description", "examples", "extra_json_schema", "extra")
 _BOUNDS = ("ge", "gt", "le", "lt")

@@ -21,6 +21,7 @@ from fastcore._body_limits import limited_receive
 from fastcore._threadpool import run_in_threadpool
 from fastcore.handlers import RequestData
 from fastcore.plans import EXIT_STACK, RoutePlan, is_response
+from fastcore.server.contract import Fallback
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -64,6 +65,7 @@ class HandlerPlan(RoutePlan):
     """
 
     __slots__ = ("handler", "inner")
+    lane_fallback = Fallback.ROUTE_HANDLER
 
     def __init__(self, inner: RoutePlan, handler: Any) -> None:
         super().__init__(

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastcore.handlers import RequestData
 from fastcore.plans import RoutePlan
+from fastcore.server.contract import Fallback
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -334,6 +335,7 @@ class TracedPlan(RoutePlan):
     """A route plan whose dependencies, endpoint and serialization are child spans."""
 
     __slots__ = ("inner", "operation")
+    lane_fallback = Fallback.TELEMETRY
 
     def __init__(self, inner: RoutePlan, operation: Callable[[str, Any], Any]) -> None:
         super().__init__(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from fastcore._telemetry import Telemetry
+    from fastcore.server.contract import LaneRoutes
 
 __all__ = ["FastCore"]
 
@@ -235,6 +236,10 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.plain_routes: list[Any] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
+        #: The plans of the latest ``freeze`` (the router's targets), and the server's view of
+        #: them (``lane_routes``), built the first time fastcore's server asks.
+        self._plans: tuple[RoutePlan, ...] = ()
+        self._lane: LaneRoutes | None = None
         self._websocket_router: Any = None
         self._asgi: Callable[..., Awaitable[None]] | None = None
         self._inner: _Current | None = None
@@ -458,6 +463,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             route.plan = plan
         self._websocket_router = websocket_router
         self._dispatcher = Dispatcher(self, router)
+        self._plans = tuple(plan for _, plan in plans)
+        self._lane = None
         self._version = self.router.version
         if not self.user_middleware:
             self._asgi = self._dispatcher
@@ -471,6 +478,36 @@ class FastCore(RouteDecorators, WebSocketDecorators):
                 app = cls(app, *args, **options)
             self._asgi = app
         self._inner.app = self._dispatcher
+
+    # -- fastcore's server (fastcore/server/contract.py: LaneApp) ---------------------------
+    def lane_routes(self) -> LaneRoutes:
+        """The app's routes as fastcore's server serves them: a ``LaneSpec`` per plan.
+
+        Plans the app first (``freeze``); built once per plan, at start-up.
+        """
+        self.freeze()
+        dispatcher = self._dispatcher
+        assert dispatcher is not None
+        if self._lane is None:
+            from fastcore._lane_specs import lane_routes
+            from fastcore.server.contract import Fallback
+
+            whole_app = None
+            if self.user_middleware:
+                whole_app = Fallback.MIDDLEWARE
+            elif self._otel is not None:  # NOTE: its spans are made by the ASGI entry
+                whole_app = Fallback.TELEMETRY
+            self._lane = lane_routes(
+                dispatcher.router, self._plans, self, dispatcher.answer_error, whole_app
+            )
+        return self._lane
+
+    def serves_websocket(self, path: str) -> bool:
+        """Whether a WebSocket upgrade for ``path`` reaches one of the app's routes or mounts."""
+        if any(path == m.path or path.startswith(m.path + "/") for m in self.mounts):
+            return True
+        router = self._websocket_router
+        return router is not None and router.match("WEBSOCKET", path)[0] == _router_mod.FOUND
 
     def _plan(self, route: APIRoute) -> RoutePlan:
         specials = self._specials

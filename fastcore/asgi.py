@@ -184,6 +184,14 @@ class Dispatcher:
                 return self.handlers[cls]
         return None
 
+    async def answer_error(
+        self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any, started: bool
+    ) -> None:
+        """``exc`` answered by the app's exception handlers, for fastcore's server (its
+        ``ErrorHandler``): ``started`` says the response's head was already written."""
+        scope[RESPONSE_STARTED] = started
+        await self._on_error(exc, scope, receive, send)
+
     async def _on_error(
         self, exc: Exception, scope: dict[str, Any], receive: Any, send: Any
     ) -> None:

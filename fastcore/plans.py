@@ -8,9 +8,8 @@ header bytes and never creates a Response object.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
@@ -19,6 +18,7 @@ from fastcore._serialize import Serializer
 from fastcore.dependencies import ASYNC, SYNC
 from fastcore.exceptions import FastAPIError, RequestValidationError
 from fastcore.handlers import CallPlan, RequestData, RequestNeeds
+from fastcore.server.contract import Fallback, is_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -43,18 +43,6 @@ _FAST_CLASSES: dict[str, tuple[int, bytes]] = {
 }
 #: The fast kinds: JSON, text, and JSON or MessagePack as the request's Accept prefers.
 _JSON, _TEXT, _MSGPACK = 1, 2, 3
-_modules = sys.modules
-
-
-def is_response(value: Any) -> TypeGuard[Response]:
-    """Whether ``value`` is a Starlette Response, without importing Starlette to ask.
-
-    PERF: ``starlette.responses`` costs ~3.8 MiB of RSS per worker; a handler can only have
-    built a Response once that module is loaded, so until then the answer is no (one dict
-    lookup). The JSON fast path checks ``type(result) is dict`` first and skips even that.
-    """
-    module = _modules.get("starlette.responses")
-    return module is not None and isinstance(value, module.Response)
 
 
 def fast_kind(response_class: Any) -> tuple[int, bytes]:
@@ -125,6 +113,10 @@ class RoutePlan:
         "status_code",
     )
 
+    #: Why fastcore's server never serves this kind of plan on its lane (a subclass's
+    #: reason), or None: the plan's shape decides (``fastcore/_lane_specs.py``).
+    lane_fallback: ClassVar[Fallback | None] = None
+
     def __init__(
         self,
         call: CallPlan,
@@ -180,6 +172,10 @@ class RoutePlan:
             return
         # NOTE: reached only when a yield dependency swallowed what stopped the handler.
         raise FastAPIError(NOT_SENT)
+
+    def swallowed(self) -> Exception:
+        """FastAPI's error when a yield dependency swallowed what stopped the handler."""
+        return FastAPIError(NOT_SENT)
 
     async def render_function_scoped(self, rd: RequestData) -> tuple[int, bytes] | Response:
         """``render`` inside the exit stack of the route's scope="function" dependencies.

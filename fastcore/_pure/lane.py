@@ -12,32 +12,39 @@ started with ``send(None)`` and, when it finishes without suspending (most do), 
 no scope and no ASGI message is ever made. An unconstrained str, int or bool parameter is
 looked up and converted in place, and a msgspec-typed JSON body decoded straight into its
 argument; any other parameter, or any value not accepted as is, goes to the parameter's
-extractor, which gives the same value or the error. The ``RequestData`` those extractors
+extractor, which gives the same value or the error. The request state those extractors
 read is built only if one runs. Everything else is handed to ``fallback`` (the server's
 Dispatch), which owns the slow paths: other routes, 404s and errors, a handler that
 suspends, Response objects.
+
+The lane knows a route only through its ``LaneSpec`` and the app only through its
+``LaneRoutes`` (``fastcore/server/contract.py``), copied into the fields below at start-up.
 """
 
 from __future__ import annotations
 
 from asyncio.tasks import _enter_task, _leave_task
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastcore._accel import load
-from fastcore._bodies import JSON, MSGPACK, media_kind
-from fastcore._lane_params import INT64, int_bounds
-from fastcore.exceptions import RequestValidationError
-from fastcore.handlers import RequestData
-from fastcore.plans import is_response
-from fastcore.validation import _BOOL_WORDS
+from fastcore.server.contract import (
+    Answer,
+    Cycle,
+    Errors,
+    LaneParam,
+    LaneRoutes,
+    LaneSpec,
+    Media,
+    RequestState,
+    is_response,
+)
+
+if TYPE_CHECKING:
+    from fastcore.server.dispatch import Dispatch
 
 __all__ = ["DirectLane", "content_type"]
 
-_FOUND = load("router").FOUND
-_parse_query = load("query").parse_query
-_JSON, _TEXT, _MSGPACK = 1, 2, 3
-_SOURCES = {"path": 0, "query": 1, "header": 2, "cookie": 3}
-_KINDS: dict[type, int] = {str: 1, int: 2, bool: 3}
+_JSON, _TEXT, _MSGPACK = int(Answer.JSON), int(Answer.TEXT), int(Answer.MSGPACK)
+_BODY_JSON, _BODY_MSGPACK = int(Media.JSON), int(Media.MSGPACK)
 _SLOW: Any = object()
 #: Content-Type values seen, and their media kind (a client sends the same one).
 _JSON_TYPES: dict[bytes, int] = {}
@@ -52,7 +59,7 @@ def content_type(raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
 
 
 class _Param:
-    """One parameter of a simple route: where it is read and how it converts in place."""
+    """One parameter of a lane route (its ``LaneParam``), in plain int fields."""
 
     __slots__ = (
         "default",
@@ -64,30 +71,19 @@ class _Param:
         "low",
         "name",
         "source",
+        "words",
     )
 
-    def __init__(self, name: str, extract: Any, field: Any) -> None:
-        self.name = name
-        self.extract = extract
-        self.source = -1
-        self.kind = 0
-        self.key = ""
-        self.has_default = False
-        self.default = None
-        self.low, self.high = INT64  # NOTE: Path(ge=...)/Query(le=...) on an int narrow them
-        if field is None or field.is_sequence:
-            return
-        source = _SOURCES.get(field.source)
-        kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
-        bounds = int_bounds(field.annotation) if kind is None else None
-        if bounds is not None:
-            kind, (self.low, self.high) = 2, bounds
-        if source is None or kind is None:
-            return
-        self.source, self.kind = source, kind
-        self.key = field.key.lower() if source == 2 else field.key
-        self.has_default = not field.required and field.default_factory is None
-        self.default = field.default
+    def __init__(self, spec: LaneParam) -> None:
+        self.name = spec.name
+        self.extract = spec.extract
+        self.source = int(spec.source)
+        self.kind = int(spec.kind)
+        self.key = spec.key
+        self.has_default = spec.has_default
+        self.default = spec.default
+        self.low, self.high = spec.low, spec.high
+        self.words = spec.words if spec.words is not None else {}
 
 
 def _convert(p: _Param, raw: Any) -> Any:
@@ -104,71 +100,57 @@ def _convert(p: _Param, raw: Any) -> Any:
                 return number if p.low <= number <= p.high else _SLOW
         return _SLOW
     if kind == 3 and type(raw) is str:
-        found = _BOOL_WORDS.get(raw)
+        found = p.words.get(raw)
         if found is not None:
             return found
     return _SLOW
 
 
 class _LanePlan:
-    """A route plan's fields the lane reads per request (built on first use)."""
+    """A route's ``LaneSpec``, with the app's ``LaneRoutes`` hooks, as the lane reads it."""
 
-    def __init__(self, plan: Any) -> None:
-        needs = plan.needs
-        self.plan = plan
-        self.call = plan.simple_call
-        self.sync = plan.simple_sync
-        self.body_plan = body_plan = needs.body_plan
-        self.query, self.headers, self.cookies = needs.query, needs.headers, needs.cookies
-        fields = plan.call.fields
-        self.decoder: Any = None
-        self.msgpack_decoder: Any = None  # NOTE: the route reads MessagePack too
-        self.body_key = self.body_name = ""
-        # NOTE: a body whose dataclasses need their defaults completed (_dataclass_defaults)
-        # takes the body plan's values, which completes them
-        if (
-            body_plan is not None
-            and not body_plan.embed
-            and body_plan._decoder is not None
-            and body_plan._complete is None
-        ):
-            self.decoder = body_plan._decoder
-            self.msgpack_decoder = body_plan._msgpack_decoder
-            self.body_key = body_plan.fields[0].key
-        params = []
-        for (name, extract), field in zip(plan.extractors, fields, strict=True):
-            if self.decoder is not None and field is not None and field.source == "body":
-                self.body_name = name
-                continue
-            params.append(_Param(name, extract, field))
-        if self.decoder is not None and not self.body_name:
-            self.decoder = None
-            params = [_Param(name, extract, None) for name, extract in plan.extractors]
-        self.params = tuple(params)
-        self.fast, self.status_code = plan.fast, plan.status_code
-        self.content_type_line, self.serialize = plan.content_type_line, plan.serialize
+    def __init__(self, spec: LaneSpec, routes: LaneRoutes) -> None:
+        self.spec = spec
+        self.call = spec.call
+        self.sync = spec.sync
+        self.body_values = spec.body_values
+        self.query, self.headers, self.cookies = spec.query, spec.headers, spec.cookies
+        self.decoder = spec.decoder
+        self.msgpack_decoder = spec.msgpack_decoder  # NOTE: the route reads MessagePack too
+        self.body_key, self.body_name = spec.body_key, spec.body_name
+        self.media = spec.media
+        self.params = tuple(_Param(p) for p in spec.params)
+        self.fast, self.status_code = int(spec.answer), spec.status_code
+        self.content_type_line, self.serialize = spec.content_type_line, spec.serialize
+        self.negotiate = spec.negotiate
+        self.finish = spec.general.finish
+        self.new_state = routes.request_state
+        self.parse_query = routes.parse_query
+        self.invalid = routes.invalid
 
 
 class _Call:
-    """One request on the lane; its RequestData is built only if something reads it.
+    """One request on the lane; its request state is built only if something reads it.
 
     PERF: no ``__init__`` (a Python frame): the lane sets ``cycle`` and ``params``, the
     rest start as these class-level defaults until a request sets its own.
     """
 
-    cycle: Any
+    cycle: Cycle
     params: dict[str, Any]
     query: dict[str, str] | None = None
     pairs: list[tuple[str, str]] = []  # NOTE: replaced per request, never mutated
     body: bytes | None = None
     body_values: dict[str, Any] | None = None
-    data: RequestData | None = None
+    data: RequestState | None = None
 
-    def request_data(self) -> RequestData:
+    def request_data(self, lane: _LanePlan) -> RequestState:
         rd = self.data
         if rd is None:
             cycle = self.cycle
-            rd = RequestData(None, None, self.params, cycle.query_string, cycle.raw_headers, cycle)
+            rd = lane.new_state(
+                None, None, self.params, cycle.query_string, cycle.raw_headers, cycle
+            )
             if self.query is not None:
                 rd.query, rd.query_pairs = self.query, self.pairs
             if self.body is not None:
@@ -180,31 +162,32 @@ class _Call:
 
 
 class DirectLane:
-    """The protocol's handler: serves simple routes itself, hands the rest to ``fallback``."""
+    """The protocol's handler: serves lane routes itself, hands the rest to ``fallback``."""
 
-    def __init__(self, router: Any, fallback: Any) -> None:
-        self.router = router
+    def __init__(self, routes: LaneRoutes, fallback: Dispatch) -> None:
+        self.router = routes.router
         self.fallback = fallback
-        self.match = router.match
-        self.lanes: dict[Any, _LanePlan] = {}
+        self.match = routes.router.match
+        self.found = routes.found
+        self.lanes: dict[Any, _LanePlan] = {
+            plan: _LanePlan(spec, routes) for plan, spec in routes.specs.items()
+        }
 
-    def __call__(self, cycle: Any) -> None:
+    def __call__(self, cycle: Cycle) -> None:
         status, plan, params = self.match(cycle.method, cycle.path)
-        if status != _FOUND:
+        lane = self.lanes.get(plan) if status == self.found else None
+        if lane is None:
             self.fallback.asgi(cycle)
             return
-        lane = self.lanes.get(plan)
-        if lane is None:
-            lane = self.lanes[plan] = _LanePlan(plan)
         req = _Call()
         req.cycle, req.params = cycle, params
         call = lane.call
-        if call is not None and lane.body_plan is not None:
+        if call is not None and lane.body_values is not None:
             req.body = cycle.take_body()  # NOTE: None while the body is still arriving
             if req.body is None:
                 call = None
         if call is None:
-            self.fallback.serve(cycle, plan, req.request_data())
+            self.fallback.serve(cycle, lane.spec, req.request_data(lane))
             return
         try:
             if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
@@ -219,7 +202,7 @@ class DirectLane:
             try:
                 _enter_task(loop, host)
             except RuntimeError:  # NOTE: inside another request's Task: it starts in its own
-                fallback.later(cycle, plan, req.request_data(), coro, None)
+                fallback.later(cycle, lane.spec, req.request_data(lane), coro, None)
                 return
             try:
                 yielded = coro.send(None)
@@ -238,46 +221,47 @@ class DirectLane:
                 raise
             _leave_task(loop, host)
         except Exception as exc:
-            self.fallback.fail(cycle, exc, req.request_data())
+            self.fallback.fail(cycle, exc, req.request_data(lane))
             return
-        self.fallback.later(cycle, plan, req.request_data(), coro, yielded)
+        self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
 
 
 def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any]:
     if lane.query:
         qs = req.cycle.query_string
-        req.pairs = _parse_query(qs) if qs else []
+        req.pairs = lane.parse_query(qs) if qs else []
         req.query = dict(req.pairs)
     if lane.headers:
-        req.request_data().parse_headers()
+        req.request_data(lane).parse_headers()
     if lane.cookies:
-        req.request_data().parse_cookies()
+        req.request_data(lane).parse_cookies()
     kwargs: dict[str, Any] = {}
-    errors: list[dict[str, Any]] = []
+    errors: Errors = []
     body_errors = None
-    if lane.body_plan is not None and not _body_fast(lane, req, kwargs):
-        rd = req.request_data()
-        rd.body_values, body_errors = lane.body_plan.values(
-            req.body, content_type(req.cycle.raw_headers)
+    if lane.body_values is not None and not _body_fast(lane, req, kwargs):
+        rd = req.request_data(lane)
+        rd.body_values, body_errors = lane.body_values(
+            req.body,  # type: ignore[arg-type]  # NOTE: taken before the call (never None)
+            content_type(req.cycle.raw_headers),
         )
     for p in lane.params:
         value = _SLOW
-        raw = _raw(p, req)
+        raw = _raw(lane, p, req)
         if raw is not _SLOW:
             value = _convert(p, raw)
         elif p.has_default:
             value = p.default
         if value is _SLOW:
-            value = p.extract(req.request_data(), errors)
+            value = p.extract(req.request_data(lane), errors)
         kwargs[p.name] = value
     if body_errors:
         errors.extend(body_errors)
     if errors:
-        raise RequestValidationError(errors, body=req.body)
+        raise lane.invalid(errors, req.body)
     return kwargs
 
 
-def _raw(p: _Param, req: _Call) -> Any:
+def _raw(lane: _LanePlan, p: _Param, req: _Call) -> Any:
     """The parameter's value as the request carries it; _SLOW when absent or not typed."""
     source = p.source
     if source == 0:
@@ -285,9 +269,9 @@ def _raw(p: _Param, req: _Call) -> Any:
     elif source == 1:
         mapping = req.query or {}
     elif source == 2:
-        mapping = req.request_data().headers
+        mapping = req.request_data(lane).headers
     elif source == 3:
-        mapping = req.request_data().cookies
+        mapping = req.request_data(lane).cookies
     else:
         return _SLOW
     return mapping.get(p.key, _SLOW)
@@ -303,11 +287,11 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
     if ctype is not None:
         kind = _JSON_TYPES.get(ctype)
         if kind is None:
-            kind = media_kind(ctype)
+            kind = lane.media(ctype)
             if len(_JSON_TYPES) < 64:
                 _JSON_TYPES[ctype] = kind
-        if kind != JSON:
-            decoder = lane.msgpack_decoder if kind == MSGPACK else None
+        if kind != _BODY_JSON:
+            decoder = lane.msgpack_decoder if kind == _BODY_MSGPACK else None
             if decoder is None:
                 return False
     try:
@@ -321,8 +305,8 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
     return True
 
 
-def _answer(fallback: Any, lane: _LanePlan, req: _Call, result: Any) -> None:
-    # NOTE: a simple route has no Response or BackgroundTasks parameter, so what it returns
+def _answer(fallback: Dispatch, lane: _LanePlan, req: _Call, result: Any) -> None:
+    # NOTE: a lane route has no Response or BackgroundTasks parameter, so what it returns
     # is all there is to send.
     if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
         req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
@@ -331,10 +315,8 @@ def _answer(fallback: Any, lane: _LanePlan, req: _Call, result: Any) -> None:
     elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
         status = lane.status_code
-        lines, body = lane.plan.msgpack.answer(
-            req.cycle.raw_headers, status, result, lane.serialize
-        )
+        lines, body = lane.negotiate(req.cycle.raw_headers, status, result, lane.serialize)
         req.cycle.write_simple(status, lines, body)
     else:
-        rd = req.request_data()
-        fallback.respond(req.cycle, lane.plan, lane.plan.finish(result, rd), rd)
+        rd = req.request_data(lane)
+        fallback.respond(req.cycle, lane.spec, lane.finish(result, rd), rd)

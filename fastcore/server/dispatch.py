@@ -1,8 +1,9 @@
 """What the protocol calls for each request: the direct lane, and the paths beside it.
 
-For a FastCore app without middleware the protocol's handler is the compiled
-``DirectLane`` (``_speedups/direct.pyx``), which serves simple routes itself with no scope
-dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
+For an app that describes its routes to the server (a FastCore without middleware: the
+``LaneApp`` of ``fastcore/server/contract.py``) the protocol's handler is the ``DirectLane``
+(``_speedups/lane.pxi``, ``fastcore/_pure/lane.py``), which serves simple routes itself with no
+scope dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
 dependencies, Request parameters, forms or a body still arriving; Response objects
 (written in one ``cycle.write_response``, their background tasks run after it);
 exception handlers; a handler that suspends. Apps with middleware, 404s, mounts and
@@ -17,6 +18,10 @@ server. A coroutine that suspends is handed to that same host Task, which drives
 whatever registered the host during the eager part (a timeout, a cancel scope) stays with the
 task that runs it; a new host is made for the next request. A request started while another
 task runs (a pipelined request behind one that suspended) gets a Task of its own instead.
+
+Everything here is typed against the contract: a route is its ``LaneSpec`` (the plan behind
+it a ``GeneralPath``), the app's error handling an ``ErrorHandler``, the request's state a
+``RequestState``; no name of the framework's own modules is imported.
 """
 
 from __future__ import annotations
@@ -26,18 +31,34 @@ import contextlib
 import logging
 import sys
 from asyncio.tasks import _enter_task, _leave_task
-from collections.abc import Coroutine, Generator
-from typing import Any
+from collections.abc import Callable, Coroutine, Generator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from fastcore._accel import load
-from fastcore.exceptions import FastAPIError
-from fastcore.handlers import RequestData
-from fastcore.plans import NOT_SENT, RESPONSE_STARTED
+from fastcore.server.contract import (
+    AsgiApp,
+    Cycle,
+    ErrorHandler,
+    LaneApp,
+    LaneSpec,
+    Receive,
+    Rendered,
+    RequestState,
+    Send,
+)
+
+if TYPE_CHECKING:
+    from starlette.background import BackgroundTask
+
+    from fastcore.server.server import ServerState
 
 __all__ = ["Dispatch"]
 
 logger = logging.getLogger("fastcore.server")
 _TEXT_TYPE = b"content-type: text/plain; charset=utf-8\r\n"
+#: A coroutine of this module run for one request (what it yields is the event loop's).
+Job = Coroutine[Any, Any, None]
 
 
 class _Resume:
@@ -66,7 +87,7 @@ class _Resume:
                     return stop.value
 
 
-async def _host(handover: asyncio.Future[Any]) -> Any:
+async def _host(handover: asyncio.Future[tuple[Job, Any]]) -> object:
     """The host Task's body: idle until a suspended coroutine is handed over, then drives it."""
     try:
         coro, yielded = await handover
@@ -86,25 +107,23 @@ async def _host(handover: asyncio.Future[Any]) -> Any:
 class Dispatch:
     """The slow paths beside the direct lane; ``handler`` is what the protocol calls."""
 
-    def __init__(self, app: Any, state: Any, protocol: Any = None) -> None:
-        from fastcore.app import FastCore
-
+    def __init__(
+        self, app: AsgiApp, state: ServerState, protocol: ModuleType | None = None
+    ) -> None:
         self.state = state
         self.loop = state.loop
         self.app = app
-        self.dispatcher: Any = None
-        self.handler: Any = self.asgi
+        self.on_error: ErrorHandler = _no_error_handler
+        self.handler: Callable[[Cycle], None] = self.asgi
         #: The Task eager coroutines run under (the lanes read it), and its handover future.
         self.host, self._handover = self._new_host()
-        if isinstance(app, FastCore):
-            app.freeze()
-            self.dispatcher = app._dispatcher
-            # NOTE: an app with OpenTelemetry on goes through its ASGI entry (its spans)
-            if not app.user_middleware and app._otel is None:
-                lane = (protocol or load("protocol")).DirectLane
-                self.handler = lane(self.dispatcher.router, self)
+        if isinstance(app, LaneApp):
+            routes = app.lane_routes()
+            self.on_error = routes.on_error
+            if routes.whole_app is None:  # NOTE: middleware, telemetry: the ASGI entry
+                self.handler = (protocol or load("protocol")).DirectLane(routes, self)
 
-    def _new_host(self) -> tuple[asyncio.Task[Any], asyncio.Future[Any]]:
+    def _new_host(self) -> tuple[asyncio.Task[object], asyncio.Future[tuple[Job, Any]]]:
         handover = self.loop.create_future()
         return self.loop.create_task(_host(handover)), handover
 
@@ -113,7 +132,7 @@ class Dispatch:
         if not self.host.done():
             self.host.cancel()
 
-    def run(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def run(self, coro: Job) -> None:
         """Run ``coro`` now under the host Task; only if it suspends does it continue there."""
         host = self.host
         try:
@@ -129,34 +148,34 @@ class Dispatch:
             _leave_task(self.loop, host)
         self.adopt(coro, yielded)
 
-    def adopt(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+    def adopt(self, coro: Job, yielded: Any) -> None:
         """``coro`` suspended under the host: the host drives it on; a new host waits."""
         host, handover = self.host, self._handover
         self.host, self._handover = self._new_host()
         handover.set_result((coro, yielded))
         self._track(host)
 
-    def _track(self, task: asyncio.Task[Any]) -> None:
+    def _track(self, task: asyncio.Task[object]) -> None:
         tasks = self.state.tasks
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
     # -- called by the direct lane --------------------------------------------------------
-    def asgi(self, cycle: Any) -> None:
+    def asgi(self, cycle: Cycle) -> None:
         """Through the app's ASGI entry (404s, mounts, middleware, other ASGI apps)."""
         self.run(self._serve_asgi(cycle))
 
-    def serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
+    def serve(self, cycle: Cycle, spec: LaneSpec, rd: RequestState) -> None:
         """A route the lane does not serve itself: the plan's general path."""
-        rd.route = plan.route
-        self.run(self._serve(cycle, plan, rd))
+        rd.route = spec.route
+        self.run(self._serve(cycle, spec, rd))
 
-    def fail(self, cycle: Any, exc: Exception, rd: RequestData) -> None:
+    def fail(self, cycle: Cycle, exc: Exception, rd: RequestState) -> None:
         self.run(self._fail(cycle, exc, rd.get_scope()))
 
-    def respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
-        rd.route = plan.route
-        if type(out) is not tuple and type(out).__call__ is _plain_call():
+    def respond(self, cycle: Cycle, spec: LaneSpec, out: Rendered, rd: RequestState) -> None:
+        rd.route = spec.route
+        if not isinstance(out, tuple) and type(out).__call__ is _plain_call():
             # PERF: a returned Response with its body: written here, no coroutine, no scope
             try:
                 cycle.write_response(out.status_code, out.raw_headers, out.body)
@@ -166,56 +185,66 @@ class Dispatch:
             if out.background is not None:
                 self.run(self._background(cycle, out.background, rd))
             return
-        self.run(self._respond(cycle, plan, out, rd))
+        self.run(self._respond(cycle, spec, out, rd))
 
-    def later(self, cycle: Any, plan: Any, rd: RequestData, coro: Any, yielded: Any) -> None:
+    def later(
+        self,
+        cycle: Cycle,
+        spec: LaneSpec,
+        rd: RequestState,
+        coro: Coroutine[Any, Any, Any],
+        yielded: Any,
+    ) -> None:
         """The handler suspended: finish it, and the response, in a Task."""
-        rd.route = plan.route
-        self.run(self._finish_later(cycle, plan, rd, _Resume(coro, yielded)))
+        rd.route = spec.route
+        self.run(self._finish_later(cycle, spec, rd, _Resume(coro, yielded)))
         # NOTE: yielded is None when the lane could not start the coroutine (another Task
         # was running): _Resume then yields once (a loop turn) and starts it in this Task
 
     # -- coroutines -----------------------------------------------------------------------
-    async def _serve(self, cycle: Any, plan: Any, rd: RequestData) -> None:
+    async def _serve(self, cycle: Cycle, spec: LaneSpec, rd: RequestState) -> None:
+        plan = spec.general
         try:
-            if plan.needs.has_yield:
+            if spec.has_yield:
                 async with contextlib.AsyncExitStack() as stack:
                     rd.stack = stack
-                    if plan.needs.function_scoped:
+                    if spec.function_scoped:
                         out = await plan.render_function_scoped(rd)
                     else:
                         out = await plan.render(rd)
-                    await self._send(cycle, plan, out, rd)
+                    await self._send(cycle, spec, out, rd)
                     return
                 # NOTE: as in RoutePlan.__call__: a yield dependency swallowed the exception.
-                raise FastAPIError(NOT_SENT)
-            await self._send(cycle, plan, await plan.render(rd), rd)
+                raise plan.swallowed()
+            await self._send(cycle, spec, await plan.render(rd), rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
-    async def _respond(self, cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
+    async def _respond(self, cycle: Cycle, spec: LaneSpec, out: Rendered, rd: RequestState) -> None:
         try:
-            await self._send(cycle, plan, out, rd)
+            await self._send(cycle, spec, out, rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
-    async def _background(self, cycle: Any, background: Any, rd: RequestData) -> None:
+    async def _background(self, cycle: Cycle, background: BackgroundTask, rd: RequestState) -> None:
         """A Response's background tasks, after its bytes were written."""
         try:
             await background()
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
-    async def _finish_later(self, cycle: Any, plan: Any, rd: RequestData, handler: Any) -> None:
+    async def _finish_later(
+        self, cycle: Cycle, spec: LaneSpec, rd: RequestState, handler: _Resume
+    ) -> None:
         try:
-            await self._send(cycle, plan, plan.finish(await handler, rd), rd)
+            await self._send(cycle, spec, spec.general.finish(await handler, rd), rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
     @staticmethod
-    async def _send(cycle: Any, plan: Any, out: Any, rd: RequestData) -> None:
-        if type(out) is tuple:
-            cycle.write_simple(out[0], plan.content_type_line, out[1])
+    async def _send(cycle: Cycle, spec: LaneSpec, out: Rendered, rd: RequestState) -> None:
+        if isinstance(out, tuple):
+            cycle.write_simple(out[0], spec.content_type_line, out[1])
         elif type(out).__call__ is _plain_call():
             # PERF: a Response whose body is known up front (JSONResponse, PlainTextResponse,
             # RedirectResponse...) is written from its status, raw headers and body in one
@@ -227,15 +256,14 @@ class Dispatch:
         else:
             await out(rd.get_scope(), cycle.receive, cycle.send)
 
-    async def _fail(self, cycle: Any, exc: Exception, scope: dict[str, Any]) -> None:
+    async def _fail(self, cycle: Cycle, exc: Exception, scope: dict[str, Any]) -> None:
         """The app's exception handlers answer; what they re-raise is logged, then a 500."""
-        scope[RESPONSE_STARTED] = cycle.response_started
         try:
-            await self.dispatcher._on_error(exc, scope, cycle.receive, cycle.send)
+            await self.on_error(exc, scope, cycle.receive, cycle.send, cycle.response_started)
         except Exception as error:
             self._unhandled(cycle, error)
 
-    async def _serve_asgi(self, cycle: Any) -> None:
+    async def _serve_asgi(self, cycle: Cycle) -> None:
         try:
             await self.app(cycle.scope(), cycle.receive, cycle.send)
         except Exception as exc:
@@ -245,7 +273,7 @@ class Dispatch:
             self._unhandled(cycle, RuntimeError("the app returned without completing a response"))
 
     @staticmethod
-    def _unhandled(cycle: Any, exc: BaseException) -> None:
+    def _unhandled(cycle: Cycle, exc: BaseException) -> None:
         if _is_disconnect(exc):
             # NOTE: the client left (or its body timed out): nobody to answer, nothing to log
             logger.debug("client disconnected during %s %s", cycle.method, cycle.path)
@@ -259,9 +287,17 @@ class Dispatch:
             cycle.abort()  # NOTE: half a response was sent: only closing tells the client
 
 
-def _plain_call() -> Any:
+async def _no_error_handler(
+    exc: Exception, scope: dict[str, Any], receive: Receive, send: Send, started: bool
+) -> None:
+    """An app that is not a ``LaneApp`` answers its own errors (its ASGI entry): none here."""
+    raise exc
+
+
+def _plain_call() -> Callable[..., Any]:
     """``starlette.responses.Response.__call__``: what a Response with a ``body`` runs."""
-    return sys.modules["starlette.responses"].Response.__call__
+    call: Callable[..., Any] = sys.modules["starlette.responses"].Response.__call__
+    return call
 
 
 def _is_disconnect(exc: BaseException) -> bool:

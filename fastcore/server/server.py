@@ -22,6 +22,7 @@ from typing import Any
 
 from fastcore._accel import load
 from fastcore.server.config import ServerConfig
+from fastcore.server.contract import LaneApp
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.lifespan import LifespanRunner
 from fastcore.server.proxy import proxy_headers, scope_hook
@@ -64,8 +65,6 @@ class ServerState:
         app: Any,
         protocol: ModuleType | None = None,
     ) -> None:
-        from fastcore.app import FastCore
-
         #: The per-request fields, in the protocol build's own type (C fields when compiled).
         self.shared = (protocol or load("protocol")).Shared()
         self.shared.access_log = False  # NOTE: set by observe(), with the observer it calls
@@ -77,7 +76,9 @@ class ServerState:
         #: "https" when this worker ends TLS itself; a trusted proxy's header may override it.
         self.scheme = "https" if config.ssl_certfile else "http"
         self.proxy = proxy_headers(config)
-        self.scope_app = app if isinstance(app, FastCore) else None
+        #: The app as ``scope["app"]`` (a FastCore, FastAPI's own ``scope["app"]``) and as the
+        #: judge of its WebSocket routes; None for another ASGI app.
+        self.scope_app: LaneApp | None = app if isinstance(app, LaneApp) else None
         #: The ASGI app, for connections upgraded to WebSockets (fastcore/server/websocket.py).
         self.app = app
         #: Called on every scope built (root paths, proxy headers); None when all are off.

@@ -38,18 +38,16 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from fastcore._accel import load
-
 try:  # NOTE: websockets' C masking, built into its wheels; its pure fallback otherwise
     from websockets.speedups import apply_mask
 except ImportError:  # pragma: no cover
     from websockets.utils import apply_mask
 from fastcore.exceptions import ClientDisconnected
+from fastcore.server.contract import LaneApp
 
 __all__ = ["WebSocketSession", "is_websocket_upgrade", "start_session"]
 
 logger = logging.getLogger("fastcore.server")
-_FOUND = load("router").FOUND
 _quiet = logging.getLogger("fastcore.server.websocket")  # websockets' own connection log
 
 #: Bytes handed to the protocol at a time, so a full queue stops the parsing early.
@@ -82,14 +80,10 @@ def is_websocket_upgrade(state: Any, cycle: Any) -> bool:
         for name, value in cycle.raw_headers
     ):
         return False
-    app = state.scope_app
+    app: LaneApp | None = state.scope_app
     if app is None:
         return True
-    path = cycle.path
-    if any(path == m.path or path.startswith(m.path + "/") for m in app.mounts):
-        return True
-    router = app._websocket_router
-    return router is not None and router.match("WEBSOCKET", path)[0] == _FOUND
+    return app.serves_websocket(cycle.path)
 
 
 def start_session(state: Any, transport: Any, cycle: Any, rest: bytes) -> WebSocketSession:
