@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse
 from fastcore import APIRouter, BackgroundTasks, Body, Depends, FastAPI, Form, Header
 from fastcore import Path as P
 from fastcore.routing import APIRoute
-from fastcore.server.contract import Answer, Fallback, Kind, LaneApp, LaneSpec, Source
+from fastcore.server.contract import Answer, Fallback, Kind, LaneApp, LaneSpec, Media, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench" / "micro"))
@@ -194,13 +194,27 @@ def test_parameters_as_the_lane_reads_them() -> None:
     assert (n.kind, n.low, n.high) == (Kind.INT, 1, 10)
     body = specs["/body"]
     assert body.decoder is not None and body.body_name == "item" and body.params == ()
-    assert body.body_values is not None and body.is_json(b"application/json")
-    assert not body.is_json(b"text/plain")
+    assert body.body_values is not None and body.media(b"application/json") == Media.JSON
+    assert body.media(b"text/plain") == Media.OTHER
+    assert body.media(b"application/msgpack") == Media.MSGPACK
+    assert body.msgpack_decoder is None and body.negotiate is None  # NOTE: not opted in
     embedded = specs["/embedded"]
     assert embedded.decoder is None and embedded.body_values is not None
     assert specs["/text"].answer is Answer.TEXT
     assert specs["/body"].answer is Answer.JSON
     assert specs["/text"].content_type_line.startswith(b"content-type: text/plain")
+
+
+def test_a_msgpack_route() -> None:
+    app = FastAPI(msgpack=True)
+
+    @app.post("/items")
+    async def create(item: Item) -> Item:
+        return item
+
+    spec = _by_path(app)["/items"]
+    assert spec.fallback is Fallback.NONE and spec.answer is Answer.MSGPACK
+    assert spec.negotiate is not None and spec.msgpack_decoder is not None
 
 
 def test_whole_app_reasons() -> None:

@@ -314,8 +314,9 @@ def _answer(fallback: Dispatch, lane: _LanePlan, req: _Call, result: Any) -> Non
         req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
     elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_msgpack.py)
-        status = lane.status_code
-        lines, body = lane.negotiate(req.cycle.raw_headers, status, result, lane.serialize)
+        status, negotiate = lane.status_code, lane.negotiate
+        assert negotiate is not None  # NOTE: every Answer.MSGPACK spec has one
+        lines, body = negotiate(req.cycle.raw_headers, status, result, lane.serialize)
         req.cycle.write_simple(status, lines, body)
     else:
         rd = req.request_data(lane)
