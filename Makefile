@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PYX := $(wildcard _speedups/*.pyx _speedups/*.pxi)
-BUILT := _speedups/.built
+PYX := $(wildcard fastcore/_routing/*.pyx fastcore/server/http/*.pyx fastcore/server/http/*.pxi)
+BUILT := build/.extensions-built
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -23,7 +23,7 @@ venv: $(STAMP)
 # The editable install builds the extensions once; rebuild in place when a .pyx changes.
 $(BUILT): $(STAMP) $(PYX) setup.py
 	$(PY) setup.py -q build_ext --inplace
-	touch $@
+	mkdir -p $(dir $@) && touch $@
 
 build: $(BUILT)
 
@@ -112,7 +112,7 @@ docs-assets:
 		$(if $(REDOC),--redoc $(REDOC))
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info _speedups/*.c _speedups/*.so $(BUILT)
+	rm -rf $(VENV) build dist *.egg-info fastcore/_routing/_*_c.c fastcore/server/http/_*_c.c $(shell find fastcore -name '*.so')
 
 # Load benchmark peers and the chart: the `bench` extra's requirements, read from pyproject.toml
 # and installed as they are (an editable `pip install -e .[bench]` would rebuild fastcore too).

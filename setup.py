@@ -1,14 +1,19 @@
 """Builds the Cython extensions; none when FASTCORE_NO_EXTENSIONS is set.
 
-The sources live in ``_speedups/`` and install as ``fastcore._speedups.<name>``
-(see ``package-dir`` in pyproject.toml).
+Each compiled source sits beside the pure module it twins and installs as an extension
+module of the same package, named ``_<name>_c`` (see fastcore/_accel.py).
 """
 
 import os
 
 from setuptools import Extension, setup
 
-EXTENSIONS = ["protocol", "query", "router"]
+#: The compiled twins, by module name; the source is the module's path + ``.pyx``.
+EXTENSIONS = [
+    "fastcore._routing._query_c",
+    "fastcore._routing._router_c",
+    "fastcore.server.http._protocol_c",
+]
 
 
 def _extensions() -> list[Extension]:
@@ -17,9 +22,7 @@ def _extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     modules = [
-        Extension(
-            f"fastcore._speedups.{name}", [f"_speedups/{name}.pyx"], extra_compile_args=["-O2"]
-        )
+        Extension(name, [name.replace(".", "/") + ".pyx"], extra_compile_args=["-O2"])
         for name in EXTENSIONS
     ]
     return cythonize(

@@ -25,8 +25,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastcore.handlers import RequestData
-from fastcore.plans import RoutePlan
+from fastcore._planning.handlers import RequestData
+from fastcore._planning.plans import RoutePlan
 from fastcore.server.contract import Fallback
 
 if TYPE_CHECKING:

@@ -16,20 +16,20 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastcore import _typing as t
-from fastcore._accel import load
-from fastcore._body_limits import BodyLimits
-from fastcore._msgpack import MsgpackAnswer
-from fastcore._route_handlers import with_route_handler
-from fastcore._serialize import Options, make_msgpack_serializer, make_serializer
+from fastcore._planning.body_limits import BodyLimits
+from fastcore._planning.handlers import Overrides, RequestNeeds, build_call_plan
+from fastcore._planning.msgpack import MsgpackAnswer
+from fastcore._planning.plans import RoutePlan
+from fastcore._planning.route_handlers import with_route_handler
+from fastcore._planning.serialize import Options, make_msgpack_serializer, make_serializer
+from fastcore._routing import FOUND, Router
 from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
-from fastcore._websocket_api import WebSocketDecorators
+from fastcore._validation import hints as t
+from fastcore._websocket.api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
 from fastcore.dependencies import ASYNC_GEN, GEN, analyze
 from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError, RouteConflictError
-from fastcore.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore.params import Depends
-from fastcore.plans import RoutePlan
 from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["FastCore"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_router_mod = load("router")
 
 #: Parameter types that are injected rather than read from the request, as (module, class,
 #: kind); a subclass is injected too (``Request`` before ``HTTPConnection``, its base).
@@ -52,7 +51,7 @@ _SPECIAL_TYPES = (
     ("starlette.responses", "Response", "response"),
     ("starlette.background", "BackgroundTasks", "background"),
     ("fastcore.security.oauth2", "SecurityScopes", "scopes"),
-    ("fastcore._request_io", "ASGIScope", "scope"),
+    ("fastcore._planning.request_io", "ASGIScope", "scope"),
 )
 
 
@@ -447,7 +446,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             self._add_docs_routes()
         self._specials = special_types()
         self._otel = _telemetry_for(self)
-        router = _router_mod.Router()
+        router = Router()
         # NOTE: WebSocket routes are planned below, into a router of their own
         api_routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
         plans = [(route, self._plan(route)) for route in api_routes]
@@ -489,7 +488,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         dispatcher = self._dispatcher
         assert dispatcher is not None
         if self._lane is None:
-            from fastcore._lane_specs import lane_routes
+            from fastcore._planning.lane_specs import lane_routes
             from fastcore.server.contract import Fallback
 
             whole_app = None
@@ -507,7 +506,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         if any(path == m.path or path.startswith(m.path + "/") for m in self.mounts):
             return True
         router = self._websocket_router
-        return router is not None and router.match("WEBSOCKET", path)[0] == _router_mod.FOUND
+        return router is not None and router.match("WEBSOCKET", path)[0] == FOUND
 
     def _plan(self, route: APIRoute) -> RoutePlan:
         specials = self._specials
@@ -524,8 +523,11 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             response_class = response_class.value
         status = route.status_code or _class_status(response_class)
         overrides = self._new_overrides(lambda call: analyze(call, path_names, specials))
-        if dep.kind in (ASYNC_GEN, GEN):  # a path operation that yields: fastcore/_streaming.py
-            from fastcore._streaming import build_stream_plan
+        if dep.kind in (
+            ASYNC_GEN,
+            GEN,
+        ):  # a path operation that yields: fastcore/_planning/streaming.py
+            from fastcore._planning.streaming import build_stream_plan
 
             route.response_field = None
             call, needs = build_call_plan(dep, overrides), RequestNeeds(dep, overrides)
@@ -535,7 +537,9 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         model = _response_model(route)
         route.response_field = model
         given: Any = route.msgpack
-        msgpack = bool(given.value if is_default(given) else given)  # NOTE: fastcore/_msgpack.py
+        msgpack = bool(
+            given.value if is_default(given) else given
+        )  # NOTE: fastcore/_planning/msgpack.py
         limits = BodyLimits(route.max_body_size, route.form_limits)
         options = _serializer_options(route)
         answer = None
@@ -630,10 +634,10 @@ def _telemetry_for(app: FastCore) -> Telemetry | None:
 
 
 def _plan_websockets(app: FastCore) -> Any:
-    """The WebSocket routes' own router (fastcore/_websocket_plans.py), None without any."""
+    """The WebSocket routes' own router (fastcore/_websocket/plans.py), None without any."""
     if all(isinstance(r, APIRoute) for r in app.routes):
         return None
-    from fastcore._websocket_plans import plan_websocket_routes
+    from fastcore._websocket.plans import plan_websocket_routes
 
     return plan_websocket_routes(app)
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fastcore._accel import load
-from fastcore._body_limits import DeclaredTooLarge, declared_too_large_handler
-from fastcore._threadpool import run_in_threadpool
+from fastcore._planning.body_limits import DeclaredTooLarge, declared_too_large_handler
+from fastcore._planning.plans import RESPONSE_STARTED, SendTracker, is_response
+from fastcore._planning.threadpool import run_in_threadpool
+from fastcore._routing import FOUND, METHOD_NOT_ALLOWED, NOT_FOUND
 from fastcore.exceptions import HTTPException, RequestValidationError
-from fastcore.plans import RESPONSE_STARTED, SendTracker, is_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatcher", "http_exception_handler", "request_validation_exception_handler"]
 
-_router_mod = load("router")
-FOUND, METHOD_NOT_ALLOWED = _router_mod.FOUND, _router_mod.METHOD_NOT_ALLOWED
 logger = logging.getLogger("fastcore")
 
 
@@ -101,7 +99,7 @@ class Dispatcher:
         elif kind == "lifespan":
             await Lifespan(self.app)(scope, receive, send)
         elif kind == "websocket":
-            from fastcore._websocket_plans import serve_websocket
+            from fastcore._websocket.plans import serve_websocket
 
             await serve_websocket(self, scope, receive, send)
         else:
@@ -172,7 +170,7 @@ class Dispatcher:
         return True
 
     def _matches(self, method: str, path: str) -> bool:
-        if self.router.match(method, path)[0] != _router_mod.NOT_FOUND:
+        if self.router.match(method, path)[0] != NOT_FOUND:
             return True
         return any(path.startswith(prefix + "/") for prefix, _ in self.mounts)
 

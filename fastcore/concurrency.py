@@ -1,6 +1,6 @@
 """FastAPI's ``fastapi.concurrency``: Starlette's helpers for running blocking code.
 
-fastcore runs ``def`` handlers and dependencies in its own pool (``fastcore._threadpool``);
+fastcore runs ``def`` handlers and dependencies in its own pool (``fastcore._planning.threadpool``);
 these are the names user code and libraries import.
 """
 

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.convertors import CONVERTOR_TYPES
 
-from fastcore._accel import load
-from fastcore._body_limits import check_form_limits, check_max_body_size
 from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
-from fastcore._serialize import check_return_annotation
-from fastcore._websocket_api import WebSocketRouterMethods
+from fastcore._planning.body_limits import check_form_limits, check_max_body_size
+from fastcore._planning.serialize import check_return_annotation
+from fastcore._routing import parse_template
+from fastcore._websocket.api import WebSocketRouterMethods
 from fastcore.exceptions import FastCoreError
 from fastcore.params import Depends
 
 if TYPE_CHECKING:
-    from fastcore._websocket_routes import APIWebSocketRoute
+    from fastcore._websocket.routes import APIWebSocketRoute
 
 __all__ = [
     "APIRoute",
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from starlette.routing import Match
 
 F = TypeVar("F", bound=Callable[..., Any])
-_router_mod = load("router")
 
 
 def _no_match(name: str, params: dict[str, Any]) -> Exception:
@@ -63,7 +62,7 @@ def is_default(value: Any) -> bool:
 # WebSocket routes or asks for NoMatchFound, never by one serving only planned routes.
 __getattr__, __dir__ = lazy_attributes(
     globals(),
-    {"APIWebSocketRoute": "fastcore._websocket_routes", "NoMatchFound": "starlette.routing"},
+    {"APIWebSocketRoute": "fastcore._websocket.routes", "NoMatchFound": "starlette.routing"},
 )
 
 
@@ -83,7 +82,7 @@ def _template_params(route: APIRoute) -> dict[str, Any]:
         route.path_error = FastCoreError(f"route path {route.path!r} must start with '/'")
         return {}
     try:
-        return dict(_router_mod.parse_template(route.path))
+        return dict(parse_template(route.path))
     except FastCoreError as exc:
         route.path_error = exc
         return {}
@@ -166,13 +165,13 @@ class APIRoute:
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
         self.response_model_exclude_defaults = response_model_exclude_defaults
-        #: FastAPI's body limits (fastcore/_body_limits.py): the router's, then the route's.
+        #: FastAPI's body limits (fastcore/_planning/body_limits.py): router's, then route's.
         self.max_body_size = check_max_body_size(max_body_size)
         self.form_limits = check_form_limits(form_limits)
         #: ``def`` handler and dependencies called on the loop (``None``: the router's, then
         #: the app's, else the thread pool); docs/performance.md says when that is safe.
         self.sync_inline = sync_inline
-        #: MessagePack bodies read and answers negotiated (fastcore/_msgpack.py); a
+        #: MessagePack bodies read and answers negotiated (fastcore/_planning/msgpack.py); a
         #: ``Default`` until given here, by the router or the app (nearest given wins).
         self.msgpack = msgpack
         self.response_class = response_class
@@ -210,7 +209,7 @@ class APIRoute:
 
         A subclass overrides it to wrap what ``super().get_route_handler()`` returns (a
         ``Request`` subclass, timing, catching ``RequestValidationError``); the app then
-        serves that route through the wrapper (fastcore/_route_handlers.py) and every other
+        serves that route through the wrapper (fastcore/_planning/route_handlers.py) and every other
         route as before. The handler reads the body through ``request.body()``, so a
         ``Request`` subclass decides what validation sees. Called by the app when it plans
         the route (FastAPI calls it in ``__init__``), and afterwards on demand.

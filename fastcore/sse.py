@@ -5,7 +5,7 @@ streamed as ``text/event-stream``: each ``ServerSentEvent`` is written in the SS
 format, any other value is JSON-encoded into a ``data:`` line (validated against the
 ``AsyncIterable[Item]`` return annotation when there is one), and a ``: ping`` comment goes
 out whenever the generator has been quiet for 15 seconds, so proxies keep the stream open.
-The streaming itself is ``fastcore/_streaming.py``.
+The streaming itself is ``fastcore/_planning/streaming.py``.
 
 NOTE: FastAPI's ServerSentEvent is a pydantic model; fastcore's is a plain class with the
 same fields and checks (so apps that do not use pydantic never import it). Invalid fields

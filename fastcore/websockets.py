@@ -2,7 +2,7 @@
 
 A WebSocket route's handler receives Starlette's ``WebSocket`` (accept, send_*/receive_*,
 iter_*, close, headers, query_params, path_params, state); fastcore adds the typed
-parameters and dependencies around it (``fastcore/_websocket_plans.py``).
+parameters and dependencies around it (``fastcore/_websocket/plans.py``).
 """
 
 from __future__ import annotations

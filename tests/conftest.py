@@ -8,12 +8,21 @@ from types import ModuleType
 
 import pytest
 
+from fastcore._accel import compiled_name, is_compiled
+
+#: The twin modules by short name: each pure module, whose compiled twin sits beside it.
+TWINS = {
+    "protocol": "fastcore.server.http.protocol",
+    "query": "fastcore._routing.query",
+    "router": "fastcore._routing.router",
+}
+
 
 def implementations(name: str) -> list[ModuleType]:
     """Both builds of ``name``; the compiled one is skipped only when it was never built."""
-    mods = [importlib.import_module(f"fastcore._pure.{name}")]
+    mods = [importlib.import_module(TWINS[name])]
     try:
-        mods.insert(0, importlib.import_module(f"fastcore._speedups.{name}"))
+        mods.insert(0, importlib.import_module(compiled_name(TWINS[name])))
     except ImportError:
         if os.environ.get("FASTCORE_REQUIRE_EXTENSIONS") == "1":
             raise
@@ -21,7 +30,7 @@ def implementations(name: str) -> list[ModuleType]:
 
 
 def _ids(mods: list[ModuleType]) -> list[str]:
-    return ["compiled" if m.__name__.startswith("fastcore._speedups") else "pure" for m in mods]
+    return ["compiled" if is_compiled(m) else "pure" for m in mods]
 
 
 @pytest.fixture(params=implementations("router"), ids=_ids(implementations("router")))

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 PROBE = (
-    "from fastcore import _accel, routing, handlers;"
-    "print(_accel.COMPILED, routing._router_mod.__name__, handlers._parse_query.__module__)"
+    "from fastcore import _accel, _routing; from fastcore._planning import handlers;"
+    "print(_accel.COMPILED, _routing.router_build.__name__, handlers._parse_query.__module__)"
 )
 
 
@@ -26,27 +26,27 @@ def _probe(**env: str) -> list[str]:
 def test_no_extensions_selects_pure() -> None:
     compiled, router, query = _probe(FASTCORE_NO_EXTENSIONS="1")
     assert compiled == "False"
-    assert router == "fastcore._pure.router"
-    assert query == "fastcore._pure.query"
+    assert router == "fastcore._routing.router"
+    assert query == "fastcore._routing.query"
 
 
 def test_current_run_uses_the_build_it_asked_for() -> None:
-    from fastcore import _accel, routing
+    from fastcore import _accel, _routing
 
     if os.environ.get("FASTCORE_NO_EXTENSIONS") == "1":
         assert not _accel.COMPILED
-        assert routing._router_mod.__name__ == "fastcore._pure.router"
+        assert _routing.router_build.__name__ == "fastcore._routing.router"
     elif os.environ.get("FASTCORE_REQUIRE_EXTENSIONS") == "1":
         assert _accel.COMPILED
-        assert routing._router_mod.__name__ == "fastcore._speedups.router"
+        assert _routing.router_build.__name__ == "fastcore._routing._router_c"
 
 
 def test_require_extensions_selects_compiled_or_fails() -> None:
     try:
-        import fastcore._speedups.router  # noqa: F401
+        import fastcore._routing._router_c  # noqa: F401
     except ImportError:
         pytest.skip("extensions not built here; `make build` builds them")
     compiled, router, query = _probe(FASTCORE_REQUIRE_EXTENSIONS="1")
     assert compiled == "True"
-    assert router == "fastcore._speedups.router"
-    assert query == "fastcore._speedups.query"
+    assert router == "fastcore._routing._router_c"
+    assert query == "fastcore._routing._query_c"

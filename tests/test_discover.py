@@ -153,8 +153,9 @@ def test_the_build_is_named_and_a_missing_extension_is_warned_about(tmp_path):
     write(tmp_path, "main.py", APP.format(name="app"))
     blocked = (
         "import sys\n"
-        "for name in ('protocol', 'router', 'query'):\n"
-        "    sys.modules['fastcore._speedups.' + name] = None\n"
+        "for name in ('fastcore.server.http._protocol_c', 'fastcore._routing._router_c',"
+        " 'fastcore._routing._query_c'):\n"
+        "    sys.modules[name] = None\n"
         "from fastcore.server.cli import main\n"
         "sys.exit(main(['run', '--port', '0']))\n"
     )

@@ -10,9 +10,10 @@ import msgspec
 import pytest
 
 import fastcore
-from fastcore import FastAPI, File, Form, Request, UploadFile, forms
+from fastcore import FastAPI, File, Form, Request, UploadFile
+from fastcore._planning import forms
+from fastcore._planning.forms import FormError, FormLimits, parse_form
 from fastcore.datastructures import FormData, Headers
-from fastcore.forms import FormError, FormLimits, parse_form
 from fastcore.testclient import TestClient
 
 

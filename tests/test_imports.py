@@ -91,7 +91,7 @@ def test_every_module_has_sorted_all() -> None:
     import pkgutil
 
     for info in pkgutil.walk_packages(fastcore.__path__, "fastcore."):
-        if info.name.startswith("fastcore._speedups"):
+        if info.name.endswith("_c"):  # compiled twins: their .pyi is the surface
             continue
         mod = importlib.import_module(info.name)
         names = getattr(mod, "__all__", None)

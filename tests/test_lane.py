@@ -1,7 +1,7 @@
 """The server's direct lane answers exactly as the ASGI entry does, in both builds.
 
-The lane (fastcore/_pure/lane.py, _speedups/lane.pxi) serves simple routes without an
-ASGI scope, and the compiled one converts unconstrained str/int/bool parameters and
+The lane (fastcore/server/http/lane.py, _lane_c.pxi beside it) serves simple routes without
+an ASGI scope, and the compiled one converts unconstrained str/int/bool parameters and
 msgspec JSON bodies itself. Here the same requests go through the protocol (fed in
 memory, no sockets) and through the TestClient (the ASGI path); status and body must
 match, for valid and invalid values alike.

@@ -1,6 +1,6 @@
 """Bounded int parameters (``Path(ge=...)``, ``Query(le=...)``) on the lane, both builds.
 
-The lane converts them itself and checks the bounds (fastcore/_lane_params.py); a value it
+The lane converts them itself and checks the bounds (fastcore/_planning/lane_params.py); a value it
 does not accept goes to the extractor for FastAPI's error. Answers must be the ASGI entry's.
 """
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bench.load.inmemory import InMemoryServer, parse_response
 from fastcore import FastAPI, Header, Path, Query
-from fastcore._lane_params import int_bounds
+from fastcore._planning.lane_params import int_bounds
 from fastcore.testclient import TestClient
 from tests.conftest import _ids, implementations
 

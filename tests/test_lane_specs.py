@@ -268,13 +268,9 @@ def _private_imports(path: Path) -> list[str]:
 
 def test_the_server_imports_no_private_framework_name() -> None:
     """fastcore/server/ and the lane read the framework only through the contract."""
-    # NOTE: wherever the layout puts the lane's two builds: under fastcore/server/, or (before
-    # the packages by job) fastcore/_pure/lane.py and _speedups/lane.pxi
+    # NOTE: the lane's two builds are fastcore/server/http/lane.py and _lane_c.pxi beside it
     server = ROOT / "fastcore" / "server"
     files = [*server.rglob("*.py"), *server.rglob("*.pxi"), *server.rglob("*.pyx")]
-    files += [
-        p for p in (ROOT / "fastcore/_pure/lane.py", ROOT / "_speedups/lane.pxi") if p.exists()
-    ]
     assert any("lane" in p.name for p in files)
     offending = [hit for path in files for hit in _private_imports(path)]
     # NOTE: fastcore._accel (which build of a speed-up module to load) is not yet the

@@ -1,4 +1,4 @@
-"""MessagePack bodies and answers (fastcore/_msgpack.py), on opted-in routes only.
+"""MessagePack bodies and answers (fastcore/_planning/msgpack.py), on opted-in routes only.
 
 A MessagePack body gives what the same document sent as JSON gives (values, 422s); an answer
 is MessagePack when Accept prefers it, carrying the JSON answer's document, with
@@ -24,7 +24,7 @@ import pytest
 from starlette.responses import Response
 
 from fastcore import APIRouter, BackgroundTasks, Body, Depends, FastAPI
-from fastcore._msgpack import preferred, same_in_msgpack
+from fastcore._planning.msgpack import preferred, same_in_msgpack
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.server import ServerState

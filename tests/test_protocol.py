@@ -10,7 +10,7 @@ import inspect
 import pytest
 
 from fastcore.server.config import ServerConfig
-from fastcore.server.http11 import (
+from fastcore.server.http.http11 import (
     ChunkWalk,
     Reject,
     check_header,

@@ -1,4 +1,4 @@
-"""fastcore.validation against pydantic itself: same errors, same values, same acceptance.
+"""fastcore._validation against pydantic itself: same errors, same values, same acceptance.
 
 Every case builds the pydantic equivalent of a msgspec type (a Struct becomes a BaseModel with
 aliases, a tagged union a discriminated union, Meta becomes Field) and checks that
@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typing_extensions import NotRequired, TypedDict
 
-from fastcore.validation import (
+from fastcore._validation import (
     InvalidValue,
     converter,
     errors_for,

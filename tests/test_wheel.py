@@ -17,7 +17,13 @@ import sysconfig
 import httpx
 from server_apps.runner import ROOT, ServerProcess
 
-SOURCES = ("_speedups/*.pyx", "_speedups/*.pxi", "fastcore/**/*.py", "setup.py", "pyproject.toml")
+SOURCES = (
+    "fastcore/**/*.py",
+    "fastcore/**/*.pyx",
+    "fastcore/**/*.pxi",
+    "setup.py",
+    "pyproject.toml",
+)
 
 
 def _newest_source() -> float:

@@ -10,21 +10,31 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-__all__ = ["build_id", "builds", "drive", "http_scope"]
+from fastcore._accel import compiled_name, is_compiled
+
+__all__ = ["TWINS", "build_id", "builds", "drive", "http_scope"]
+
+
+#: The twin modules by short name: each pure module, whose compiled twin sits beside it.
+TWINS = {
+    "protocol": "fastcore.server.http.protocol",
+    "query": "fastcore._routing.query",
+    "router": "fastcore._routing.router",
+}
 
 
 def builds(name: str) -> list[ModuleType]:
     """The compiled build of ``name`` (if built) and its pure twin, compiled first."""
-    mods = [importlib.import_module(f"fastcore._pure.{name}")]
+    mods = [importlib.import_module(TWINS[name])]
     try:
-        mods.insert(0, importlib.import_module(f"fastcore._speedups.{name}"))
+        mods.insert(0, importlib.import_module(compiled_name(TWINS[name])))
     except ImportError:
         pass
     return mods
 
 
 def build_id(mod: ModuleType) -> str:
-    return "compiled" if mod.__name__.startswith("fastcore._speedups") else "pure"
+    return "compiled" if is_compiled(mod) else "pure"
 
 
 def http_scope(path: str, query: bytes = b"", headers: list | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""MessagePack beside JSON (fastcore/_msgpack.py): body decode, answer encode, whole requests.
+"""MessagePack beside JSON (_planning/msgpack.py): body decode, answer encode, whole requests.
 
 - ``decode``: the same Struct body as JSON and as MessagePack, by the body plan of an
   opted-in route (one typed msgspec call each); per 100 decodes.
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.load.inmemory import _Transport  # noqa: E402
 from fastcore import FastAPI  # noqa: E402
-from fastcore._msgpack import transcode  # noqa: E402
+from fastcore._planning.msgpack import transcode  # noqa: E402
 from fastcore.server.config import ServerConfig  # noqa: E402
 from fastcore.server.dispatch import Dispatch  # noqa: E402
 from fastcore.server.server import ServerState  # noqa: E402

@@ -1,7 +1,7 @@
 """A callable's signature -> a ``Dependant``: where each parameter comes from.
 
 Handlers and dependencies are analysed the same way, once, at start-up. The result
-is plain data; ``fastcore.handlers`` turns it into the per-request plan. A mistake
+is plain data; ``fastcore._planning.handlers`` turns it into the per-request plan. A mistake
 in a signature is raised here as a FastCoreError naming the callable and parameter.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 
 import msgspec
 
-from fastcore import _typing as t
-from fastcore._param_models import param_model
-from fastcore._pydantic_params import is_pydantic_scalar, pydantic_metadata
+from fastcore._planning.param_models import param_model
+from fastcore._validation import hints as t
+from fastcore._validation.pydantic_params import is_pydantic_scalar, pydantic_metadata
 from fastcore.exceptions import DependencyScopeError, FastCoreError
 from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
 
@@ -41,7 +41,7 @@ class ParamField:
     default_factory: Callable[[], Any] | None
     marker: Param
     is_sequence: bool = False
-    model: Any = None  # the class of a parameter model (fastcore._param_models)
+    model: Any = None  # the class of a parameter model (fastcore._planning.param_models)
 
     @property
     def required(self) -> bool:
@@ -334,7 +334,7 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
     """Fold the marker's gt/le/... and msgspec.Meta metadata into one msgspec-ready type.
 
     Metadata only pydantic knows (validators, annotated-types constraints) keeps the type
-    pydantic's (``fastcore._pydantic_params``): the marker's constraints join it as a
+    pydantic's (``fastcore._validation.pydantic_params``): the marker's constraints join it as a
     pydantic ``Field``.
     """
     foreign = pydantic_metadata(metadata)

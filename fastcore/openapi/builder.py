@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
-from fastcore._form_models import form_body_schema, form_models
-from fastcore._msgpack import MSGPACK_MEDIA_TYPE
-from fastcore._param_models import doc_fields
+from fastcore._planning.form_models import form_body_schema, form_models
+from fastcore._planning.forms import schema_type
+from fastcore._planning.msgpack import MSGPACK_MEDIA_TYPE
+from fastcore._planning.param_models import doc_fields
+from fastcore._planning.plans import body_allowed
 from fastcore.dependencies import Dependant, ParamField
-from fastcore.forms import schema_type
 from fastcore.openapi.schemas import (
     HTTP_VALIDATION_ERROR,
     REF_PREFIX,
@@ -37,7 +38,6 @@ from fastcore.openapi.schemas import (
     title_from,
 )
 from fastcore.params import File
-from fastcore.plans import body_allowed
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
 
@@ -303,7 +303,7 @@ class _RouteDoc:
         dependants, security = _walk(route.dependant)
         self._collect_params(dependants)
         self._collect_security(security)
-        #: The route reads and answers MessagePack too (fastcore/_msgpack.py): its JSON
+        #: The route reads and answers MessagePack too (fastcore/_planning/msgpack.py): its JSON
         #: request body and response are documented under that media type as well.
         # NOTE: a custom route class's plan wraps the route's own (``route_plan``)
         own = getattr(route, "route_plan", None) or plan
@@ -360,7 +360,7 @@ class _RouteDoc:
         self.response: int | None = None
         if model is not None and self.is_json and self.media_type:
             self.response = self.schemas.add(model, "serialization")
-        # A route that yields (fastcore/_streaming.py): JSON Lines or SSE item schemas.
+        # A route that yields (fastcore/_planning/streaming.py): JSON Lines or SSE item schemas.
         self.stream_item: int | None = None
         if getattr(route.plan, "item_type", None) is not None:
             self.stream_item = self.schemas.add(route.plan.item_type, "serialization")
@@ -539,7 +539,7 @@ class _RouteDoc:
     def _stream_content(self) -> dict[str, Any] | None:
         if getattr(self.route.plan, "mode", None) is None:
             return None
-        from fastcore._streaming import openapi_content
+        from fastcore._planning.streaming import openapi_content
 
         item = None if self.stream_item is None else self.schemas.get(self.stream_item)
         return openapi_content(self.route.plan, item)

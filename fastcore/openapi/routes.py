@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from fastcore._request_io import ASGIScope
+from fastcore._planning.request_io import ASGIScope
 from fastcore.exceptions import FastCoreError, HTTPException
 from fastcore.routing import APIRoute
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from fastcore import _typing as t
+from fastcore._validation import hints as t
 from fastcore.dependencies import ParamField
 
 __all__ = [

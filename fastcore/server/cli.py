@@ -400,7 +400,7 @@ def _warn_if_pure() -> None:
     if os.environ.get("FASTCORE_NO_EXTENSIONS") == "1":
         return
     try:
-        importlib.import_module("fastcore._speedups.protocol")
+        importlib.import_module("fastcore.server.http._protocol_c")
     except ImportError as exc:
         print(
             f"fastcore: warning: the compiled extensions did not load ({exc}); running the "

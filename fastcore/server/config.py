@@ -83,7 +83,7 @@ class ServerConfig:
     log_config: str | None = None
     #: Path of a Prometheus text-format metrics endpoint served before the app; None is off.
     metrics_path: str | None = None
-    #: WebSockets (fastcore/server/websocket.py): the largest message a client may send, in
+    #: WebSockets (fastcore/server/http/websocket.py): the largest message a client may send, in
     #: bytes (larger: closed with 1009).
     ws_max_size: int = 16 * 1024 * 1024
     #: Received messages the app has not read yet; past it the socket is not read.

@@ -2,7 +2,7 @@
 
 For an app that describes its routes to the server (a FastCore without middleware: the
 ``LaneApp`` of ``fastcore/server/contract.py``) the protocol's handler is the ``DirectLane``
-(``_speedups/lane.pxi``, ``fastcore/_pure/lane.py``), which serves simple routes itself with no
+(``fastcore/server/http/lane.py``, ``_lane_c.pxi``), which serves simple routes itself with no
 scope dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
 dependencies, Request parameters, forms or a body still arriving; Response objects
 (written in one ``cycle.write_response``, their background tasks run after it);
@@ -121,7 +121,9 @@ class Dispatch:
             routes = app.lane_routes()
             self.on_error = routes.on_error
             if routes.whole_app is None:  # NOTE: middleware, telemetry: the ASGI entry
-                self.handler = (protocol or load("protocol")).DirectLane(routes, self)
+                self.handler = (protocol or load("fastcore.server.http.protocol")).DirectLane(
+                    routes, self
+                )
 
     def _new_host(self) -> tuple[asyncio.Task[object], asyncio.Future[tuple[Job, Any]]]:
         handover = self.loop.create_future()

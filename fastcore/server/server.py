@@ -20,7 +20,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from fastcore._accel import load
+from fastcore._accel import is_compiled, load
 from fastcore.server.config import ServerConfig
 from fastcore.server.contract import LaneApp
 from fastcore.server.dispatch import Dispatch
@@ -66,7 +66,7 @@ class ServerState:
         protocol: ModuleType | None = None,
     ) -> None:
         #: The per-request fields, in the protocol build's own type (C fields when compiled).
-        self.shared = (protocol or load("protocol")).Shared()
+        self.shared = (protocol or load("fastcore.server.http.protocol")).Shared()
         self.shared.access_log = False  # NOTE: set by observe(), with the observer it calls
         self.observer: Any = None
         self.loop = loop
@@ -79,7 +79,7 @@ class ServerState:
         #: The app as ``scope["app"]`` (a FastCore, FastAPI's own ``scope["app"]``) and as the
         #: judge of its WebSocket routes; None for another ASGI app.
         self.scope_app: LaneApp | None = app if isinstance(app, LaneApp) else None
-        #: The ASGI app, for connections upgraded to WebSockets (fastcore/server/websocket.py).
+        #: The ASGI app, for connections upgraded to WebSockets (fastcore/server/http/websocket.py).
         self.app = app
         #: Called on every scope built (root paths, proxy headers); None when all are off.
         self.scope_hook = scope_hook(config, getattr(self.scope_app, "root_path", "") or "")
@@ -165,7 +165,7 @@ class Server:
         self.worker = worker
         self.metrics_dir = metrics_dir
         self.heartbeat_fd = heartbeat_fd
-        self.protocol = protocol if protocol is not None else load("protocol")
+        self.protocol = protocol if protocol is not None else load("fastcore.server.http.protocol")
         self.state: ServerState | None = None
         self.servers: list[asyncio.AbstractServer] = []
         self.lifespan: LifespanRunner | None = None
@@ -217,7 +217,7 @@ class Server:
             )
             self.servers.append(server)
         self._schedule_tick()
-        build = "compiled" if self.protocol.__name__.startswith("fastcore._speedups") else "pure"
+        build = "compiled" if is_compiled(self.protocol) else "pure"
         for sock in sockets:
             where = describe(sock, tls is not None)
             print(

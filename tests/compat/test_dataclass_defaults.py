@@ -2,7 +2,8 @@
 
 msgspec leaves a dataclass field that was not in the input and has a plain default out of
 the instance it builds, and its encoder then leaves it out of the JSON; fastcore completes
-such instances (fastcore/_dataclass_defaults.py). Each app runs on FastAPI and on fastcore.
+such instances (fastcore/_validation/dataclass_defaults.py). Each app runs on FastAPI and on
+fastcore.
 """
 
 import dataclasses
@@ -15,7 +16,7 @@ import pytest
 
 import fastcore
 import fastcore.testclient
-from fastcore._dataclass_defaults import completer
+from fastcore._validation.dataclass_defaults import completer
 
 
 @dataclasses.dataclass

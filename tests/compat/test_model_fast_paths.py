@@ -4,8 +4,8 @@ Pydantic bodies are validated from the raw bytes by one ``validate_json`` call (
 _bodies.py) where that gives what FastAPI's ``json.loads`` + ``validate_python`` gives; a
 failing body, and models where the two modes may differ (strict, decimals, base64 bytes),
 take the explaining path. Return annotations that are not classes (``dict[str, int]``) are
-converted through a Struct wrapper compiled once (fastcore/_serialize.py); their errors read
-as msgspec's for the type itself. Each answer is compared with FastAPI's, and fastcore's
+converted through a Struct wrapper compiled once (fastcore/_planning/serialize.py); their
+errors read as msgspec's for the type itself. Each answer is compared with FastAPI's, and fastcore's
 server (both builds, fed in memory) with fastcore's ASGI entry.
 """
 

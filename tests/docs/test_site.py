@@ -89,10 +89,6 @@ REFERENCE_MODULES = [
 INTERNAL_MODULES = {
     "fastcore.app",
     "fastcore.asgi",
-    "fastcore.forms",
-    "fastcore.handlers",
-    "fastcore.plans",
-    "fastcore.validation",
     "fastcore.openapi.builder",
     "fastcore.openapi.routes",
     "fastcore.openapi.schemas",

@@ -22,6 +22,8 @@ from types import ModuleType
 
 import pytest
 
+from fastcore._accel import is_compiled
+
 from .conftest import ServerThread, run_server
 from .rawhttp import Conn, build
 
@@ -51,7 +53,7 @@ def worker_process(impl: ModuleType) -> Iterator[tuple[int, int]]:
     env = dict(os.environ)
     env.pop("FASTCORE_NO_EXTENSIONS", None)
     env.pop("FASTCORE_REQUIRE_EXTENSIONS", None)
-    if impl.__name__.startswith("fastcore._speedups"):
+    if is_compiled(impl):
         env["FASTCORE_REQUIRE_EXTENSIONS"] = "1"
     else:
         env["FASTCORE_NO_EXTENSIONS"] = "1"

@@ -22,7 +22,7 @@ from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
 from fastcore import FastAPI, WebSocket, WebSocketDisconnect
-from fastcore.server import websocket as ws_server
+from fastcore.server.http import websocket as ws_server
 
 from .conftest import ServerThread, run_server
 

@@ -1,1 +1,0 @@
-"""Compiled twins of ``fastcore._pure``; chosen by ``fastcore._accel``."""

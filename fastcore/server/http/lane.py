@@ -1,0 +1,323 @@
+"""The fast lane from a parsed request to the bytes written (pure build).
+
+Part of the protocol's surface (``fastcore.server.http.protocol`` re-exports ``DirectLane``);
+the compiled build is ``_lane_c.pxi`` beside it, included into ``_protocol_c.pyx`` so that
+the lane reads the request cycle's C fields. Both do the same, step for step.
+
+fastcore's server calls ``DirectLane(cycle)`` for every request to a FastCore app without
+middleware. For a route whose plan is ``simple_call`` (an async handler reading path,
+query, header and cookie values and at most a JSON body that has fully arrived) it does
+all of it here: match, extract, validate, call, encode, write; the handler's coroutine is
+started with ``send(None)`` and, when it finishes without suspending (most do), no Task,
+no scope and no ASGI message is ever made. An unconstrained str, int or bool parameter is
+looked up and converted in place, and a msgspec-typed JSON body decoded straight into its
+argument; any other parameter, or any value not accepted as is, goes to the parameter's
+extractor, which gives the same value or the error. The request state those extractors
+read is built only if one runs. Everything else is handed to ``fallback`` (the server's
+Dispatch), which owns the slow paths: other routes, 404s and errors, a handler that
+suspends, Response objects.
+
+The lane knows a route only through its ``LaneSpec`` and the app only through its
+``LaneRoutes`` (``fastcore/server/contract.py``), copied into the fields below at start-up.
+"""
+
+from __future__ import annotations
+
+from asyncio.tasks import _enter_task, _leave_task
+from typing import TYPE_CHECKING, Any
+
+from fastcore.server.contract import (
+    Answer,
+    Cycle,
+    Errors,
+    LaneParam,
+    LaneRoutes,
+    LaneSpec,
+    Media,
+    RequestState,
+    is_response,
+)
+
+if TYPE_CHECKING:
+    from fastcore.server.dispatch import Dispatch
+
+__all__ = ["DirectLane", "content_type"]
+
+_JSON, _TEXT, _MSGPACK = int(Answer.JSON), int(Answer.TEXT), int(Answer.MSGPACK)
+_BODY_JSON, _BODY_MSGPACK = int(Media.JSON), int(Media.MSGPACK)
+_SLOW: Any = object()
+#: Content-Type values seen, and their media kind (a client sends the same one).
+_JSON_TYPES: dict[bytes, int] = {}
+
+
+def content_type(raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The request's Content-Type value, if any."""
+    for name, value in raw_headers:
+        if name == b"content-type":
+            return value
+    return None
+
+
+class _Param:
+    """One parameter of a lane route (its ``LaneParam``), in plain int fields."""
+
+    __slots__ = (
+        "default",
+        "extract",
+        "has_default",
+        "high",
+        "key",
+        "kind",
+        "low",
+        "name",
+        "source",
+        "words",
+    )
+
+    def __init__(self, spec: LaneParam) -> None:
+        self.name = spec.name
+        self.extract = spec.extract
+        self.source = int(spec.source)
+        self.kind = int(spec.kind)
+        self.key = spec.key
+        self.has_default = spec.has_default
+        self.default = spec.default
+        self.low, self.high = spec.low, spec.high
+        self.words = spec.words if spec.words is not None else {}
+
+
+def _convert(p: _Param, raw: Any) -> Any:
+    kind = p.kind
+    if kind == 1:
+        return raw if type(raw) is str else _SLOW
+    if kind == 2:
+        if type(raw) is int:
+            return raw if p.low <= raw <= p.high else _SLOW
+        if type(raw) is str and raw.isascii():
+            digits = raw[1:] if raw[:1] == "-" else raw
+            if digits.isdigit() and len(digits) <= 18:
+                number = int(raw)
+                return number if p.low <= number <= p.high else _SLOW
+        return _SLOW
+    if kind == 3 and type(raw) is str:
+        found = p.words.get(raw)
+        if found is not None:
+            return found
+    return _SLOW
+
+
+class _LanePlan:
+    """A route's ``LaneSpec``, with the app's ``LaneRoutes`` hooks, as the lane reads it."""
+
+    def __init__(self, spec: LaneSpec, routes: LaneRoutes) -> None:
+        self.spec = spec
+        self.call = spec.call
+        self.sync = spec.sync
+        self.body_values = spec.body_values
+        self.query, self.headers, self.cookies = spec.query, spec.headers, spec.cookies
+        self.decoder = spec.decoder
+        self.msgpack_decoder = spec.msgpack_decoder  # NOTE: the route reads MessagePack too
+        self.body_key, self.body_name = spec.body_key, spec.body_name
+        self.media = spec.media
+        self.params = tuple(_Param(p) for p in spec.params)
+        self.fast, self.status_code = int(spec.answer), spec.status_code
+        self.content_type_line, self.serialize = spec.content_type_line, spec.serialize
+        self.negotiate = spec.negotiate
+        self.finish = spec.general.finish
+        self.new_state = routes.request_state
+        self.parse_query = routes.parse_query
+        self.invalid = routes.invalid
+
+
+class _Call:
+    """One request on the lane; its request state is built only if something reads it.
+
+    PERF: no ``__init__`` (a Python frame): the lane sets ``cycle`` and ``params``, the
+    rest start as these class-level defaults until a request sets its own.
+    """
+
+    cycle: Cycle
+    params: dict[str, Any]
+    query: dict[str, str] | None = None
+    pairs: list[tuple[str, str]] = []  # NOTE: replaced per request, never mutated
+    body: bytes | None = None
+    body_values: dict[str, Any] | None = None
+    data: RequestState | None = None
+
+    def request_data(self, lane: _LanePlan) -> RequestState:
+        rd = self.data
+        if rd is None:
+            cycle = self.cycle
+            rd = lane.new_state(
+                None, None, self.params, cycle.query_string, cycle.raw_headers, cycle
+            )
+            if self.query is not None:
+                rd.query, rd.query_pairs = self.query, self.pairs
+            if self.body is not None:
+                rd.body = self.body
+            if self.body_values is not None:
+                rd.body_values = self.body_values
+            self.data = rd
+        return rd
+
+
+class DirectLane:
+    """The protocol's handler: serves lane routes itself, hands the rest to ``fallback``."""
+
+    def __init__(self, routes: LaneRoutes, fallback: Dispatch) -> None:
+        self.router = routes.router
+        self.fallback = fallback
+        self.match = routes.router.match
+        self.found = routes.found
+        self.lanes: dict[Any, _LanePlan] = {
+            plan: _LanePlan(spec, routes) for plan, spec in routes.specs.items()
+        }
+
+    def __call__(self, cycle: Cycle) -> None:
+        status, plan, params = self.match(cycle.method, cycle.path)
+        lane = self.lanes.get(plan) if status == self.found else None
+        if lane is None:
+            self.fallback.asgi(cycle)
+            return
+        req = _Call()
+        req.cycle, req.params = cycle, params
+        call = lane.call
+        if call is not None and lane.body_values is not None:
+            req.body = cycle.take_body()  # NOTE: None while the body is still arriving
+            if req.body is None:
+                call = None
+        if call is None:
+            self.fallback.serve(cycle, lane.spec, req.request_data(lane))
+            return
+        try:
+            if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
+                _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
+                return
+            coro = call(**_arguments(lane, req))
+            # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
+            # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
+            fallback = self.fallback
+            host = fallback.host
+            loop = fallback.loop
+            try:
+                _enter_task(loop, host)
+            except RuntimeError:  # NOTE: inside another request's Task: it starts in its own
+                fallback.later(cycle, lane.spec, req.request_data(lane), coro, None)
+                return
+            try:
+                yielded = coro.send(None)
+            except StopIteration as done:
+                _leave_task(loop, host)
+                # PERF: the JSON answer inline (one Python frame less); the rest in _answer
+                result = done.value
+                if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
+                    body = lane.serialize(result)
+                    cycle.write_simple(lane.status_code, lane.content_type_line, body)
+                else:
+                    _answer(self.fallback, lane, req, result)
+                return
+            except BaseException:
+                _leave_task(loop, host)
+                raise
+            _leave_task(loop, host)
+        except Exception as exc:
+            self.fallback.fail(cycle, exc, req.request_data(lane))
+            return
+        self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
+
+
+def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any]:
+    if lane.query:
+        qs = req.cycle.query_string
+        req.pairs = lane.parse_query(qs) if qs else []
+        req.query = dict(req.pairs)
+    if lane.headers:
+        req.request_data(lane).parse_headers()
+    if lane.cookies:
+        req.request_data(lane).parse_cookies()
+    kwargs: dict[str, Any] = {}
+    errors: Errors = []
+    body_errors = None
+    if lane.body_values is not None and not _body_fast(lane, req, kwargs):
+        rd = req.request_data(lane)
+        rd.body_values, body_errors = lane.body_values(
+            req.body,  # type: ignore[arg-type]  # NOTE: taken before the call (never None)
+            content_type(req.cycle.raw_headers),
+        )
+    for p in lane.params:
+        value = _SLOW
+        raw = _raw(lane, p, req)
+        if raw is not _SLOW:
+            value = _convert(p, raw)
+        elif p.has_default:
+            value = p.default
+        if value is _SLOW:
+            value = p.extract(req.request_data(lane), errors)
+        kwargs[p.name] = value
+    if body_errors:
+        errors.extend(body_errors)
+    if errors:
+        raise lane.invalid(errors, req.body)
+    return kwargs
+
+
+def _raw(lane: _LanePlan, p: _Param, req: _Call) -> Any:
+    """The parameter's value as the request carries it; _SLOW when absent or not typed."""
+    source = p.source
+    if source == 0:
+        mapping: dict[str, Any] = req.params
+    elif source == 1:
+        mapping = req.query or {}
+    elif source == 2:
+        mapping = req.request_data(lane).headers
+    elif source == 3:
+        mapping = req.request_data(lane).cookies
+    else:
+        return _SLOW
+    return mapping.get(p.key, _SLOW)
+
+
+def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
+    """Decode a JSON body straight into the handler's argument; False: take the plan's way."""
+    body = req.body
+    if lane.decoder is None or not body:
+        return False
+    ctype = content_type(req.cycle.raw_headers)
+    decoder = lane.decoder
+    if ctype is not None:
+        kind = _JSON_TYPES.get(ctype)
+        if kind is None:
+            kind = lane.media(ctype)
+            if len(_JSON_TYPES) < 64:
+                _JSON_TYPES[ctype] = kind
+        if kind != _BODY_JSON:
+            decoder = lane.msgpack_decoder if kind == _BODY_MSGPACK else None
+            if decoder is None:
+                return False
+    try:
+        value = decoder.decode(body)
+    except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
+        return False  # the plan's explaining path reports every error
+    req.body_values = {lane.body_key: value}
+    if req.data is not None:
+        req.data.body_values = req.body_values
+    kwargs[lane.body_name] = value
+    return True
+
+
+def _answer(fallback: Dispatch, lane: _LanePlan, req: _Call, result: Any) -> None:
+    # NOTE: a lane route has no Response or BackgroundTasks parameter, so what it returns
+    # is all there is to send.
+    if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
+        req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
+    elif lane.fast == _TEXT and type(result) is str:
+        req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
+    elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
+        # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_planning/msgpack.py)
+        status, negotiate = lane.status_code, lane.negotiate
+        assert negotiate is not None  # NOTE: every Answer.MSGPACK spec has one
+        lines, body = negotiate(req.cycle.raw_headers, status, result, lane.serialize)
+        req.cycle.write_simple(status, lines, body)
+    else:
+        rd = req.request_data(lane)
+        fallback.respond(req.cycle, lane.spec, lane.finish(result, rd), rd)
