@@ -1,4 +1,11 @@
-"""Shared fixtures: ``impl`` runs a test against the compiled and the pure build."""
+"""Shared fixtures: the build under test (``router_impl``, ``query_impl``) and the twins.
+
+A run tests one build, the one production would load under the same settings
+(``FASTCORE_NO_EXTENSIONS=1``: pure; otherwise compiled, or pure where it was never built):
+``make pytest-compiled`` and ``make pytest-pure`` each run every twin test once, and neither
+mixes the compiled protocol with the pure router. Only the tests that hold the twins to the
+same surface and results (``both_builds``) import both.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from fastcore._accel import compiled_name, is_compiled
+from fastcore._accel import compiled_name, is_compiled, load
 
 #: The twin modules by short name: each pure module, whose compiled twin sits beside it.
 TWINS = {
@@ -19,7 +26,13 @@ TWINS = {
 
 
 def implementations(name: str) -> list[ModuleType]:
-    """Both builds of ``name``; the compiled one is skipped only when it was never built."""
+    """The build of ``name`` this run tests, as a one-item list (for ``params=``)."""
+    return [load(TWINS[name])]
+
+
+def both_builds(name: str) -> list[ModuleType]:
+    """Both builds of ``name``, compiled first; the compiled one is left out only when it was
+    never built (``FASTCORE_REQUIRE_EXTENSIONS=1`` makes that an error)."""
     mods = [importlib.import_module(TWINS[name])]
     try:
         mods.insert(0, importlib.import_module(compiled_name(TWINS[name])))
@@ -35,13 +48,13 @@ def _ids(mods: list[ModuleType]) -> list[str]:
 
 @pytest.fixture(params=implementations("router"), ids=_ids(implementations("router")))
 def router_impl(request: pytest.FixtureRequest) -> ModuleType:
-    """The router module, compiled and pure."""
+    """The router build under test."""
     return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(params=implementations("query"), ids=_ids(implementations("query")))
 def query_impl(request: pytest.FixtureRequest) -> ModuleType:
-    """The query-string parser, compiled and pure."""
+    """The query-string parser build under test."""
     return request.param  # type: ignore[no-any-return]
 
 

@@ -21,9 +21,9 @@ from fastcore.server.http.http11 import (
     stray_lines,
 )
 from fastcore.server.server import http_date
-from tests.conftest import implementations
+from tests.conftest import both_builds
 
-BUILDS = implementations("protocol")
+BUILDS = both_builds("protocol")
 CLASSES = ["DirectLane", "HttpProtocol", "RequestCycle", "Shared"]
 
 

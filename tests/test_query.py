@@ -7,7 +7,7 @@ from types import ModuleType
 from urllib.parse import parse_qsl
 
 import pytest
-from conftest import implementations
+from conftest import both_builds, implementations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +44,7 @@ def test_refuses_str(query_impl: ModuleType) -> None:
 
 
 def test_parity_of_public_surface() -> None:
-    mods = implementations("query")
+    mods = both_builds("query")
     names = [sorted(m.__all__) for m in mods]
     assert all(n == names[0] for n in names)
     params = [list(inspect.signature(m.parse_query).parameters) for m in mods]

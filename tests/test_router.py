@@ -8,7 +8,7 @@ import uuid
 from types import ModuleType
 
 import pytest
-from conftest import implementations
+from conftest import both_builds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -420,7 +420,7 @@ def test_a_thousand_routes_all_match(router_impl):
 
 # --- the two builds agree -----------------------------------------------------------------------
 
-BUILDS = implementations("router")
+BUILDS = both_builds("router")
 needs_both = pytest.mark.skipif(len(BUILDS) < 2, reason="the compiled build is not built")
 
 
