@@ -1,7 +1,5 @@
 # cython: language_level=3, binding=True, boundscheck=False, wraparound=False, auto_pickle=False
-# PERF: parse_query(b"verbose=true&limit=7"), bench/micro/test_bench_query.py, CPython 3.11:
-#   urllib.parse.parse_qsl ~1.9 us, pure twin ~0.75 us, compiled ~0.17 us (see the note on the
-#   issue for the run's figures).
+# PERF: docs/benchmarks.md ("Compiled twins") has the figures (bench/micro/test_bench_query.py).
 """Splits a raw query string into (name, value) pairs: the compiled build.
 
 Every request with query parameters parses its query string, and urllib's parse_qsl was a

@@ -1,14 +1,5 @@
 # cython: language_level=3, binding=True, boundscheck=False, wraparound=False, auto_pickle=False
-# PERF: Router.match, median ns per call, CPython 3.11, pytest-benchmark
-# (bench/micro/test_bench_router.py; its ~20 ns call overhead included):
-#   static path                          compiled    72   pure   145   2.0x
-#   one str parameter                    compiled   187   pure   831   4.4x
-#   last of 10 `/r{i}/items/{item_id}`   compiled   228   pure   921   4.0x
-#   last of 1,000, same shape            compiled   228   pure   932   4.1x  (1000 vs 10: 1.00x)
-#   two int parameters                   compiled   284   pure  1382   4.9x
-#   not found among 1,000                compiled   118   pure   405   3.4x
-# The static case is bound by the call itself: both builds do two dict lookups and build the
-# result; a no-op method with this signature costs ~15 ns and the tuple + new dict ~25 ns.
+# PERF: docs/benchmarks.md ("Compiled twins") has the figures (bench/micro/test_bench_router.py).
 """Finds the target registered for a request's method and path: the compiled build.
 
 Every request goes through ``Router.match``, so its cost must not grow with the size of the

@@ -1,13 +1,5 @@
 # cython: language_level=3, binding=True, boundscheck=False, wraparound=False, auto_pickle=False
-# PERF: a request's server-side work (protocol + lane + handler + encode), fed in memory,
-# median µs per request, CPython 3.11 (bench/micro/test_bench_server.py, one run):
-#                 floor   compiled   pure
-#   plaintext      1.00     1.55     3.55
-#   json           1.12     1.64     3.62
-#   user           1.60     2.39     4.90
-#   post-item      1.68     2.54     5.27
-#   route-99       1.64     2.07     4.46
-# Under wrk (make bench-load, docs/benchmarks.md) that is 0.91-1.01 of the floor's req/s.
+# PERF: docs/benchmarks.md ("Compiled twins") has the figures (bench/micro/test_bench_server.py).
 """HTTP/1.1 over an asyncio transport: the compiled build of ``fastcore.server.http.protocol``.
 
 The same classes, attributes and behaviour as the pure twin (read its docstring for the
