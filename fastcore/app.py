@@ -22,6 +22,7 @@ from fastcore._planning.msgpack import MsgpackAnswer
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.route_handlers import with_route_handler
 from fastcore._planning.serialize import Options, make_msgpack_serializer, make_serializer
+from fastcore._planning.specials import route_dependencies, special_types
 from fastcore._routing import FOUND, Router
 from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
 from fastcore._validation import hints as t
@@ -42,32 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["FastCore"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Parameter types that are injected rather than read from the request, as (module, class,
-#: kind); a subclass is injected too (``Request`` before ``HTTPConnection``, its base).
-_SPECIAL_TYPES = (
-    ("starlette.requests", "Request", "request"),
-    ("starlette.requests", "HTTPConnection", "request"),
-    ("starlette.responses", "Response", "response"),
-    ("starlette.background", "BackgroundTasks", "background"),
-    ("fastcore.security.oauth2", "SecurityScopes", "scopes"),
-    ("fastcore._planning.request_io", "ASGIScope", "scope"),
-)
-
-
-def special_types() -> dict[type, str]:
-    """The injected types, looked up among the modules already imported.
-
-    PERF: a parameter can only be annotated with a class whose module is loaded, so asking
-    ``sys.modules`` finds every special a signature can name without importing Starlette's
-    request and response modules (~3.8 MiB of RSS) into a worker whose routes use none.
-    """
-    found: dict[type, str] = {}
-    for module_name, name, kind in _SPECIAL_TYPES:
-        module = sys.modules.get(module_name)
-        if module is not None:
-            found[getattr(module, name)] = kind
-    return found
 
 
 def _is_response_class(tp: Any) -> bool:
@@ -513,7 +488,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         path_names = frozenset(route.param_convertors)
         dep = analyze(route.endpoint, path_names, specials)
         if route.dependencies:
-            extra = analyze(_route_dependencies(route.dependencies), frozenset(), specials)
+            extra = analyze(route_dependencies(route.dependencies), frozenset(), specials)
             dep.dependencies[:0] = [s for s in extra.dependencies]
             for sub in dep.dependencies[: len(extra.dependencies)]:
                 sub.name = ""
@@ -668,18 +643,3 @@ def _add_first_wins(router: Any, method: str, route: APIRoute, plan: RoutePlan) 
             f"answers it ({exc})",
             stacklevel=4,
         )
-
-
-def _route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:
-    """A synthetic callable whose parameters are the route-level dependencies, in order."""
-
-    def route_dependencies(**_: Any) -> None:
-        return None
-
-    params = [
-        inspect.Parameter(f"_dep{i}", inspect.Parameter.KEYWORD_ONLY, default=d)
-        for i, d in enumerate(deps)
-    ]
-    route_dependencies.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    route_dependencies.__qualname__ = "route dependencies"
-    return route_dependencies

@@ -22,6 +22,7 @@ from starlette.requests import HTTPConnection as StarletteConnection
 from starlette.websockets import WebSocket
 
 from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds, build_call_plan
+from fastcore._planning.specials import route_dependencies, special_types
 from fastcore._planning.threadpool import run_in_threadpool
 from fastcore._routing import FOUND, Router
 from fastcore._websocket.routes import APIWebSocketRoute, PlainWebSocketRoute
@@ -120,22 +121,18 @@ class _PlainSession:
 
 
 def _specials() -> dict[type, str]:
-    from fastcore.app import special_types
-
     extra: dict[type, str] = {WebSocket: "websocket", StarletteConnection: "websocket"}
     extra.setdefault(HTTPConnection, "websocket")
     return {**special_types(), **extra}
 
 
 def _plan(app: Any, route: APIWebSocketRoute, specials: dict[type, str]) -> WebSocketPlan:
-    from fastcore.app import _route_dependencies
-
     path_names = frozenset(route.template_params)
     dep = analyze(route.endpoint, path_names, specials)
     if dep.kind is not ASYNC:
         raise FastCoreError(f"{dep.name}: a WebSocket handler must be an `async def` function")
     if route.dependencies:
-        extra = analyze(_route_dependencies(route.dependencies), frozenset(), specials)
+        extra = analyze(route_dependencies(route.dependencies), frozenset(), specials)
         dep.dependencies[:0] = list(extra.dependencies)
         for sub in dep.dependencies[: len(extra.dependencies)]:
             sub.name = ""

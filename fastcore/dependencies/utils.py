@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from fastcore._planning.specials import special_types
 from fastcore.dependencies import Dependant, ParamField, analyze
 from fastcore.params import Depends, Security
 
@@ -92,8 +93,6 @@ def get_dependant(
 
     Raises ``FastCoreError`` (a ``FastAPIError``) naming the parameter, as start-up would.
     """
-    from fastcore.app import special_types
-
     names = frozenset(n.split(":", 1)[0] for n in get_path_param_names(path))
     dependant = analyze(call, names, special_types())
     if name is not None:
