@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 from fastcore._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from fastcore.openapi.builder import build_openapi, get_openapi
+    from fastcore.openapi.builder import build_openapi
     from fastcore.openapi.docs import (
         get_redoc_html,
         get_swagger_ui_html,
         get_swagger_ui_oauth2_redirect_html,
     )
+    from fastcore.openapi.utils import get_openapi
 
 __all__ = [
     "build_openapi",
@@ -33,7 +34,7 @@ __all__ = [
 # cost every worker ~0.5 MiB of RSS before anyone asked for the document.
 _LAZY = {
     "build_openapi": "fastcore.openapi.builder",
-    "get_openapi": "fastcore.openapi.builder",
+    "get_openapi": "fastcore.openapi.utils",
     "get_redoc_html": "fastcore.openapi.docs",
     "get_swagger_ui_html": "fastcore.openapi.docs",
     "get_swagger_ui_oauth2_redirect_html": "fastcore.openapi.docs",

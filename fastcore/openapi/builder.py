@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import inspect
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -41,7 +41,7 @@ from fastcore.params import File
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
 
-__all__ = ["build_openapi", "get_openapi"]
+__all__ = ["build_openapi", "openapi_document"]
 
 #: The order of operations within a path: the order of the OpenAPI Path Item's fields.
 #: NOTE: FastAPI iterates a set here, so its order for multi-method routes varies by run.
@@ -86,45 +86,13 @@ def build_openapi(app: Any) -> dict[str, Any]:
     )
 
 
-def get_openapi(
-    *,
-    title: str,
-    version: str,
-    openapi_version: str = "3.1.0",
-    summary: str | None = None,
-    description: str | None = None,
-    routes: Sequence[Any],
-    webhooks: Sequence[Any] | None = None,
-    tags: list[dict[str, Any]] | None = None,
-    servers: list[dict[str, Any]] | None = None,
-    terms_of_service: str | None = None,
-    contact: dict[str, Any] | None = None,
-    license_info: dict[str, Any] | None = None,
-    separate_input_output_schemas: bool = True,
-    external_docs: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """FastAPI's ``get_openapi``, for apps that customise their document (``app.openapi = f``).
+def openapi_document(make_planner: Callable[[], Any], **given: Any) -> dict[str, Any]:
+    """The document for routes outside a started app (``get_openapi``'s keywords in ``given``).
 
-    Routes the app has not planned yet (it has not started, or they are another app's) are
-    planned here for the document only; they are not served by that.
+    A route that has no plan yet is planned for the document alone, by the route planner
+    ``make_planner()`` returns (called once, on first need); it is not served by that.
     """
-    return _document(
-        _Plans(None),
-        title=title,
-        version=version,
-        openapi_version=openapi_version,
-        summary=summary,
-        description=description,
-        routes=routes,
-        webhooks=webhooks,
-        tags=tags,
-        servers=servers,
-        terms_of_service=terms_of_service,
-        contact=contact,
-        license_info=license_info,
-        separate_input_output_schemas=separate_input_output_schemas,
-        external_docs=external_docs,
-    )
+    return _document(_Plans(None, make_planner), **given)
 
 
 def _document(plans: _Plans, **given: Any) -> dict[str, Any]:
@@ -178,8 +146,9 @@ class _Plans:
     to ``get_openapi`` before their app started are not planned yet either.
     """
 
-    def __init__(self, planner: Any) -> None:
+    def __init__(self, planner: Any, make_planner: Callable[[], Any] | None = None) -> None:
         self._planner = planner
+        self._make_planner = make_planner
         self._made: dict[int, Any] = {}
 
     def get(self, route: APIRoute) -> Any:
@@ -188,18 +157,10 @@ class _Plans:
         found = self._made.get(id(route))
         if found is None:
             if self._planner is None:
-                self._planner = _standalone_planner()
+                assert self._make_planner is not None  # an app's _Plans has its planner
+                self._planner = self._make_planner()
             found = self._made[id(route)] = self._planner(route)
         return found
-
-
-def _standalone_planner() -> Any:
-    """A route planner outside any app: an empty app's, started once for its settings."""
-    from fastcore.app import FastCore
-
-    planner = FastCore(openapi_url=None)
-    planner.freeze()
-    return planner._plan
 
 
 def _route_docs(routes: Sequence[Any], schemas: SchemaSet, plans: _Plans) -> list[_RouteDoc]:
