@@ -173,6 +173,23 @@ def test_routes_and_urls() -> None:
     assert "/secure" not in app.openapi()["paths"]
 
 
+@pytest.mark.parametrize("fw", [fastapi, fastcore], ids=["fastapi", "fastcore"])
+def test_url_path_for_passes_over_a_websocket_route_whose_params_do_not_fit(fw: Any) -> None:
+    """Two routes named alike: the WebSocket one does not fit the params, the HTTP one does."""
+    app = fw.FastAPI()
+
+    @app.websocket("/ws/{room}", name="same")
+    async def ws(websocket: fw.WebSocket, room: str) -> None:
+        await websocket.close()
+
+    @app.get("/items/{item_id}", name="same")
+    async def item(item_id: int) -> dict[str, int]:
+        return {"item_id": item_id}
+
+    assert app.url_path_for("same", item_id=1) == "/items/1"
+    assert app.url_path_for("same", room="a") == "/ws/a"
+
+
 def test_plain_starlette_websocket_route() -> None:
     """``add_websocket_route``: the endpoint gets the WebSocket and nothing else."""
     app = fastcore.FastAPI()

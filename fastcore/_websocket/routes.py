@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from starlette.routing import NoMatchFound as _StarletteNoMatch
 from starlette.routing import WebSocketRoute
 
 from fastcore._routing import parse_template
@@ -38,13 +37,9 @@ class _FastCoreWebSocketRoute(WebSocketRoute):
         self.template_params = dict(parse_template(path))
 
     def url_path(self, **params: Any) -> str:
-        """This route's path with the parameters filled in; NoMatchFound if they do not fit."""
-        from fastcore.routing import NoMatchFound
-
-        try:
-            return str(self.url_path_for(self.name, **params))
-        except _StarletteNoMatch as exc:
-            raise NoMatchFound(str(exc)) from exc
+        """This route's path with the parameters filled in; Starlette's NoMatchFound (which
+        ``fastcore.routing.NoMatchFound`` is) if they do not fit."""
+        return str(self.url_path_for(self.name, **params))
 
 
 class APIWebSocketRoute(_FastCoreWebSocketRoute):
