@@ -51,20 +51,13 @@ from typing import Any
 
 from fastcore._validation.compiler import _compile, _key
 from fastcore._validation.constraints import multiple_of, rust_pattern
+from fastcore._validation.errors import InvalidValue
 from fastcore._validation.pydantic_params import pydantic_converter, wants_pydantic
 from fastcore._validation.validators import Errors, Loc, _Node, _Nullable, _Scalar, _Sequence
 
 __all__ = ["InvalidValue", "converter", "errors_for", "json_invalid", "missing", "validate"]
 
 Converter = Callable[[Any], Any]
-
-
-class InvalidValue(ValueError):
-    """Raised by a converter; ``errors`` are FastAPI-shaped, with locs relative to the value."""
-
-    def __init__(self, errors: Errors) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 # ---- fast converters: a guarded subset of pydantic's input, everything else to the slow path --

@@ -14,9 +14,18 @@ import decimal
 import math
 from typing import Any
 
-__all__ = ["EXACT", "LAX", "MESSAGES", "STRICT", "Fail", "error", "json_number"]
+__all__ = ["EXACT", "LAX", "MESSAGES", "STRICT", "Fail", "InvalidValue", "error", "json_number"]
 
 EXACT, STRICT, LAX = 3, 2, 1
+
+
+class InvalidValue(ValueError):
+    """Raised by a converter; ``errors`` are FastAPI-shaped, with locs relative to the value."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
 
 MESSAGES = {
     "missing": "Field required",

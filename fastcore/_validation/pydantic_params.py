@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastcore._validation import hints as t
+from fastcore._validation.errors import InvalidValue
 
 __all__ = ["is_pydantic_scalar", "pydantic_converter", "pydantic_metadata", "wants_pydantic"]
 
@@ -62,8 +63,6 @@ def pydantic_converter(tp: Any) -> Callable[[Any], Any]:
     """A converter (``fastcore._validation``'s contract) that validates with pydantic."""
     from pydantic import TypeAdapter, ValidationError
 
-    from fastcore import _validation as validation
-
     validate = TypeAdapter(tp).validate_python
 
     def convert(value: Any) -> Any:
@@ -71,7 +70,7 @@ def pydantic_converter(tp: Any) -> Callable[[Any], Any]:
             return validate(value)
         except ValidationError as exc:
             errors = [_error(e) for e in exc.errors(include_url=False)]
-            raise validation.InvalidValue(errors) from None
+            raise InvalidValue(errors) from None
 
     return convert
 
