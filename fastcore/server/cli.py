@@ -20,7 +20,7 @@ from typing import Any
 
 from fastcore.exceptions import FastCoreError
 from fastcore.server.config import ServerConfig
-from fastcore.server.discover import DEFAULT_FILES, discover
+from fastcore.server.discover import DEFAULT_FILES, discover, is_app
 from fastcore.server.logs import configure_logging
 from fastcore.server.sockets import ServerStartupError, bind_socket, socket_from_fd
 from fastcore.server.tls import ssl_context
@@ -341,9 +341,7 @@ def import_app(spec: str, *, factory: bool = False) -> Any:
 
 
 def _check_app(app: Any, spec: str, factory: bool) -> Any:
-    from fastcore.app import FastCore
-
-    if isinstance(app, FastCore):
+    if is_app(app):
         return app
     hint = ""
     if inspect.isfunction(app) and not factory:

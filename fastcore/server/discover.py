@@ -16,10 +16,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
+from fastcore.server.contract import LaneApp
 from fastcore.server.sockets import ServerStartupError
 
-__all__ = ["DEFAULT_FILES", "DiscoveryError", "discover"]
+__all__ = ["DEFAULT_FILES", "DiscoveryError", "discover", "is_app"]
 
 #: Where the app is looked for when no target is given, in this order (FastAPI's CLI's, and
 #: api/main.py).
@@ -73,18 +75,22 @@ def _default_file(app_dir: str) -> str:
     )
 
 
-def _attribute(module_name: str, app_name: str | None, where: str) -> str:
-    from fastcore.app import FastCore
+def is_app(value: Any) -> bool:
+    """Whether ``value`` is an app fastcore's server runs: a ``LaneApp`` (a FastCore), not
+    its class. The server checks the contract, so it never imports the framework's app."""
+    return isinstance(value, LaneApp) and not isinstance(value, type)
 
+
+def _attribute(module_name: str, app_name: str | None, where: str) -> str:
     module = importlib.import_module(module_name)
     if app_name:
         if not hasattr(module, app_name):
             raise DiscoveryError(f"{where} has no attribute {app_name!r} (--app)")
         return app_name
     for name in _PREFERRED:
-        if isinstance(getattr(module, name, None), FastCore):
+        if is_app(getattr(module, name, None)):
             return name
-    found = sorted({name for name, value in vars(module).items() if isinstance(value, FastCore)})
+    found = sorted({name for name, value in vars(module).items() if is_app(value)})
     if len(found) == 1:
         return found[0]
     if found:
