@@ -273,6 +273,6 @@ def test_the_server_imports_no_private_framework_name() -> None:
     files = [*server.rglob("*.py"), *server.rglob("*.pxi"), *server.rglob("*.pyx")]
     assert any("lane" in p.name for p in files)
     offending = [hit for path in files for hit in _private_imports(path)]
-    # NOTE: fastcore._accel (which build of a speed-up module to load) is not yet the
-    # server's own: see docs/internals.md, "The server's contract"
+    # NOTE: fastcore._accel (which build of a twin to load) sits below every layer, the
+    # server's included: docs/internals.md, "Layout" and "The server's contract"
     assert [hit for hit in offending if "fastcore._accel" not in hit] == []
