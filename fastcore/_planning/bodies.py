@@ -23,6 +23,7 @@ from fastcore._planning.forms import FormLimits, FormPlan, is_form_field
 from fastcore._planning.msgpack import is_msgpack, msgpack_decoder, parse_msgpack
 from fastcore._validation import hints as t
 from fastcore._validation.dataclass_defaults import completer
+from fastcore._validation.pydantic_params import wants_pydantic
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
 from fastcore.params import Body, Undefined
@@ -156,9 +157,15 @@ def _pydantic_json(tp: Any) -> _PydanticJSON | None:
     return None if _json_mode_differs(adapter.core_schema) else _PydanticJSON(adapter)
 
 
+def _by_pydantic(tp: Any) -> bool:
+    """A pydantic model, or one of pydantic's own types (``EmailStr``, ``HttpUrl``, a value
+    with pydantic metadata): FastAPI validates these with pydantic, and so does the body."""
+    return t.is_pydantic_type(tp) or wants_pydantic(tp)
+
+
 def validator_for(tp: Any) -> Validator:
     """Validation of an already decoded JSON value against ``tp``, by msgspec or pydantic."""
-    return _pydantic_validator(tp) if t.is_pydantic_type(tp) else _msgspec_validator(tp)
+    return _pydantic_validator(tp) if _by_pydantic(tp) else _msgspec_validator(tp)
 
 
 def _missing_or_default(field: ParamField, loc: tuple[Any, ...], container: Any) -> Any:
@@ -191,7 +198,7 @@ class BodyPlan:
         annotation = self.fields[0].annotation
         if embed:
             pass
-        elif t.is_pydantic_type(annotation):
+        elif _by_pydantic(annotation):
             self._decoder = _pydantic_json(annotation)
         else:
             self._decoder = msgspec.json.Decoder(annotation, strict=False)
