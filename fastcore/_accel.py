@@ -15,7 +15,7 @@ import importlib
 import os
 from types import ModuleType
 
-__all__ = ["COMPILED", "compiled_name", "is_compiled", "load"]
+__all__ = ["compiled_name", "is_compiled", "load"]
 
 _NO_EXTENSIONS = os.environ.get("FASTCORE_NO_EXTENSIONS") == "1"
 _REQUIRE = os.environ.get("FASTCORE_REQUIRE_EXTENSIONS") == "1"
@@ -41,14 +41,3 @@ def load(pure: str) -> ModuleType:
             if _REQUIRE:
                 raise
     return importlib.import_module(pure)
-
-
-def _compiled() -> bool:
-    try:
-        return is_compiled(load("fastcore._routing.router"))
-    except ImportError:
-        return False
-
-
-#: True when the compiled extensions are in use.
-COMPILED = _compiled()

@@ -20,6 +20,7 @@ from fastcore._planning.body_limits import DeclaredTooLarge, declared_too_large_
 from fastcore._planning.plans import RESPONSE_STARTED, SendTracker, is_response
 from fastcore._planning.threadpool import run_in_threadpool
 from fastcore._routing import FOUND, METHOD_NOT_ALLOWED, NOT_FOUND
+from fastcore._status import body_allowed
 from fastcore.exceptions import HTTPException, RequestValidationError
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
     """FastAPI's answer to an HTTPException: ``{"detail": ...}`` and its headers."""
     from starlette.responses import JSONResponse, Response
 
-    if exc.status_code < 200 or exc.status_code in (204, 304):
+    if not body_allowed(exc.status_code):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return JSONResponse({"detail": exc.detail}, exc.status_code, exc.headers)
 

@@ -11,6 +11,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore._defaults import DefaultPlaceholder
+from fastcore._status import body_allowed
 from fastcore.dependencies.utils import get_path_param_names
 from fastcore.exceptions import FastAPIDeprecationWarning
 
@@ -32,11 +33,12 @@ _RANGES = {"default", "1XX", "2XX", "3XX", "4XX", "5XX"}
 
 
 def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
-    """Whether a response with this status may have a body (not 1xx, 204, 205 or 304)."""
+    """Whether a response with this status may have a body: FastAPI's rule, the wire's
+    (``fastcore._status``: not 1xx, 204 or 304) and not 205 either."""
     if status_code is None or status_code in _RANGES:
         return True
     code = int(status_code)
-    return not (code < 200 or code in {204, 205, 304})
+    return code != 205 and body_allowed(code)
 
 
 def generate_unique_id(route: APIRoute) -> str:

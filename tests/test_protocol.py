@@ -9,6 +9,7 @@ import inspect
 
 import pytest
 
+from fastcore._status import body_allowed
 from fastcore.server.config import ServerConfig
 from fastcore.server.http.http11 import (
     ChunkWalk,
@@ -55,6 +56,15 @@ def test_request_cycle_methods_exist_in_both(method: str) -> None:
 def test_phases_are_the_same_numbers() -> None:
     for mod in BUILDS:
         assert (mod.IDLE, mod.HEAD, mod.BODY, mod.RESPONDING) == (0, 1, 2, 3)
+
+
+def test_builds_follow_the_one_body_rule() -> None:
+    """The compiled writer's C copy of ``fastcore._status.body_allowed`` agrees with it."""
+    for mod in BUILDS:
+        cycle = mod.RequestCycle(None, "GET", b"/", b"", [], "1.1", True)
+        for status in range(100, 1000):
+            cycle.status = status
+            assert cycle._body_allowed() is body_allowed(status), (mod.__name__, status)
 
 
 @pytest.mark.parametrize("seconds", [0, 951782400, 1_000_000_000, 1_790_000_000.7])

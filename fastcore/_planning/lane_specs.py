@@ -42,7 +42,6 @@ __all__ = ["fallback_of", "lane_param", "lane_routes", "lane_spec"]
 _SOURCES = {"path": Source.PATH, "query": Source.QUERY, "header": Source.HEADER}
 _SOURCES["cookie"] = Source.COOKIE
 _KINDS: dict[Any, Kind] = {str: Kind.STR, int: Kind.INT, bool: Kind.BOOL}
-_ANSWERS = {1: Answer.JSON, 2: Answer.TEXT, 3: Answer.MSGPACK}
 
 
 def lane_param(name: str, extract: Extractor, field: ParamField | None) -> LaneParam:
@@ -142,7 +141,7 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         body_key=body_key,
         body_name=body_name,
         media=media_kind,
-        answer=_ANSWERS.get(plan.fast, Answer.GENERAL),
+        answer=Answer(plan.fast),
         status_code=plan.status_code,
         content_type_line=plan.content_type_line,
         serialize=plan.serialize,

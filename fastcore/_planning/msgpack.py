@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
+from fastcore._status import body_allowed
 from fastcore._validation import hints as t
 
 __all__ = [
@@ -240,7 +241,7 @@ class MsgpackAnswer:
         (1xx, 204, 304) stays JSON, as nothing would be encoded.
         """
         media = self.choose(raw_headers)
-        if media is None or status < 200 or status == 204 or status == 304:
+        if media is None or not body_allowed(status):
             return JSON_LINE, serialize(result)
         packed = self.encode(result, serialize)
         if packed is None:

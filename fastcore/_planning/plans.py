@@ -16,9 +16,10 @@ import msgspec
 from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore._planning.msgpack import MsgpackAnswer
 from fastcore._planning.serialize import Serializer
+from fastcore._status import body_allowed
 from fastcore.dependencies import ASYNC, SYNC
 from fastcore.exceptions import FastAPIError, RequestValidationError
-from fastcore.server.contract import Fallback, is_response
+from fastcore.server.contract import Answer, Fallback, is_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -30,28 +31,29 @@ __all__ = [
     "RESPONSE_STARTED",
     "RoutePlan",
     "SendTracker",
-    "body_allowed",
     "is_response",
 ]
 
 #: Starlette's response classes whose bodies the plan renders itself, by name (so that this
 #: module need not import ``starlette.responses``), as (kind, content-type value).
-_FAST_CLASSES: dict[str, tuple[int, bytes]] = {
-    "JSONResponse": (1, b"application/json"),
-    "PlainTextResponse": (2, b"text/plain; charset=utf-8"),
-    "HTMLResponse": (2, b"text/html; charset=utf-8"),
+_FAST_CLASSES: dict[str, tuple[Answer, bytes]] = {
+    "JSONResponse": (Answer.JSON, b"application/json"),
+    "PlainTextResponse": (Answer.TEXT, b"text/plain; charset=utf-8"),
+    "HTMLResponse": (Answer.TEXT, b"text/html; charset=utf-8"),
 }
-#: The fast kinds: JSON, text, and JSON or MessagePack as the request's Accept prefers.
-_JSON, _TEXT, _MSGPACK = 1, 2, 3
+#: The fast kinds are the contract's ``Answer`` (the lane writes the same ones), as plain
+#: ints for the per-request comparisons.
+_JSON, _TEXT, _MSGPACK = int(Answer.JSON), int(Answer.TEXT), int(Answer.MSGPACK)
 
 
-def fast_kind(response_class: Any) -> tuple[int, bytes]:
-    """The (kind, content type) the plan renders itself for ``response_class``, or (0, b"")."""
+def fast_kind(response_class: Any) -> tuple[Answer, bytes]:
+    """The (kind, content type) the plan renders itself for ``response_class``; GENERAL for
+    any other class (a Response object the plan builds)."""
     if response_class is None:
         return _FAST_CLASSES["JSONResponse"]
     if getattr(response_class, "__module__", "") != "starlette.responses":
-        return 0, b""
-    return _FAST_CLASSES.get(response_class.__name__, (0, b""))
+        return Answer.GENERAL, b""
+    return _FAST_CLASSES.get(response_class.__name__, (Answer.GENERAL, b""))
 
 
 #: FastAPI's error when a yield dependency swallowed the exception that stopped the handler.
@@ -87,11 +89,6 @@ class SendTracker:
     async def __call__(self, message: MutableMapping[str, Any]) -> None:
         self.scope[RESPONSE_STARTED] = True
         await self.send(message)
-
-
-def body_allowed(status: int) -> bool:
-    """RFC 9110: 1xx, 204 and 304 responses carry no body."""
-    return not (status < 200 or status in (204, 304))
 
 
 class RoutePlan:
@@ -133,7 +130,9 @@ class RoutePlan:
         self.response_class = response_class
         #: The APIRoute this plan serves (set by the app), for ``scope["route"]``.
         self.route: Any = None
-        self.fast, content_type = fast_kind(response_class)
+        kind, content_type = fast_kind(response_class)
+        #: What the plan renders itself (``Answer`` as an int): the lane's ``spec.answer``.
+        self.fast = int(kind)
         #: The Content-Type of the fast path: an ASGI header pair, and the raw header line.
         self.content_type_header = (b"content-type", content_type)
         self.content_type_line = b"content-type: " + content_type + b"\r\n"

@@ -23,8 +23,9 @@ from fastcore._planning.form_models import form_body_schema, form_models
 from fastcore._planning.forms import schema_type
 from fastcore._planning.msgpack import MSGPACK_MEDIA_TYPE
 from fastcore._planning.param_models import doc_fields
-from fastcore._planning.plans import body_allowed
+from fastcore._status import body_allowed
 from fastcore.dependencies import Dependant, ParamField
+from fastcore.openapi.constants import METHODS_WITH_BODY
 from fastcore.openapi.schemas import (
     HTTP_VALIDATION_ERROR,
     REF_PREFIX,
@@ -46,7 +47,6 @@ __all__ = ["build_openapi", "openapi_document"]
 #: The order of operations within a path: the order of the OpenAPI Path Item's fields.
 #: NOTE: FastAPI iterates a set here, so its order for multi-method routes varies by run.
 METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
-METHODS_WITH_BODY = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
 PARAM_SOURCES = ("path", "query", "header", "cookie")
 STATUS_RANGES = {
     "1XX": "Information",

@@ -25,6 +25,7 @@ import msgspec
 
 from fastcore._validation import hints as t
 from fastcore.dependencies import ParamField
+from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 
 __all__ = [
     "HTTP_VALIDATION_ERROR",
@@ -41,9 +42,7 @@ __all__ = [
 Mode = Literal["validation", "serialization"]
 Schema = dict[str, Any]
 
-REF_PREFIX = "#/components/schemas/"
 _MSGSPEC_REF = REF_PREFIX + "{name}"
-_PYDANTIC_REF = REF_PREFIX + "{model}"
 
 #: One item of a 422 answer; as FastAPI publishes it, so clients generated from either match.
 VALIDATION_ERROR: Schema = {
@@ -352,7 +351,7 @@ def _pydantic_schemas(items: list[tuple[Any, Mode]]) -> tuple[list[Schema], dict
     """One ``generate_definitions`` call: pydantic names Input/Output variants consistently."""
     if not items:
         return [], {}
-    generator = _pydantic_generator()(ref_template=_PYDANTIC_REF)
+    generator = _pydantic_generator()(ref_template=REF_TEMPLATE)
     inputs = [(i, mode, core) for i, (core, mode) in enumerate(items)]
     mapping, definitions = generator.generate_definitions(inputs=inputs)
     return [mapping[(i, mode)] for i, (_, mode) in enumerate(items)], dict(definitions)

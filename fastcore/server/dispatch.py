@@ -35,7 +35,6 @@ from collections.abc import Callable, Coroutine, Generator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from fastcore._accel import load
 from fastcore.server.contract import (
     AsgiApp,
     Cycle,
@@ -107,9 +106,7 @@ async def _host(handover: asyncio.Future[tuple[Job, Any]]) -> object:
 class Dispatch:
     """The slow paths beside the direct lane; ``handler`` is what the protocol calls."""
 
-    def __init__(
-        self, app: AsgiApp, state: ServerState, protocol: ModuleType | None = None
-    ) -> None:
+    def __init__(self, app: AsgiApp, state: ServerState, protocol: ModuleType) -> None:
         self.state = state
         self.loop = state.loop
         self.app = app
@@ -121,9 +118,7 @@ class Dispatch:
             routes = app.lane_routes()
             self.on_error = routes.on_error
             if routes.whole_app is None:  # NOTE: middleware, telemetry: the ASGI entry
-                self.handler = (protocol or load("fastcore.server.http.protocol")).DirectLane(
-                    routes, self
-                )
+                self.handler = protocol.DirectLane(routes, self)
 
     def _new_host(self) -> tuple[asyncio.Task[object], asyncio.Future[tuple[Job, Any]]]:
         handover = self.loop.create_future()

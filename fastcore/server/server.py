@@ -63,10 +63,10 @@ class ServerState:
         config: ServerConfig,
         loop: asyncio.AbstractEventLoop,
         app: Any,
-        protocol: ModuleType | None = None,
+        protocol: ModuleType,
     ) -> None:
         #: The per-request fields, in the protocol build's own type (C fields when compiled).
-        self.shared = (protocol or load("fastcore.server.http.protocol")).Shared()
+        self.shared = protocol.Shared()
         self.shared.access_log = False  # NOTE: set by observe(), with the observer it calls
         self.observer: Any = None
         self.loop = loop
@@ -165,6 +165,8 @@ class Server:
         self.worker = worker
         self.metrics_dir = metrics_dir
         self.heartbeat_fd = heartbeat_fd
+        #: The protocol build every connection of this worker uses (the compiled twin or the
+        #: pure module: ``fastcore._accel``); the one place the server picks it.
         self.protocol = protocol if protocol is not None else load("fastcore.server.http.protocol")
         self.state: ServerState | None = None
         self.servers: list[asyncio.AbstractServer] = []

@@ -79,9 +79,10 @@ def _serve(name: str, build: str) -> Iterator[int]:
 def port(request: pytest.FixtureRequest) -> Iterator[int]:
     name, build = request.param
     if build == "compiled":
-        from fastcore._accel import COMPILED
+        from fastcore._accel import is_compiled
+        from fastcore._routing import router_build
 
-        if not COMPILED:
+        if not is_compiled(router_build):
             pytest.skip("the compiled build is not built")
     with _serve(name, build) as port:
         yield port

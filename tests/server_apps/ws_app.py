@@ -2,14 +2,15 @@
 close with a code, and a health route that says which build serves it."""
 
 from fastcore import FastCore, WebSocket, WebSocketDisconnect
-from fastcore._accel import COMPILED
+from fastcore._accel import is_compiled
+from fastcore._routing import router_build
 
 app = FastCore()
 
 
 @app.get("/health")
 async def health() -> dict[str, bool]:
-    return {"compiled": COMPILED}
+    return {"compiled": is_compiled(router_build)}
 
 
 @app.websocket("/echo/{name}")

@@ -1,4 +1,4 @@
-# Shared and RequestCycle, compiled: included into protocol.pyx (one extension module, so
+# Shared and RequestCycle, compiled: included into _protocol_c.pyx (one extension module, so
 # the connection and the lane read the cycle's C fields). The pure build is
 # fastcore/server/http/cycle.py; both behave the same.
 
@@ -195,7 +195,7 @@ cdef class RequestCycle:
             end = _CRLF
         else:
             end = _KEEP_END
-        if status < 200 or status == 204 or status == 304:
+        if not _status_has_body(status):
             data = b"".join(
                 (_status_line(status), content_type, protocol.shared.extra_headers, end)
             )
@@ -329,8 +329,7 @@ cdef class RequestCycle:
         return b"".join(parts)
 
     cpdef bint _body_allowed(self):
-        cdef int status = self.status
-        return not (status < 200 or status == 204 or status == 304)
+        return _status_has_body(self.status)
 
     async def _send_file(self, path):
         loop = self.protocol.loop

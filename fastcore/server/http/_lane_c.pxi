@@ -1,4 +1,4 @@
-# The direct lane, compiled: included into protocol.pyx so that it reads the request
+# The direct lane, compiled: included into _protocol_c.pyx so that it reads the request
 # cycle's C fields and the protocol calls it without a Python call. The pure build is
 # fastcore/server/http/lane.py (read its docstring); both behave the same.
 # PERF: the lane's glue (match, plan fields, extract loop, send, answer) is C here; the

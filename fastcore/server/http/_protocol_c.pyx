@@ -18,6 +18,7 @@ import socket
 import httptools
 
 from fastcore.exceptions import ClientDisconnected
+from fastcore.server.http import http11
 from fastcore.server.http.http11 import (
     HOST_CHARS,
     ChunkWalk,
@@ -60,15 +61,17 @@ BODY = P_BODY
 RESPONDING = P_RESPONDING
 
 cdef dict _METHODS = {}
-cdef dict _STATUS_LINES = {}
-cdef bytes _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-cdef bytes _CHUNK_END = b"0\r\n\r\n"
-cdef bytes _KEEP_END = b"connection: keep-alive\r\n\r\n"
-cdef bytes _CRLF = b"\r\n"
-cdef bytes _CLOSE_END = b"connection: close\r\n\r\n"
-cdef int _MAX_PIPELINE = 32
-cdef Py_ssize_t _LENGTH_CACHE = 1024
-cdef list _LENGTH_LINES = [b"content-length: %d\r\n" % n for n in range(_LENGTH_CACHE)]
+# PERF: http11's byte strings and caches (defined there, for both builds) as typed C
+# globals: no module-dict lookup per request. _STATUS_LINES is http11's dict itself.
+cdef dict _STATUS_LINES = http11.STATUS_LINES
+cdef bytes _CONTINUE = http11.CONTINUE
+cdef bytes _CHUNK_END = http11.CHUNK_END
+cdef bytes _KEEP_END = http11.KEEP_END
+cdef bytes _CRLF = http11.CRLF
+cdef bytes _CLOSE_END = http11.CLOSE_END
+cdef int _MAX_PIPELINE = http11.MAX_PIPELINE
+cdef list _LENGTH_LINES = http11.LENGTH_LINES
+cdef Py_ssize_t _LENGTH_CACHE = len(_LENGTH_LINES)
 _HttpParserCallbackError = httptools.HttpParserCallbackError
 _HttpParserUpgrade = httptools.HttpParserUpgrade
 _HttpParserError = httptools.HttpParserError
@@ -95,8 +98,14 @@ cdef inline bint _valid_host(bytes value):
 cdef inline bytes _status_line(int status):
     line = _STATUS_LINES.get(status)
     if line is None:
-        line = _STATUS_LINES[status] = status_line(status)
+        line = status_line(status)  # NOTE: validates the status and fills _STATUS_LINES
     return <bytes>line
+
+
+cdef inline bint _status_has_body(int status):
+    # The C copy of fastcore._status.body_allowed (1xx, 204 and 304 carry no body), for the
+    # writer; tests/test_protocol.py holds the two equal on every status.
+    return not (status < 200 or status == 204 or status == 304)
 
 
 cdef inline bint _ends_one_head(bytes data):

@@ -10,8 +10,20 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from fastcore._status import body_allowed
 from fastcore.exceptions import ClientDisconnected
-from fastcore.server.http.http11 import check_header, decode_path, status_line
+from fastcore.server.http.http11 import (
+    CHUNK_END,
+    CLOSE_END,
+    CONTINUE,
+    CRLF,
+    KEEP_END,
+    LENGTH_LINES,
+    STATUS_LINES,
+    check_header,
+    decode_path,
+    status_line,
+)
 
 if TYPE_CHECKING:
     from fastcore.server.http.protocol import HttpProtocol
@@ -24,15 +36,7 @@ HEAD = 1  # reading a request head: the head deadline applies
 BODY = 2  # reading a body the handler waits for: the body inactivity timeout applies
 RESPONDING = 3  # the handler has everything it asked for: no timeout
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_CHUNK_END = b"0\r\n\r\n"
-_KEEP_END = b"connection: keep-alive\r\n\r\n"
-_CLOSE_END = b"connection: close\r\n\r\n"
-_CRLF = b"\r\n"
-_LENGTH_CACHE = 1024
-_LENGTH_LINES = [b"content-length: %d\r\n" % n for n in range(_LENGTH_CACHE)]
-# PERF: the usual statuses without a call into status_line (a Python frame in this build)
-_STATUS_LINES = {status: status_line(status) for status in (200, 201, 204, 400, 404, 422, 500)}
+_LENGTH_CACHE = len(LENGTH_LINES)
 
 
 class Shared:
@@ -166,7 +170,7 @@ class RequestCycle:
                 return {"type": "http.request", "body": b"", "more_body": False}
             if self.expect_continue and not self.continue_sent and not self.complete:
                 self.continue_sent = True
-                self.protocol.write_raw(_CONTINUE)
+                self.protocol.write_raw(CONTINUE)
             await self._wait()
 
     def take_body(self) -> bytes | None:
@@ -205,19 +209,19 @@ class RequestCycle:
         self.status = status
         if not self.keep_alive or not self.complete:
             # NOTE: a body still arriving is not read: the connection closes after this
-            end = _CLOSE_END
+            end = CLOSE_END
         elif self.http_version == "1.1":
-            end = _CRLF
+            end = CRLF
         else:
-            end = _KEEP_END
-        line = _STATUS_LINES.get(status) or status_line(status)
-        if status < 200 or status == 204 or status == 304:
+            end = KEEP_END
+        line = STATUS_LINES.get(status) or status_line(status)
+        if not body_allowed(status):
             data = b"".join((line, content_type, protocol.shared.extra_headers, end))
         else:
             size = len(body)
             # PERF: one join instead of five concatenations, cached length lines
             length = (
-                _LENGTH_LINES[size] if size < _LENGTH_CACHE else b"content-length: %d\r\n" % size
+                LENGTH_LINES[size] if size < _LENGTH_CACHE else b"content-length: %d\r\n" % size
             )
             data = b"".join(
                 (
@@ -309,7 +313,7 @@ class RequestCycle:
             await protocol.drain()
             return
         if self.chunked and not self.head_only:
-            protocol.write_raw(_CHUNK_END)
+            protocol.write_raw(CHUNK_END)
         self.response_complete = True
         protocol.cycle_done(self)
 
@@ -347,8 +351,7 @@ class RequestCycle:
         return b"".join(parts)
 
     def _body_allowed(self) -> bool:
-        status = self.status
-        return not (status < 200 or status == 204 or status == 304)
+        return body_allowed(self.status)
 
     async def _send_file(self, path: str) -> None:
         loop = self.protocol.loop

@@ -9,9 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CHUNK_END",
     "CHUNK_EXT_LIMIT",
+    "CLOSE_END",
+    "CONTINUE",
+    "CRLF",
     "HOST_CHARS",
+    "KEEP_END",
+    "LENGTH_LINES",
+    "MAX_PIPELINE",
     "REASONS",
+    "STATUS_LINES",
     "ChunkWalk",
     "Reject",
     "address",
@@ -68,19 +76,40 @@ REASONS = {
 }
 #: What a Host value may hold (RFC 3986 reg-name, IP literals, port); anything else is a 400.
 HOST_CHARS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:[]"
-_STATUS_LINES: dict[int, bytes] = {}
+#: The status lines built so far, by status code: the one cache both builds' writers read
+#: (the compiled one through a C reference to this dict), filled by ``status_line``.
+STATUS_LINES: dict[int, bytes] = {}
 _JSON_TYPE = b"content-type: application/json\r\n"
 
 
 def status_line(status: int) -> bytes:
     """``HTTP/1.1 <status> <reason>\\r\\n``, built once per status code."""
-    line = _STATUS_LINES.get(status)
+    line = STATUS_LINES.get(status)
     if line is None:
         if not 100 <= status <= 999:
             raise ValueError(f"invalid HTTP status code {status!r}")
         reason = REASONS.get(status, "")
-        line = _STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, reason.encode("ascii"))
+        line = STATUS_LINES[status] = b"HTTP/1.1 %d %s\r\n" % (status, reason.encode("ascii"))
     return line
+
+
+# PERF: the usual statuses are in the cache from the start, so a writer's dict lookup finds
+# them without a call into status_line.
+for _status in (200, 201, 204, 400, 404, 422, 500):
+    status_line(_status)
+del _status
+
+#: The byte strings both builds' writers put together (the compiled one copies each into a
+#: typed C global at import).
+CONTINUE = status_line(100) + b"\r\n"  # the interim answer to ``Expect: 100-continue``
+CRLF = b"\r\n"
+CHUNK_END = b"0\r\n\r\n"  # the last chunk of a chunked body, with no trailers
+KEEP_END = b"connection: keep-alive\r\n\r\n"  # the end of an HTTP/1.0 head that keeps alive
+CLOSE_END = b"connection: close\r\n\r\n"
+#: ``content-length: <n>\\r\\n`` for the small bodies, by length.
+LENGTH_LINES = [b"content-length: %d\r\n" % n for n in range(1024)]
+#: How many complete requests may wait behind the one being answered before reading pauses.
+MAX_PIPELINE = 32
 
 
 class Reject(Exception):

@@ -24,6 +24,7 @@ import httptools
 from fastcore.server.http.cycle import BODY, HEAD, IDLE, RESPONDING, RequestCycle, Shared
 from fastcore.server.http.http11 import (
     HOST_CHARS,
+    MAX_PIPELINE,
     ChunkWalk,
     Reject,
     address,
@@ -52,8 +53,6 @@ __all__ = [
 ]
 
 _METHODS: dict[bytes, str] = {}
-#: How many complete requests may wait behind the one being answered before reading pauses.
-_MAX_PIPELINE = 32
 _LINE_END = (10, 13)
 
 
@@ -283,7 +282,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self.active is None and self.pending:
             self._serve_pending()
-        if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
+        if self.reading_paused and len(self.pending) <= MAX_PIPELINE // 2:
             self._resume_reading()
 
     def eof_received(self) -> bool | None:
@@ -402,7 +401,7 @@ class HttpProtocol(asyncio.Protocol):
             self.since = self.shared.now
         else:
             self.phase = RESPONDING
-        if len(self.pending) > _MAX_PIPELINE:
+        if len(self.pending) > MAX_PIPELINE:
             self._pause_reading()
 
     def _follow_chunks(self) -> None:
@@ -463,7 +462,7 @@ class HttpProtocol(asyncio.Protocol):
         if self.writing_paused and self.pending:
             return  # NOTE: resume_writing serves the next one once the buffer drains
         if self.pending:
-            if self.reading_paused and len(self.pending) <= _MAX_PIPELINE // 2:
+            if self.reading_paused and len(self.pending) <= MAX_PIPELINE // 2:
                 self._resume_reading()
             self._serve_pending()
             return
