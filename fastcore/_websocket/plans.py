@@ -5,9 +5,9 @@ header and cookie values, ``Depends`` (``yield`` ones closed after the handler r
 security, with ``websocket: WebSocket`` (or ``HTTPConnection``) injected. Invalid values
 raise ``WebSocketRequestValidationError`` before the handler runs; its default handler
 closes the connection with 1008 and the errors as the reason, as FastAPI's does. The
-analysis and call plans are the HTTP routes' own (``fastcore/dependencies.py``,
-``fastcore/_planning/handlers.py``); only the request side differs (no body, a WebSocket instead of
-a Request).
+analysis and call plans are the HTTP routes' own (``fastcore/dependencies/``,
+``fastcore/_planning/handlers.py``); only the request side differs (no body, a WebSocket
+instead of a Request).
 """
 
 from __future__ import annotations

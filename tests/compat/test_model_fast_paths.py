@@ -1,7 +1,7 @@
 """The one-call model paths answer as FastAPI does, through the ASGI entry and the server.
 
 Pydantic bodies are validated from the raw bytes by one ``validate_json`` call (fastcore/
-_bodies.py) where that gives what FastAPI's ``json.loads`` + ``validate_python`` gives; a
+_planning/bodies.py) where that gives what FastAPI's ``json.loads`` + ``validate_python`` gives; a
 failing body, and models where the two modes may differ (strict, decimals, base64 bytes),
 take the explaining path. Return annotations that are not classes (``dict[str, int]``) are
 converted through a Struct wrapper compiled once (fastcore/_planning/serialize.py); their
