@@ -5,7 +5,8 @@ benchmarks (bench/micro/test_bench_apps.py): the same HttpProtocol and Dispatch 
 runs, on a private event loop, one keep-alive connection whose transport collects the bytes
 written. A request whose handler finishes without suspending is answered inside
 ``data_received``; one that suspends (a Task, the thread pool for ``def`` handlers) is waited
-for on the loop. Requests are fed from inside the running loop, as a worker feeds them.
+for on the loop. Requests are fed from a callback of the running loop, outside any Task, as a
+worker's transport feeds them.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ class InMemoryServer:
         self.loop = asyncio.new_event_loop()
         app.freeze()
         self.state = ServerState(ServerConfig(), self.loop, app, protocol)
-        self.state.handler = Dispatch(app, self.state, protocol).handler
+        self.dispatch = Dispatch(app, self.state, protocol)
+        self.state.handler = self.dispatch.handler
         self.transport = _Transport()
         self.conn = protocol.HttpProtocol(self.state)
         self.conn.connection_made(self.transport)
@@ -116,19 +118,33 @@ class InMemoryServer:
         return self.loop.run_until_complete(self._serve(raw, times))
 
     async def _serve(self, raw: bytes, times: int) -> bytes:
-        # Inside the running loop, as a worker calls data_received (the thread pool and Tasks
-        # need the running loop).
-        transport, feed = self.transport, self.conn.data_received
-        for _ in range(times):
-            transport.out.clear()
-            feed(raw)
-            if not _complete(transport.out):
-                transport.done = self.loop.create_future()
-                try:
-                    await asyncio.wait_for(transport.done, 10)
-                finally:
-                    transport.done = None
-        return bytes(transport.out)
+        # As a worker feeds it: data_received runs in a plain callback of the running loop,
+        # never inside a Task (fed from a Task, the lane could not run a handler eagerly under
+        # its host Task and every request would take the path of one that suspended). The
+        # requests are fed one after another from one callback; only one that suspends (a
+        # Task, the thread pool for ``def`` handlers) is waited for before the rest.
+        transport, feed, out = self.transport, self.conn.data_received, self.transport.out
+        remaining = times
+        while remaining:
+            waiter: asyncio.Future[None] = self.loop.create_future()
+
+            def feed_some(waiter: asyncio.Future[None] = waiter) -> None:
+                nonlocal remaining
+                while remaining:
+                    out.clear()
+                    feed(raw)
+                    remaining -= 1
+                    if not _complete(out):
+                        transport.done = waiter  # NOTE: the write that completes it wakes us
+                        return
+                waiter.set_result(None)
+
+            self.loop.call_soon(feed_some)
+            try:
+                await asyncio.wait_for(waiter, 10)
+            finally:
+                transport.done = None
+        return bytes(out)
 
     def settle(self) -> None:
         """Let what runs after the responses (dependency exits, background tasks) finish."""
@@ -137,5 +153,7 @@ class InMemoryServer:
 
     def close(self) -> None:
         self.conn.connection_lost(None)
+        self.settle()
+        self.dispatch.close()  # NOTE: the idle host Task ends, as at a worker's shutdown
         self.settle()
         self.loop.close()
