@@ -60,6 +60,7 @@ NAMES = {
     "logger": ["logger"],
     "cli": ["main"],
     "applications": ["FastAPI"],
+    "_form_limits": ["_FormLimits"],
     "_compat": [
         "PYDANTIC_VERSION_MINOR_TUPLE",
         "Undefined",

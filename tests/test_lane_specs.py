@@ -121,6 +121,10 @@ def shapes_app() -> FastAPI:
     async def limited(item: Item) -> Item:
         return item
 
+    @app.post("/limited-bodyless", max_body_size=10)
+    async def limited_bodyless() -> dict:
+        return {"ok": True}
+
     @app.get("/stream")
     async def stream() -> AsyncIterator[dict[str, int]]:
         yield {"n": 1}
@@ -150,6 +154,7 @@ EXPECTED = {
     "/request": Fallback.SPECIAL,
     "/background": Fallback.SPECIAL,
     "/limited": Fallback.BODY_LIMIT,
+    "/limited-bodyless": Fallback.BODY_LIMIT,  # a Content-Length over it is still a 413
     "/stream": Fallback.STREAM,
     "/route-handler": Fallback.ROUTE_HANDLER,
 }

@@ -22,7 +22,7 @@ __all__ = [
     "check_max_body_size",
     "declared_too_large_handler",
     "limited_receive",
-    "read_limited",
+    "refuse_declared",
     "too_large",
 ]
 
@@ -87,30 +87,20 @@ def _content_length(raw_headers: list[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
-async def read_limited(receive: Any, raw_headers: list[tuple[bytes, bytes]], limit: int) -> bytes:
-    """The whole body, or FastAPI's 413 as soon as it is known to be larger than ``limit``."""
-    from fastcore.requests import ClientDisconnect
-
+def refuse_declared(raw_headers: list[tuple[bytes, bytes]], limit: int) -> None:
+    """FastAPI's plain-text 413 when the Content-Length already says the body is too large."""
     length = _content_length(raw_headers)
     if length is not None and length > limit:
         raise DeclaredTooLarge()
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large()
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def limited_receive(receive: Any, raw_headers: list[tuple[bytes, bytes]], limit: int) -> Any:
-    """``receive`` that raises the 413 once more than ``limit`` bytes arrived (for forms)."""
+    """``receive`` that raises FastAPI's 413 once the body is known to be larger than ``limit``.
+
+    A Content-Length over it is refused before anything is read; a body without one (chunked)
+    as soon as more than ``limit`` bytes have arrived. Every reader of a limited route's body
+    (the plan's parsers, a handler's ``request.body()``/``stream()``) reads through it.
+    """
     length = _content_length(raw_headers)
     size = 0
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastcore import _validation as validation
 from fastcore._planning.bodies import BodyPlan, FormPlan, build_body_plan, validator_for
-from fastcore._planning.body_limits import BodyLimits, limited_receive, read_limited
+from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
 from fastcore._planning.param_models import model_extractor
 from fastcore._planning.request_io import parse_cookies, read_body
 from fastcore._planning.threadpool import run_in_threadpool
@@ -505,6 +505,12 @@ class RequestNeeds:
             rd.parse_headers()
         if self.cookies or every:
             rd.parse_cookies()
+        if self.max_body_size is not None and rd.request is None:
+            # NOTE: a declared Content-Length over the limit is refused whether or not the
+            # route reads the body; every reader of it goes through the limit, the handler's
+            # ``await request.body()`` and ``request.stream()`` too, as in FastAPI.
+            refuse_declared(rd.raw_headers, self.max_body_size)
+            rd.receive = limited_receive(rd.get_receive(), rd.raw_headers, self.max_body_size)
         if self.body_plan is None:
             return []
         if rd.request is not None:
@@ -513,20 +519,13 @@ class RequestNeeds:
             return await self._from_request(rd, rd.request)
         if isinstance(self.body_plan, FormPlan):
             # Streamed: the plan reads receive itself, so an upload is never held whole.
-            receive = rd.get_receive()
-            if self.max_body_size is not None:
-                receive = limited_receive(receive, rd.raw_headers, self.max_body_size)
-            form = await self.body_plan.read(rd.get_scope(), receive)
+            form = await self.body_plan.read(rd.get_scope(), rd.get_receive())
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
             rd.body_values, errors = await self.body_plan.values(form)
             return errors
-        if self.max_body_size is not None:
-            body = await read_limited(rd.get_receive(), rd.raw_headers, self.max_body_size)
-        else:
-            body = await read_body(rd.get_receive())
-        rd.body = body
+        body = rd.body = await read_body(rd.get_receive())
         ctype = None
         for name, value in rd.raw_headers:
             if name == b"content-type":

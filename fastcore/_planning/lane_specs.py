@@ -94,7 +94,8 @@ def fallback_of(plan: RoutePlan) -> Fallback:
         return Fallback.DEPENDENCIES
     if call.specials:
         return Fallback.SPECIAL
-    if body is not None and needs.max_body_size is not None:
+    if needs.max_body_size is not None:
+        # NOTE: with or without a body parameter: a Content-Length over the limit is a 413
         return Fallback.BODY_LIMIT
     if call.kind is SYNC:
         return Fallback.SYNC

@@ -148,8 +148,10 @@ class RoutePlan:
         # coroutine of its own (the direct lane, fastcore/server/http/lane.py and _lane_c.pxi).
         body_plan = needs.body_plan
         simple = not (needs.has_yield or call.subs or call.specials)
-        if body_plan is not None and (body_plan.is_form or needs.max_body_size is not None):
-            simple = False  # NOTE: a body limit is checked while the plan reads the body
+        if (body_plan is not None and body_plan.is_form) or needs.max_body_size is not None:
+            # NOTE: a body limit is checked while the plan reads the body, and a declared
+            # Content-Length over it is a 413 even on a route that reads none
+            simple = False
         #: ``simple_call`` is a plain ``def`` called on the loop (``sync_inline=True``).
         self.simple_sync = simple and call.kind is SYNC and call.inline
         self.simple_call = (
