@@ -7,10 +7,13 @@ a FastAPI handler needs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import msgspec
+
+from fastcore._dependency_limits import _DependencyConcurrency, check_max_concurrency
 
 __all__ = [
     "Body",
@@ -116,7 +119,8 @@ class Param:
         return msgspec.Meta(**kw) if kw else None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        # NOTE: FastAPI's form: the default's str(), ``Query(teststr)``
+        return f"{type(self).__name__}({self.default})"
 
 
 class Path(Param):
@@ -190,42 +194,57 @@ class File(Form):
         super().__init__(default, media_type=media_type, **kw)
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
 class Depends:
-    """A value computed by another callable, itself resolved like a handler."""
+    """A value computed by another callable, itself resolved like a handler.
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        use_cache: bool = True,
-        scope: Literal["function", "request"] | None = None,
-    ):
-        # NOTE: ``scope`` says when a yield dependency's exit code runs, as in FastAPI:
-        # "function" right after the handler returns (before the response is sent),
-        # "request" (the default for yield dependencies) after the response is sent.
-        if scope not in (None, "function", "request"):
-            raise ValueError(f'Depends(scope=...) is "function", "request" or None, not {scope!r}')
-        self.dependency = dependency
-        self.use_cache = use_cache
-        self.scope = scope
-        self.scopes: tuple[str, ...] = ()
+    A frozen dataclass as FastAPI's: equal declarations hash alike (tools key caches on
+    them) and ``dataclasses.replace`` copies one.
+    """
+
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True
+    # NOTE: ``scope`` says when a yield dependency's exit code runs, as in FastAPI:
+    # "function" right after the handler returns (before the response is sent),
+    # "request" (the default for yield dependencies) after the response is sent.
+    scope: Literal["function", "request"] | None = None
+    #: FastAPI 0.165: at most this many calls of this declaration at once (its own
+    #: semaphore per event loop: ``fastcore/_dependency_limits.py``).
+    max_concurrency: int | None = dataclasses.field(default=None, kw_only=True)
+    # NOTE: the limit's identity, so that two declarations alike count apart; an init field
+    # so that ``replace`` keeps it (a copy with another limit gets its own).
+    _concurrency: _DependencyConcurrency | None = dataclasses.field(
+        default=None, repr=False, kw_only=True
+    )
+    #: OAuth2 scopes (``Security`` sets them).
+    scopes = ()
+
+    def __post_init__(self) -> None:
+        if self.scope not in (None, "function", "request"):
+            raise ValueError(
+                f'Depends(scope=...) is "function", "request" or None, not {self.scope!r}'
+            )
+        limit = check_max_concurrency(self.max_concurrency)
+        current = self._concurrency
+        if limit is None:
+            object.__setattr__(self, "_concurrency", None)
+        elif current is None or current.max_concurrency != limit:
+            object.__setattr__(self, "_concurrency", _DependencyConcurrency(limit))
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
         cache = "" if self.use_cache else ", use_cache=False"
         scope = f", scope={self.scope!r}" if self.scope else ""
-        return f"{type(self).__name__}({name}{cache}{scope})"
+        limit = f", max_concurrency={self.max_concurrency}" if self.max_concurrency else ""
+        return f"{type(self).__name__}({name}{cache}{scope}{limit})"
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
 class Security(Depends):
     """A dependency that also carries OAuth2 scopes for the docs and for SecurityScopes."""
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        scopes: Sequence[str] | None = None,
-        use_cache: bool = True,
-    ) -> None:
-        super().__init__(dependency, use_cache=use_cache)
-        self.scopes = tuple(scopes or ())
+    scopes: Sequence[str] | None = dataclasses.field(default=None, kw_only=True)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "scopes", tuple(self.scopes or ()))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastcore import _validation as validation
+from fastcore._dependency_limits import _DependencyConcurrency, limited_context
 from fastcore._planning.bodies import BodyPlan, FormPlan, build_body_plan, validator_for
 from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
 from fastcore._planning.param_models import model_extractor
@@ -268,6 +269,16 @@ class _ThreadedContext:
         return await run_in_threadpool(self.cm.__exit__, *exc_info)
 
 
+class _InlineContext(_ThreadedContext):
+    """A sync generator dependency entered and exited on the loop (``sync_inline=True``)."""
+
+    async def __aenter__(self) -> Any:
+        return self.cm.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return self.cm.__exit__(*exc_info)
+
+
 class CallPlan:
     """How to fill and call one handler or dependency."""
 
@@ -275,6 +286,7 @@ class CallPlan:
         "cached",
         "call",
         "cm_factory",
+        "concurrency",
         "extractors",
         "fields",
         "function_scoped",
@@ -313,6 +325,8 @@ class CallPlan:
         #: Declared ``scope="function"``: a yield dependency exits through
         #: ``rd.function_stack`` (before the response is sent) rather than ``rd.stack``.
         self.function_scoped = dep.scope == "function"
+        #: ``Depends(max_concurrency=N)``: the declaration's limit (``_dependency_limits``).
+        self.concurrency: _DependencyConcurrency | None = getattr(dep.marker, "_concurrency", None)
         self.cm_factory: Any = None
         if dep.kind == ASYNC_GEN:
             self.cm_factory = contextlib.asynccontextmanager(dep.call)
@@ -320,7 +334,9 @@ class CallPlan:
             self.cm_factory = contextlib.contextmanager(dep.call)
         #: This call and every sub-dependency under it are plain ``def`` functions: the whole
         #: tree is solved and called by ``run_sync``, in ONE thread-pool hop (or inline).
-        self.plain: bool = dep.kind == SYNC and all(sub.plain for _, sub, _ in subs)
+        self.plain: bool = (
+            dep.kind == SYNC and self.concurrency is None and all(sub.plain for _, sub, _ in subs)
+        )
         #: A ``functools.cache``/``lru_cache`` function of no arguments (the tutorial's
         #: ``get_settings``): once its one entry is cached a call is a dict lookup in C that
         #: does not run the function, so it is made on the loop, without a thread hop.
@@ -398,6 +414,8 @@ class CallPlan:
         return await run_in_threadpool(self.run_sync, rd, errors)
 
     async def invoke(self, kwargs: dict[str, Any], rd: RequestData) -> Any:
+        if self.concurrency is not None:
+            return await self._invoke_limited(kwargs, rd, self.concurrency.get_semaphore())
         kind = self.kind
         if kind is ASYNC:
             return await self.call(**kwargs)
@@ -415,6 +433,31 @@ class CallPlan:
         if self.inline:
             return stack.enter_context(self.cm_factory(**kwargs))
         return await stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
+
+    async def _invoke_limited(self, kwargs: dict[str, Any], rd: RequestData, semaphore: Any) -> Any:
+        """``invoke`` holding one of the declaration's slots (FastAPI's ``max_concurrency``).
+
+        A plain call holds it while it runs (a ``def`` is admitted before the pool); a yield
+        dependency from before it is entered until its exit code has run.
+        """
+        kind = self.kind
+        if kind is ASYNC:
+            async with semaphore:
+                return await self.call(**kwargs)
+        if kind is SYNC:
+            async with semaphore:
+                if self.inline:
+                    return self.call(**kwargs)
+                return await run_in_threadpool(self.call, **kwargs)
+        stack = rd.stack
+        if self.function_scoped:
+            stack = getattr(rd, "function_stack", None) or stack
+        if stack is None:
+            raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
+        cm = self.cm_factory(**kwargs)
+        if kind is not ASYNC_GEN:
+            cm = _InlineContext(cm) if self.inline else _ThreadedContext(cm)
+        return await stack.enter_async_context(limited_context(cm, semaphore))
 
 
 def build_call_plan(
@@ -446,12 +489,12 @@ class Overrides:
     def __init__(self, mapping: dict[Any, Any] | None, analyze: Callable[[Any], Dependant]) -> None:
         self.mapping = mapping
         self._analyze = analyze
-        self._plans: dict[tuple[Any, Any, bool], CallPlan] = {}
+        self._plans: dict[tuple[Any, Any, bool, Any], CallPlan] = {}
 
     def plan_for(self, original: CallPlan) -> CallPlan:
         assert self.mapping is not None, "plan_for is asked only while overrides are set"
         replacement = self.mapping[original.call]
-        key = (original.call, replacement, original.function_scoped)
+        key = (original.call, replacement, original.function_scoped, original.concurrency)
         plan = self._plans.get(key)
         if plan is None:
             dep = self._analyze(replacement)
@@ -463,6 +506,9 @@ class Overrides:
             plan = self._plans[key] = build_call_plan(dep, self, original.inline)
             # NOTE: as FastAPI: an override exits when the dependency it replaces would.
             plan.function_scoped = original.function_scoped
+            # NOTE: ... and holds the replaced declaration's max_concurrency slot, as FastAPI.
+            plan.concurrency = original.concurrency
+            plan.plain = plan.plain and plan.concurrency is None
         return plan
 
 
