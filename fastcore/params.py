@@ -8,12 +8,14 @@ a FastAPI handler needs.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import msgspec
 
 from fastcore._dependency_limits import _DependencyConcurrency, check_max_concurrency
+from fastcore._validation.constraints import pattern_source
 
 __all__ = [
     "Body",
@@ -66,6 +68,7 @@ class Param:
         *,
         default_factory: Callable[[], Any] | None = None,
         alias: str | None = None,
+        validation_alias: Any = None,
         title: str | None = None,
         description: str | None = None,
         gt: float | None = None,
@@ -75,13 +78,13 @@ class Param:
         multiple_of: float | None = None,
         min_length: int | None = None,
         max_length: int | None = None,
-        pattern: str | None = None,
+        pattern: str | re.Pattern[str] | None = None,
         regex: str | None = None,
         examples: Sequence[Any] | None = None,
         example: Any = Undefined,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        json_schema_extra: dict[str, Any] | None = None,
+        json_schema_extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None,
         discriminator: str | None = None,
         **extra: Any,
     ) -> None:
@@ -89,6 +92,18 @@ class Param:
             default = Undefined
         self.default = default
         self.default_factory = default_factory
+        #: pydantic's ``validation_alias``: a string is the name the request uses, as FastAPI
+        #: reads it (the wire key, the docs' name and title, the 422's loc) over ``alias``.
+        self.validation_alias = validation_alias
+        #: pydantic's ``AliasChoices("first", "second")``: the names tried in order, the
+        #: first present wins (and names a 422); the docs show the first. Empty otherwise.
+        self.alias_choices: tuple[str, ...] = ()
+        choices = getattr(validation_alias, "choices", None)
+        if isinstance(validation_alias, str):
+            alias = validation_alias
+        elif choices and all(isinstance(c, str) for c in choices) and self.in_ != "path":
+            # NOTE: as FastAPI: a path parameter has one name, its alias or its own
+            alias, self.alias_choices = choices[0], tuple(choices)
         self.alias = alias
         self.title = title
         self.description = description
@@ -103,6 +118,11 @@ class Param:
         self.include_in_schema = include_in_schema
         #: The tag field of a union of pydantic models (msgspec Structs carry their own tag).
         self.discriminator = discriminator
+        #: pydantic's callable form (``json_schema_extra=customize``): called with the
+        #: parameter's finished schema, to change it in place (``fastcore/openapi/schemas.py``).
+        self.schema_hook: Callable[[dict[str, Any]], None] | None = None
+        if callable(json_schema_extra):
+            self.schema_hook, json_schema_extra = json_schema_extra, None
         self.json_schema_extra = dict(json_schema_extra or {}, **extra)
 
     @property
@@ -116,6 +136,8 @@ class Param:
     def meta(self) -> msgspec.Meta | None:
         """A msgspec.Meta carrying the constraints, or None when there are none."""
         kw = self.constraints()
+        if isinstance(kw.get("pattern"), re.Pattern):
+            kw["pattern"] = pattern_source(kw["pattern"])
         return msgspec.Meta(**kw) if kw else None
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ what a parameter is.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -202,6 +203,8 @@ _MAPPINGS = {"path": "path_params", "query": "query", "header": "headers", "cook
 def _param_extractor(field: ParamField) -> Extractor:
     if field.model is not None:
         return model_extractor(field, validator_for)
+    if len(getattr(field.marker, "alias_choices", ())) > 1 and field.source != "path":
+        return _choices_extractor(field)
     get = _getter(field)
     convert = validation.converter(field.annotation)
     tp, loc = field.annotation, (field.source, field.key)
@@ -216,6 +219,43 @@ def _param_extractor(field: ParamField) -> Extractor:
         if raw is _MISSING:
             if required:
                 errors.append(validation.missing(loc))
+                return None
+            return factory() if factory is not None else default
+        try:
+            return convert(raw)
+        except validation.InvalidValue as exc:
+            errors.extend({**e, "loc": [*loc, *e["loc"]]} for e in exc.errors)
+            return None
+        except Exception as exc:
+            found = validation.errors_for(tp, raw, loc)
+            errors.extend(
+                found or [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": raw}]
+            )
+            return None
+
+    return extract
+
+
+def _choices_extractor(field: ParamField) -> Extractor:
+    """A parameter with ``AliasChoices``: the first name the request has, as FastAPI reads it."""
+    key = field.key
+    getters = []
+    for choice in field.marker.alias_choices:
+        alt = dataclasses.replace(field, key=choice.lower() if field.source == "header" else choice)
+        getters.append((choice, _getter(alt)))
+    convert = validation.converter(field.annotation)
+    tp = field.annotation
+    required, default, factory = field.required, field.default, field.default_factory
+
+    def extract(rd: RequestData, errors: Errors) -> Any:
+        for name, get in getters:
+            raw = get(rd)
+            if raw is not _MISSING:
+                loc = (field.source, name)
+                break
+        else:
+            if required:
+                errors.append(validation.missing((field.source, key)))
                 return None
             return factory() if factory is not None else default
         try:

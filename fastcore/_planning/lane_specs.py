@@ -46,7 +46,7 @@ _KINDS: dict[Any, Kind] = {str: Kind.STR, int: Kind.INT, bool: Kind.BOOL}
 
 def lane_param(name: str, extract: Extractor, field: ParamField | None) -> LaneParam:
     """What the lane may do with one parameter itself; anything else is ``extract``'s."""
-    if field is None or field.is_sequence:
+    if field is None or field.is_sequence or len(getattr(field.marker, "alias_choices", ())) > 1:
         return LaneParam(name, extract)
     source = _SOURCES.get(field.source)
     kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None

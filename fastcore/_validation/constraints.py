@@ -16,7 +16,15 @@ from typing import Any
 
 from fastcore._validation.errors import json_number
 
-__all__ = ["CONSTRAINED", "checks", "multiple_of", "rust_pattern"]
+__all__ = [
+    "COMPILED_PATTERNS",
+    "CONSTRAINED",
+    "checks",
+    "multiple_of",
+    "pattern_source",
+    "rust_pattern",
+    "shown_pattern",
+]
 
 _NUMBER_CHECKS: tuple[tuple[str, str, Callable[[Any, Any], bool]], ...] = (
     ("le", "less_than_equal", lambda v, b: v <= b),
@@ -44,6 +52,27 @@ def multiple_of(tp: Any, step: Any) -> Callable[[Any], bool]:
 
 CONSTRAINED = (int, float, str, bytes, dt.datetime, dt.time)
 _MULTILINE = re.compile(r"\(\?[a-zA-Z]*m")
+
+
+#: Patterns given compiled (``pattern=re.compile("^abc$", re.I)``, which pydantic and so FastAPI
+#: take): msgspec.Meta holds one as a string with inline flags, ``(?i)^abc$``; this maps that
+#: string back so that a 422 and the docs show the pattern as written, as pydantic does.
+COMPILED_PATTERNS: dict[str, re.Pattern[str]] = {}
+_INLINE_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
+
+
+def pattern_source(pattern: re.Pattern[str]) -> str:
+    """A compiled pattern as the string msgspec.Meta takes (its flags inline), remembered."""
+    flags = "".join(letter for flag, letter in _INLINE_FLAGS if pattern.flags & flag)
+    source = f"(?{flags}){pattern.pattern}" if flags else pattern.pattern
+    COMPILED_PATTERNS[source] = pattern
+    return source
+
+
+def shown_pattern(source: str) -> str:
+    """The pattern as its author wrote it (without the inline flags of a compiled one)."""
+    compiled = COMPILED_PATTERNS.get(source)
+    return compiled.pattern if compiled is not None else source
 
 
 def rust_pattern(pattern: str) -> str:
@@ -100,7 +129,7 @@ def checks(tp: Any, meta: dict[str, Any]) -> list[tuple[str, Any, Callable[[Any]
             out.append(
                 (
                     "string_pattern_mismatch",
-                    {"pattern": meta["pattern"]},
+                    {"pattern": shown_pattern(meta["pattern"])},
                     lambda v: bool(rx.search(v)),
                 )
             )

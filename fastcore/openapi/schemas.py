@@ -24,6 +24,7 @@ from typing import Any, Literal
 import msgspec
 
 from fastcore._validation import hints as t
+from fastcore._validation.constraints import COMPILED_PATTERNS
 from fastcore.dependencies import ParamField
 from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 
@@ -157,6 +158,9 @@ def field_schema(base: Schema, field: ParamField, name: str, *, generated_title:
     extra = {k: v for k, v in marker.json_schema_extra.items() if k != "openapi_examples"}
     if extra:
         schema.update(jsonable(extra))
+    hook = getattr(marker, "schema_hook", None)
+    if hook is not None:
+        hook(schema)
     return schema
 
 
@@ -273,6 +277,8 @@ def _meta_to_field(meta: msgspec.Meta) -> Any:
     from pydantic import Field
 
     kwargs = {k: getattr(meta, k) for k in _META_CONSTRAINTS + _META_FIELD_INFO}
+    if kwargs["pattern"] is not None:  # NOTE: a compiled pattern goes to pydantic as given
+        kwargs["pattern"] = COMPILED_PATTERNS.get(kwargs["pattern"], kwargs["pattern"])
     return Field(**{k: v for k, v in kwargs.items() if v is not None})
 
 
