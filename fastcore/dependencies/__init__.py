@@ -8,6 +8,7 @@ in a signature is raised here as a FastCoreError naming the callable and paramet
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import sys
 import types
@@ -130,29 +131,57 @@ def callable_name(call: Any) -> str:
     return f"{module}.{qual}" if module else qual
 
 
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+#: In FastAPI's order: an async generator is one before anything else.
+_KIND_CHECKS = (
+    (inspect.isasyncgenfunction, ASYNC_GEN),
+    (inspect.isgeneratorfunction, GEN),
+    (inspect.iscoroutinefunction, ASYNC),
+)
+
+
 def _call_kind(call: Any) -> str:
-    target = call
-    if not (inspect.isroutine(call) or t.is_class(call)):
-        target = getattr(call, "__call__", call)  # noqa: B004 - instances with __call__
-    if t.is_class(call):
+    """How ``call`` is called, as FastAPI decides it.
+
+    The callable itself, through ``functools.partial`` and ``functools.wraps`` layers (a
+    sync wrapper of an ``async def`` is awaited, as FastAPI does), then its ``__call__``
+    for an instance: the first of them that is a generator, async generator or coroutine
+    function says so.
+    """
+    bare = _impartial(call)
+    for check, kind in _KIND_CHECKS:
+        if check(bare):  # NOTE: first the callable as given (an async wrapper of a class)
+            return kind
+    unwrapped = inspect.unwrap(bare)
+    if t.is_class(bare) or t.is_class(unwrapped):
         return SYNC
-    while isinstance(target, __import__("functools").partial):
-        target = target.func
-    if inspect.isasyncgenfunction(target):
-        return ASYNC_GEN
-    if inspect.isgeneratorfunction(target):
-        return GEN
-    if inspect.iscoroutinefunction(target):
-        return ASYNC
+    candidates = [bare, unwrapped]
+    for target in (bare, unwrapped):
+        if not inspect.isroutine(target):
+            dunder = getattr(target, "__call__", None)  # noqa: B004 - instances with __call__
+            if dunder is not None:
+                candidates += [_impartial(dunder), inspect.unwrap(_impartial(dunder))]
+    for check, kind in _KIND_CHECKS:
+        if any(check(c) for c in candidates):
+            return kind
     return SYNC
 
 
 def _hints(call: Any, name: str) -> dict[str, Any]:
     target = call
-    if t.is_class(call):
-        target = call.__init__
-    elif not inspect.isroutine(call) and not isinstance(call, __import__("functools").partial):
-        target = call.__call__
+    # NOTE: a partial has no hints of its own: its function's are read (the signature,
+    # read apart, has already dropped what the partial binds)
+    while isinstance(target, functools.partial):
+        target = target.func
+    if t.is_class(target):
+        target = target.__init__
+    elif not inspect.isroutine(target):
+        target = target.__call__
     try:
         return typing.get_type_hints(target, include_extras=True)
     except Exception as exc:  # NameError for a forward reference, TypeError for bad hints
