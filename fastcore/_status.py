@@ -5,7 +5,7 @@ handler returned. The plans (``fastcore._planning``), the ASGI entry's exception
 OpenAPI builder and both builds of fastcore's server follow this rule; like
 ``fastcore._accel`` this module sits below every layer and imports nothing of fastcore. The
 compiled protocol keeps a C copy for its writer, held to this one by
-``tests/test_protocol.py``. A response to HEAD has no body either; that is the request's
+``tests/server/http/test_protocol.py``. A response to HEAD has no body either; that is the request's
 method, not the status, and the writers check it beside this rule.
 
 FastAPI's public ``fastapi.utils.is_body_allowed_for_status_code`` adds 205 to these

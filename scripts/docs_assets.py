@@ -4,7 +4,7 @@
 registry's own tarballs, checked by npm against their published integrity), copies the few
 files the docs pages load plus each package's licence into ``fastcore/openapi/static/``, and
 writes ``versions.json`` there: package, version, npm integrity and the sha256 of every file
-copied. ``tests/test_docs_assets.py`` checks the shipped files against that record.
+copied. ``tests/openapi/test_docs_assets.py`` checks the shipped files against that record.
 
 Pass other versions to move the pin: ``make docs-assets SWAGGER_UI=5.36.0 REDOC=2.5.5``.
 """

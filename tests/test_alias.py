@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from server_apps.runner import ServerProcess, get
+from tests.support.server_process import ServerProcess, get
 
 PROJECT = Path(__file__).parent / "alias_project"
 

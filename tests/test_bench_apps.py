@@ -15,7 +15,7 @@ from bench.load.apps import FASTCORE_APPS, load
 from bench.load.endpoints import ENDPOINTS, Endpoint
 from bench.load.inmemory import InMemoryServer, parse_response, raw_request
 from fastcore.testclient import TestClient
-from tests.conftest import _ids, implementations
+from tests.support.builds import ids, implementations
 
 PROTOCOLS = implementations("protocol")
 
@@ -31,7 +31,7 @@ def client(app_name: str) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(scope="module", params=PROTOCOLS, ids=_ids(PROTOCOLS))
+@pytest.fixture(scope="module", params=PROTOCOLS, ids=ids(PROTOCOLS))
 def server(request: pytest.FixtureRequest, app_name: str) -> Iterator[InMemoryServer]:
     protocol: ModuleType = request.param
     srv = InMemoryServer(load(app_name), protocol)

@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from servers import request, shop_server
+
+from tests.support.shop_server import request, shop_server
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ import sys
 import sysconfig
 
 import httpx
-from server_apps.runner import ROOT, ServerProcess
+
+from tests.support.server_process import ROOT, ServerProcess
 
 SOURCES = (
     "fastcore/**/*.py",

@@ -1,8 +1,9 @@
 """An app of the handler shapes FastAPI's tutorial teaches, one route each (issue 11).
 
-Shared by bench/micro/test_bench_lane.py (timing, in memory) and tests/test_lane_shapes.py
-(each shape answers as through the ASGI entry). Every route answers a small JSON object or
-text, so the figures compare the framework's work per shape, not the handler's.
+Shared by bench/micro/test_bench_lane.py (timing, in memory) and
+tests/server/http/test_lane_shapes.py (each shape answers as through the ASGI entry). Every
+route answers a small JSON object or text, so the figures compare the framework's work per
+shape, not the handler's.
 """
 
 from __future__ import annotations

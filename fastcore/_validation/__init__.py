@@ -27,7 +27,7 @@ Per-call cost of the converters (CPython 3.11, ``timeit``, valid input, best of 
     datetime 295 ns. An invalid int costs 2.1 us (the slow path builds the error); a Struct
     body with 4 errors 7.5 us.
 
-Known differences from pydantic (each pinned by a test in tests/test_validation.py):
+Known differences from pydantic (each pinned by a test in tests/validation/test_validation.py):
 - Patterns are Python ``re`` patterns with ``$`` meaning end of text as in Rust's regex crate,
   which pydantic uses. Syntax only Python knows (lookarounds, backreferences) works here, where
   pydantic refuses the pattern at start-up.

@@ -22,7 +22,7 @@ import fastcore
 import fastcore.testclient
 from bench.load.inmemory import InMemoryServer, parse_response
 from fastcore.exceptions import ResponseValidationError
-from tests.conftest import _ids, implementations
+from tests.support.builds import ids, implementations
 
 PROTOCOLS = implementations("protocol")
 
@@ -104,7 +104,7 @@ def clients() -> tuple[Any, Any]:
     return fastcore.testclient.TestClient(FASTCORE), fastapi.testclient.TestClient(FASTAPI)
 
 
-@pytest.fixture(scope="module", params=PROTOCOLS, ids=_ids(PROTOCOLS))
+@pytest.fixture(scope="module", params=PROTOCOLS, ids=ids(PROTOCOLS))
 def server(request: pytest.FixtureRequest) -> Any:
     srv = InMemoryServer(FASTCORE, request.param)
     yield srv

@@ -30,7 +30,7 @@ import fastcore.testclient
 from fastcore.server.config import ServerConfig
 from fastcore.server.dispatch import Dispatch
 from fastcore.server.server import ServerState
-from tests.conftest import _ids, implementations
+from tests.support.builds import ids, implementations
 
 EVENTS: list[str] = []
 
@@ -237,7 +237,7 @@ class _Transport:
 PROTOCOLS = implementations("protocol")
 
 
-@pytest.mark.parametrize("mod", PROTOCOLS, ids=_ids(PROTOCOLS))
+@pytest.mark.parametrize("mod", PROTOCOLS, ids=ids(PROTOCOLS))
 @pytest.mark.parametrize(("method", "url", "kw"), CASES, ids=[f"{m} {u}" for m, u, _ in CASES])
 def test_route_class_on_fastcores_server(
     mod: ModuleType, method: str, url: str, kw: Callable[[], dict[str, Any]]

@@ -10,12 +10,12 @@ import fastapi
 import fastapi.testclient
 import httpx
 import pytest
-from conftest import _ids, implementations
 
 import fastcore
 import fastcore.testclient
 from tests.compat.middleware_apps import REQUESTS, middleware_app
-from tests.integration.conftest import ServerThread
+from tests.support.builds import ids, implementations
+from tests.support.server_thread import ServerThread
 
 
 def _answers(client: Any) -> list[tuple[int, Any, str | None]]:
@@ -55,7 +55,7 @@ def test_testclient_sees_what_fastapi_sees(on_fastapi) -> None:
 
 
 @pytest.mark.parametrize(
-    "protocol", implementations("protocol"), ids=_ids(implementations("protocol"))
+    "protocol", implementations("protocol"), ids=ids(implementations("protocol"))
 )
 def test_own_server_sees_what_fastapi_sees(on_fastapi, protocol) -> None:
     """The same over fastcore's HTTP/1.1 server (its dispatch builds the scope itself)."""

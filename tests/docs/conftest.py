@@ -63,7 +63,7 @@ Server(sock.getsockname(), handler, bind_and_activate=True).serve_forever()
 @pytest.fixture(scope="session")
 def site_url(site: Path) -> Iterator[str]:
     """The built site over HTTP (search fetches its index, which a file:// page cannot)."""
-    from browser import serve
+    from tests.support.browser import serve
 
     with serve(sys.executable, "-c", STATIC_SERVER, "{fd}", str(site)) as port:
         yield f"http://127.0.0.1:{port}"

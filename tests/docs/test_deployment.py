@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from browser import serve
-from servers import request
 
 from docs_src.deployment.main import app
 from fastcore.server.cli import build_parser
 from fastcore.server.config import ServerConfig
 from fastcore.testclient import TestClient
+from tests.support.browser import serve
+from tests.support.shop_server import request
 
 FOLDER = Path(__file__).resolve().parents[2] / "docs_src" / "deployment"
 MANIFEST = yaml.safe_load((FOLDER / "kubernetes.yaml").read_text())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from browser import fastcore_run, serve
-from servers import request
-
 from docs_src.first_steps.main import app
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
+from tests.support.shop_server import request
 
 
 def test_the_routes_answer_as_the_page_says() -> None:

@@ -136,8 +136,8 @@ def test_streaming() -> None:
 
 
 def test_streaming_is_chunked_on_fastcore_s_server() -> None:
-    from browser import fastcore_run, serve
-    from servers import request
+    from tests.support.browser import fastcore_run, serve
+    from tests.support.shop_server import request
 
     with serve(*fastcore_run("docs_src.streaming.numbers:app")) as port:
         status, headers, body = request(port, "GET", "/numbers")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 
 import msgspec
-from browser import fastcore_run, serve
-from servers import request
 
 from docs_src.msgpack import client as page_client
 from docs_src.msgpack.app import app
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
+from tests.support.shop_server import request
 
 AT = datetime.datetime(2026, 12, 2, 18, 0, tzinfo=datetime.timezone.utc)
 READING = {"sensor": "t1", "value": 21.5, "at": AT}

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 
-from browser import fastcore_run, serve
-from servers import request
-
 from docs_src.performance.paths import app
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
+from tests.support.shop_server import request
 
 ITEM = json.dumps({"name": "a", "price": 1}).encode()
 FAST = (200, {"shop": "north", "item": {"name": "a", "price": 1.0}, "limit": 3, "client": "cli"})

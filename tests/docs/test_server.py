@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import yaml
-from browser import fastcore_run, serve
-from servers import request
 
 from docs_src.server.main import app
 from fastcore.server.config import ServerConfig
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
+from tests.support.shop_server import request
 
 MAIN = Path(__file__).resolve().parents[2] / "docs_src" / "server" / "main.py"
 

@@ -18,7 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browser import dump_dom, find_chromium
+
+from tests.support.browser import dump_dom, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -376,7 +377,7 @@ def test_a_tutorial_page_renders(chromium: str, site_url: str, tmp_path: Path) -
 
 def test_the_search_finds_a_term(chromium: str, site_url: str, tmp_path: Path) -> None:
     """``?q=`` opens the search with that query; its worker lists the pages that have it."""
-    from browser import DevTools
+    from tests.support.browser import DevTools
 
     with DevTools(chromium, tmp_path / "profile") as browser:
         found = browser.wait_for(

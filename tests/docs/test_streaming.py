@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import fastcore_run, serve
-from servers import request
 
 from docs_src.streaming import jsonl, raw_chunks, sse
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
+from tests.support.shop_server import request
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser import fastcore_run, serve
 
 from docs_src.websockets import chat, parameters
 from fastcore import WebSocketDisconnect, status
 from fastcore.testclient import TestClient
+from tests.support.browser import fastcore_run, serve
 
 
 def test_chat_broadcasts_to_every_client() -> None:

@@ -104,7 +104,7 @@ cdef inline bytes _status_line(int status):
 
 cdef inline bint _status_has_body(int status):
     # The C copy of fastcore._status.body_allowed (1xx, 204 and 304 carry no body), for the
-    # writer; tests/test_protocol.py holds the two equal on every status.
+    # writer; tests/server/http/test_protocol.py holds the two equal on every status.
     return not (status < 200 or status == 204 or status == 304)
 
 

@@ -1,0 +1,1 @@
+"""Dependencies (``fastcore/dependencies/``): kinds of callables, yield cleanup, overrides."""

@@ -1,0 +1,1 @@
+"""``fastcore.middleware``: each middleware beside Starlette's."""

@@ -1,0 +1,1 @@
+"""The OpenAPI document and the docs pages (``fastcore/openapi/``)."""

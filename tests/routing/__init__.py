@@ -1,0 +1,1 @@
+"""The router and the query-string parser (``fastcore/_routing/``), both builds."""

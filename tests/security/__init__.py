@@ -1,0 +1,1 @@
+"""``fastcore.security``: the schemes on their own and beside FastAPI's."""

@@ -1,0 +1,170 @@
+"""The protocol's two builds have one surface, and the server's small pieces behave.
+
+Behaviour over real sockets is in tests/server/http (both builds); the lane's answers are
+compared with the ASGI path in tests/server/http/test_lane.py.
+"""
+
+import email.utils
+import inspect
+
+import pytest
+
+from fastcore._status import body_allowed
+from fastcore.server.config import ServerConfig
+from fastcore.server.http.http11 import (
+    ChunkWalk,
+    Reject,
+    check_header,
+    check_target,
+    decode_path,
+    origin_path,
+    status_line,
+    stray_lines,
+)
+from fastcore.server.server import http_date
+from tests.support.builds import both_builds
+
+BUILDS = both_builds("protocol")
+CLASSES = ["DirectLane", "HttpProtocol", "RequestCycle", "Shared"]
+
+
+def _methods(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def test_builds_export_the_same_names() -> None:
+    names = [mod.__all__ for mod in BUILDS]
+    assert all(n == names[0] for n in names)
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_builds_classes_have_the_same_methods(name: str) -> None:
+    methods = [_methods(getattr(mod, name)) for mod in BUILDS]
+    assert all(m == methods[0] for m in methods)
+
+
+@pytest.mark.parametrize(
+    "method", ["receive", "send", "write_simple", "scope", "take_body", "abort", "wake"]
+)
+def test_request_cycle_methods_exist_in_both(method: str) -> None:
+    for mod in BUILDS:
+        assert callable(getattr(mod.RequestCycle, method))
+        if method in ("receive", "send"):
+            assert inspect.iscoroutinefunction(getattr(mod.RequestCycle, method))
+
+
+def test_phases_are_the_same_numbers() -> None:
+    for mod in BUILDS:
+        assert (mod.IDLE, mod.HEAD, mod.BODY, mod.RESPONDING) == (0, 1, 2, 3)
+
+
+def test_builds_follow_the_one_body_rule() -> None:
+    """The compiled writer's C copy of ``fastcore._status.body_allowed`` agrees with it."""
+    for mod in BUILDS:
+        cycle = mod.RequestCycle(None, "GET", b"/", b"", [], "1.1", True)
+        for status in range(100, 1000):
+            cycle.status = status
+            assert cycle._body_allowed() is body_allowed(status), (mod.__name__, status)
+
+
+@pytest.mark.parametrize("seconds", [0, 951782400, 1_000_000_000, 1_790_000_000.7])
+def test_http_date_is_imf_fixdate(seconds: float) -> None:
+    assert http_date(seconds).decode() == email.utils.formatdate(seconds, usegmt=True)
+
+
+def test_status_lines() -> None:
+    assert status_line(200) == b"HTTP/1.1 200 OK\r\n"
+    assert status_line(422) == b"HTTP/1.1 422 Unprocessable Content\r\n"
+    assert status_line(599) == b"HTTP/1.1 599 \r\n"
+    with pytest.raises(ValueError):
+        status_line(1000)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(b"x-a", b"1\r\nSet-Cookie: a=b"), (b"x\nb", b"1"), (b"x-a", b"a\0b"), (b"x-a", b"\r")],
+)
+def test_response_header_splitting_is_refused(name: bytes, value: bytes) -> None:
+    with pytest.raises(ValueError):
+        check_header(name, value)
+
+
+def test_paths_are_decoded_as_starlette_does() -> None:
+    assert decode_path(b"/a%20b/%C3%A9") == "/a b/é"
+    assert decode_path(b"/%2F") == "//"
+    assert origin_path(b"http://example.com/a/b", b"GET") == b"/a/b"
+    assert origin_path(b"http://example.com", b"GET") == b"/"
+    assert origin_path(b"*", b"OPTIONS") == b"*"
+    with pytest.raises(Reject):
+        origin_path(b"*", b"GET")
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        (b"/a%20b", True),
+        (b"/a/../b", True),
+        (b"/./a", True),
+        (b"/a..b/..c", True),
+        (b"/a%00", False),
+        (b"/a%g0", False),
+        (b"/a%0", False),
+        (b"/..", False),
+        (b"/a/../..", False),
+        (b"/%2E%2E/x", False),
+        (b"/a/..%2F..%2Fb", False),
+    ],
+)
+def test_check_target(path: bytes, ok: bool) -> None:
+    if ok:
+        check_target(path)
+    else:
+        with pytest.raises(Reject):
+            check_target(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "seen", "result"),
+    [
+        (b"GET", 0, 0),
+        (b"\r\nGET", 0, 0),
+        (b"\r", 0, 1),
+        (b"\nGET", 1, 0),
+        (b"\r\n", 0, 2),
+        (b"\r\nGET", 2, -1),
+        (b"\nGET", 0, -1),
+        (b"\r\r", 0, -1),
+        (b"\rG", 0, -1),
+    ],
+)
+def test_stray_lines(data: bytes, seen: int, result: int) -> None:
+    assert stray_lines(data, seen) == result
+
+
+def test_chunk_walk_bounds_extensions_across_reads() -> None:
+    walk = ChunkWalk(0)
+    assert not walk.walk(b"3;a=b\r\nabc\r\n")
+    assert walk.walk(b"0\r\n\r\n")
+    walk = ChunkWalk(0)
+    with pytest.raises(Reject):
+        for _ in range(100):
+            walk.walk(b"1;" + b"e" * 1000)
+    walk = ChunkWalk(0)
+    with pytest.raises(Reject):
+        for _ in range(100):
+            walk.walk(b"1;" + b"e" * 500 + b"\r\na\r\n")
+
+
+@pytest.mark.parametrize(
+    "field", ["limit_body_size", "timeout_head", "timeout_keep_alive", "limit_connections"]
+)
+def test_config_refuses_non_positive_limits(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        ServerConfig(**{field: 0})
+
+
+def test_config_refuses_bad_ports_and_workers() -> None:
+    with pytest.raises(ValueError, match="port"):
+        ServerConfig(port=70000)
+    with pytest.raises(ValueError, match="workers"):
+        ServerConfig(workers=0)

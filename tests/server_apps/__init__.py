@@ -1,1 +1,0 @@
-"""Small apps and a launcher for the tests that run fastcore's server as a real process."""

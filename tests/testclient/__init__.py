@@ -1,0 +1,1 @@
+"""``fastcore.testclient``: HTTP and WebSocket sessions beside Starlette's client."""

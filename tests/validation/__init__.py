@@ -1,0 +1,1 @@
+"""Parameter conversion and FastAPI's 422 details (``fastcore/_validation/``)."""

@@ -1,0 +1,1 @@
+"""WebSocket routes (``fastcore/_websocket/``) beside FastAPI's, and under other ASGI servers."""
