@@ -238,7 +238,7 @@ def test_whole_app_reasons() -> None:
 def test_every_route_of_the_test_and_bench_apps_has_a_spec() -> None:
     from lane_shapes import app as shapes  # bench/micro/lane_shapes.py
 
-    from tests.test_lane_shapes import build
+    from tests.server.http.test_lane_shapes import build
 
     for app in (shapes, build(False), build(True), shapes_app()):
         app.freeze()
