@@ -226,7 +226,7 @@ cdef class RequestCycle:
             raise RuntimeError("the response has already started")
         try:
             for name, value in headers:
-                check_header(name, value)
+                _check_header(name, value)
         except ValueError:
             self.keep_alive = False  # SECURITY: the 500 that follows closes the connection
             raise
@@ -248,7 +248,7 @@ cdef class RequestCycle:
             headers = list(message.get("headers", ()))
             try:
                 for name, value in headers:
-                    check_header(name, value)
+                    _check_header(name, value)
             except ValueError:
                 self.keep_alive = False  # SECURITY: the 500 that follows closes the connection
                 raise

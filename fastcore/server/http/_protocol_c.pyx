@@ -77,6 +77,24 @@ _HttpParserUpgrade = httptools.HttpParserUpgrade
 _HttpParserError = httptools.HttpParserError
 
 
+cdef inline bint _header_bytes_safe(object part):
+    """No CR, LF or NUL in ``part`` (a bytes object): memchr, no interpreter frame."""
+    cdef const char* data
+    cdef Py_ssize_t size
+    if type(part) is not bytes:
+        return False  # NOTE: http11.check_header decides (and names the error)
+    data = <bytes>part
+    size = len(<bytes>part)
+    return memchr(data, 13, size) == NULL and memchr(data, 10, size) == NULL and memchr(data, 0, size) == NULL
+
+
+cdef inline void _check_header(object name, object value) except *:
+    """http11.check_header's rule; it is called (to raise its error) only for a bad header."""
+    if _header_bytes_safe(name) and _header_bytes_safe(value):
+        return
+    check_header(name, value)
+
+
 cdef char _HOST_OK[256]
 for _c in range(256):
     _HOST_OK[_c] = 0

@@ -136,10 +136,19 @@ def error_response(status: int, detail: str, extra: bytes) -> bytes:
 
 
 def check_header(name: bytes, value: bytes) -> None:
+    """Refuse a response header holding CR, LF or NUL (the compiled writer checks with memchr
+    first and calls this only to raise the same error)."""
     # SECURITY: a CR or LF from the app would split the response; NUL is never valid.
-    for part in (name, value):
-        if b"\r" in part or b"\n" in part or b"\0" in part:
-            raise ValueError(f"invalid character in response header {name!r}: {value!r}")
+    # PERF: six ``in`` tests, no loop over a tuple: it runs for every header of a Response
+    if (
+        b"\r" in name
+        or b"\n" in name
+        or b"\0" in name
+        or b"\r" in value
+        or b"\n" in value
+        or b"\0" in value
+    ):
+        raise ValueError(f"invalid character in response header {name!r}: {value!r}")
 
 
 def decode_path(raw: bytes) -> str:
