@@ -20,6 +20,7 @@ from fastcore import _validation as validation
 from fastcore._dependency_limits import _DependencyConcurrency, limited_context
 from fastcore._planning.bodies import BodyPlan, FormPlan, build_body_plan, validator_for
 from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
+from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.param_models import model_extractor
 from fastcore._planning.request_io import parse_cookies, read_body
 from fastcore._planning.threadpool import run_in_threadpool
@@ -468,9 +469,15 @@ class CallPlan:
             stack = getattr(rd, "function_stack", None) or stack
         if stack is None:
             raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
-        if kind is ASYNC_GEN:
+        if type(stack) is RequestStack:
+            # PERF: the generator entered as it is, no context-manager object (_exit_stack)
+            if kind is ASYNC_GEN:
+                return await stack.enter_async_generator(self.call(**kwargs))
+            if self.inline:
+                return stack.enter_generator(self.call(**kwargs))
+        elif kind is ASYNC_GEN:
             return await stack.enter_async_context(self.cm_factory(**kwargs))
-        if self.inline:
+        elif self.inline:
             return stack.enter_context(self.cm_factory(**kwargs))
         return await stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
 

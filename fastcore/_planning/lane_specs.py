@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from fastcore._planning.bodies import BodyPlan, media_kind
+from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import Extractor, RequestData
 from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
@@ -149,6 +150,7 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         negotiate=plan.msgpack.answer if plan.msgpack is not None else None,
         has_yield=needs.has_yield,
         function_scoped=needs.function_scoped,
+        new_stack=RequestStack,
     )
 
 

@@ -7,12 +7,12 @@ header bytes and never creates a Response object.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
+from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore._planning.msgpack import MsgpackAnswer
 from fastcore._planning.serialize import Serializer
@@ -163,7 +163,7 @@ class RoutePlan:
         if not self.needs.has_yield:
             await self._send(await self.render(rd), rd, send)
             return
-        async with contextlib.AsyncExitStack() as stack:
+        async with RequestStack() as stack:
             rd.stack = stack
             if self.needs.function_scoped:
                 out = await self.render_function_scoped(rd)
@@ -186,7 +186,7 @@ class RoutePlan:
         Only routes that declare one pay for this second stack.
         """
         out = _NOTHING
-        async with contextlib.AsyncExitStack() as function_stack:
+        async with RequestStack() as function_stack:
             rd.function_stack = function_stack
             out = await self.render(rd)
         if out is _NOTHING:
@@ -244,7 +244,7 @@ class RoutePlan:
         if stack is not None:  # NOTE: closed by the route's plan once the response is sent
             rd.stack = stack
             return self.as_response(await render(rd))
-        async with contextlib.AsyncExitStack() as stack:
+        async with RequestStack() as stack:
             rd.stack = stack
             return self.as_response(await render(rd))
         raise FastAPIError(NOT_SENT)  # NOTE: a yield dependency swallowed the exception

@@ -12,7 +12,6 @@ instead of a Request).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -21,6 +20,7 @@ from starlette.exceptions import WebSocketException as StarletteWebSocketExcepti
 from starlette.requests import HTTPConnection as StarletteConnection
 from starlette.websockets import WebSocket
 
+from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds, build_call_plan
 from fastcore._planning.specials import route_dependencies, special_types
 from fastcore._planning.threadpool import run_in_threadpool
@@ -88,13 +88,13 @@ class WebSocketPlan:
         # NOTE: preset, so the "request" and "websocket" specials (security classes read
         # headers and query through it) answer the WebSocket without building a Request.
         rd.request = websocket  # type: ignore[assignment]
-        async with contextlib.AsyncExitStack() as stack:
+        async with RequestStack() as stack:
             rd.stack = stack
             if not self.needs.function_scoped:
                 await self._run(rd)
                 return
             # NOTE: as FastAPI: scope="function" dependencies exit first, when the handler ends.
-            async with contextlib.AsyncExitStack() as function_stack:
+            async with RequestStack() as function_stack:
                 rd.function_stack = function_stack
                 await self._run(rd)
 

@@ -15,6 +15,7 @@ compiled build) the first time the route is served.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -285,6 +286,9 @@ class LaneSpec:
     #: second one for ``scope="function"`` dependencies.
     has_yield: bool
     function_scoped: bool
+    #: Makes that exit stack (an ``AsyncExitStack``; the planning layer's enters yield
+    #: dependencies without a context-manager object each).
+    new_stack: Callable[[], contextlib.AsyncExitStack] = contextlib.AsyncExitStack
 
     def describe(self) -> str:
         """One line for debug output: the route, and whether or why it leaves the lane."""

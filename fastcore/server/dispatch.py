@@ -27,7 +27,6 @@ it a ``GeneralPath``), the app's error handling an ``ErrorHandler``, the request
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 from asyncio.tasks import _enter_task, _leave_task
@@ -203,7 +202,7 @@ class Dispatch:
         plan = spec.general
         try:
             if spec.has_yield:
-                async with contextlib.AsyncExitStack() as stack:
+                async with spec.new_stack() as stack:
                     rd.stack = stack
                     if spec.function_scoped:
                         out = await plan.render_function_scoped(rd)
