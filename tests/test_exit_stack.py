@@ -67,7 +67,9 @@ def _async_gens(log: list[str]) -> dict[str, Any]:
         except Exception:
             yield 2  # NOTE: yields again after the throw
 
-    return {f.__name__: f for f in (clean, finally_, swallow, reraise, other, twice, never, stop_inside)}
+    return {
+        f.__name__: f for f in (clean, finally_, swallow, reraise, other, twice, never, stop_inside)
+    }
 
 
 def _sync_gens(log: list[str]) -> dict[str, Any]:
