@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -110,6 +111,14 @@ class Param:
         self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
         self.multiple_of = multiple_of
         self.min_length, self.max_length = min_length, max_length
+        if regex is not None:
+            from fastcore.exceptions import FastAPIDeprecationWarning
+
+            warnings.warn(
+                "`regex` has been deprecated, please use `pattern` instead",
+                FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
         self.pattern = pattern if pattern is not None else regex
         self.examples = list(examples) if examples is not None else None
         if example is not Undefined and self.examples is None:
@@ -151,6 +160,9 @@ class Path(Param):
     in_ = "path"
 
     def __init__(self, default: Any = ..., **kwargs: Any) -> None:
+        if default is not ... and default is not Undefined:
+            # NOTE: FastAPI's check and error, when the marker is made
+            raise AssertionError("Path parameters cannot have a default value")
         super().__init__(default, **kwargs)
 
 

@@ -72,11 +72,18 @@ def test_bad_signature_names_handler_and_parameter() -> None:
         _app_with(handler).freeze()
 
 
-def test_path_param_with_default_refused() -> None:
-    async def handler(item_id: int = 3) -> None: ...
+def test_path_param_default_is_not_used() -> None:
+    """As FastAPI: a path parameter is always required; a default in the signature is unused
+    (``Path(default)`` itself is FastAPI's AssertionError: tests/compat/test_param_aliases.py)."""
 
-    with pytest.raises(FastCoreError, match="item_id.*default"):
-        _app_with(handler, "/x/{item_id}").freeze()
+    async def handler(item_id: int = 3) -> dict:
+        return {"item_id": item_id}
+
+    client = TestClient(_app_with(handler, "/x/{item_id}"))
+    assert client.get("/x/7").json() == {"item_id": 7}
+    assert client.get("/openapi.json").json()["paths"]["/x/{item_id}"]["get"]["parameters"][0][
+        "required"
+    ]
 
 
 def test_path_marker_without_template_refused() -> None:

@@ -333,8 +333,8 @@ class _Analyzer:
         key = marker.alias or name
         if key not in self.path_names:
             raise self.fail(name, f"is declared Path() but {{{key}}} is not in the route's path")
-        if default is not Undefined:
-            raise self.fail(name, "is a path parameter and cannot have a default value")
+        # NOTE: as FastAPI: a path parameter is always required; a default it was given (the
+        # same handler may be served under a prefix that names it) is not used
         return Undefined
 
 
