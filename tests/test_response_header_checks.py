@@ -12,7 +12,8 @@ from starlette.responses import PlainTextResponse
 
 from bench.load.inmemory import InMemoryServer, parse_response, raw_request
 from fastcore import FastAPI
-from tests.conftest import _ids, implementations
+from tests.support.builds import ids as _ids
+from tests.support.builds import implementations
 
 PROTOCOLS = implementations("protocol")
 
