@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import sys
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,13 +21,13 @@ from fastcore._planning.msgpack import MsgpackAnswer
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.route_handlers import with_route_handler
 from fastcore._planning.serialize import Options, make_msgpack_serializer, make_serializer
-from fastcore._planning.specials import route_dependencies, special_types
+from fastcore._planning.specials import special_types
 from fastcore._routing import FOUND, Router
 from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
 from fastcore._validation import hints as t
 from fastcore._websocket.api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
-from fastcore.dependencies import ASYNC_GEN, GEN, analyze
+from fastcore.dependencies import ASYNC_GEN, GEN, adopt_appended, analyze
 from fastcore.exceptions import FastAPIDeprecationWarning, FastCoreError, RouteConflictError
 from fastcore.params import Depends
 from fastcore.routing import APIRoute, APIRouter, RouteDecorators, is_default
@@ -43,11 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["FastCore"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _is_response_class(tp: Any) -> bool:
-    module = sys.modules.get("starlette.responses")
-    return module is not None and t.is_class(tp) and issubclass(tp, module.Response)
 
 
 def _serializer_options(route: APIRoute) -> Options:
@@ -78,23 +72,17 @@ def _class_status(response_class: Any) -> int:
     return found or 200
 
 
-def _response_model(route: APIRoute) -> Any:
-    """The route's response model: given, or the return annotation unless it is a Response."""
-    if not is_default(route.response_model):
-        return route.response_model
-    try:
-        hints = inspect.get_annotations(route.endpoint, eval_str=True)
-    except Exception:
-        hints = getattr(route.endpoint, "__annotations__", {})
-    ret = hints.get("return")
-    if ret is None or ret is inspect.Signature.empty:
-        return None
-    bare = t.split_annotated(ret)[0]
-    if _is_response_class(bare):
-        return None
-    if any(_is_response_class(a) for a in getattr(bare, "__args__", ())):
-        return None
-    return ret
+def _planned_from(routes: list[APIRoute]) -> tuple[Any, ...]:
+    """What each route was planned from: its dependant (and how many dependencies it has,
+    at every level) and its handler."""
+    return tuple(
+        (
+            id(route.dependant),
+            tuple(len(d.dependencies) for d in route.dependant.flat()),
+            route.handler_override,
+        )
+        for route in routes
+    )
 
 
 class FastCore(RouteDecorators, WebSocketDecorators):
@@ -197,7 +185,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.openapi_external_docs = openapi_external_docs
         self.root_path_in_servers = root_path_in_servers
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
-        self.lifespan_context = lifespan
+        if lifespan is not None:
+            self.router.lifespan_context = lifespan
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
@@ -218,12 +207,22 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._asgi: Callable[..., Awaitable[None]] | None = None
         self._inner: _Current | None = None
         self._version = -1
+        self._planned_from: tuple[Any, ...] = ()
         self._docs_added = False
         self._specials: dict[type, str] = {}
         #: FastAPI's ``telemetry=`` settings (fastcore/_telemetry.py), FastAPI's defaults first.
         self._telemetry: dict[str, Any] = {**TELEMETRY_DEFAULTS, **(telemetry or {})}
         #: The app's OpenTelemetry, None (nothing paid) unless it was on when the app planned.
         self._otel: Telemetry | None = None
+
+    @property
+    def lifespan_context(self) -> Callable[[Any], Any]:
+        """The app's ``lifespan=``, kept by its router as Starlette's and FastAPI's is."""
+        return self.router.lifespan_context
+
+    @lifespan_context.setter
+    def lifespan_context(self, value: Callable[[Any], Any]) -> None:
+        self.router.lifespan_context = value
 
     @property
     def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
@@ -440,6 +439,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._plans = tuple(plan for _, plan in plans)
         self._lane = None
         self._version = self.router.version
+        self._planned_from = _planned_from(api_routes)
         if not self.user_middleware:
             self._asgi = self._dispatcher
             return
@@ -452,6 +452,19 @@ class FastCore(RouteDecorators, WebSocketDecorators):
                 app = cls(app, *args, **options)
             self._asgi = app
         self._inner.app = self._dispatcher
+
+    def replan_changed(self) -> None:
+        """Plan again if a route's ``dependant`` or handler changed since the last plan.
+
+        Called once the lifespan has started: a library may change routes there (fastapi-
+        pagination's lifespan adds its dependency to routes declared after
+        ``add_pagination``), where FastAPI, which solves ``route.dependant`` per request,
+        hears it.
+        """
+        routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
+        if self._dispatcher is not None and self._planned_from != _planned_from(routes):
+            self._version = -1
+            self.freeze()
 
     # -- fastcore's server (fastcore/server/contract.py: LaneApp) ---------------------------
     def lane_routes(self) -> LaneRoutes:
@@ -486,13 +499,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
     def _plan(self, route: APIRoute) -> RoutePlan:
         specials = self._specials
         path_names = frozenset(route.param_convertors)
-        dep = analyze(route.endpoint, path_names, specials)
-        if route.dependencies:
-            extra = analyze(route_dependencies(route.dependencies), frozenset(), specials)
-            dep.dependencies[:0] = [s for s in extra.dependencies]
-            for sub in dep.dependencies[: len(extra.dependencies)]:
-                sub.name = ""
-        route.dependant = dep
+        # NOTE: the route's own, read once (routing.py): what a library appended is planned
+        dep = adopt_appended(route.dependant)
         response_class = route.response_class
         if is_default(response_class):
             response_class = response_class.value
@@ -509,7 +517,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             stream = build_stream_plan(route, call, needs, status, response_class)
             stream.route = route
             return with_route_handler(route, stream)
-        model = _response_model(route)
+        model = route.response_model
         route.response_field = model
         given: Any = route.msgpack
         msgpack = bool(

@@ -270,7 +270,9 @@ class Lifespan:
         factory = self.app.lifespan_context
         if factory is None:
             return None
-        return await stack.enter_async_context(_as_async_cm(factory(self.app)))  # type: ignore[no-any-return]
+        state = await stack.enter_async_context(_as_async_cm(factory(self.app)))
+        self.app.replan_changed()  # NOTE: a lifespan may have changed routes
+        return state  # type: ignore[no-any-return]
 
     @staticmethod
     async def _run_hooks(hooks: list[Callable[[], Any]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -58,8 +59,41 @@ Undefined: Any = _UndefinedType()
 _CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
 
 
-class Param:
-    """Where a value comes from and what it must satisfy; ``in_`` names the source."""
+class _MarkerType(type):
+    """Markers' metaclass: where pydantic is loaded, ``Query(...)`` is made as pydantic's
+    ``FieldInfo`` holding the marker (fastcore/_pydantic_markers.py), an instance of the
+    marker's class for ``isinstance`` too."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        marker = super().__call__(*args, **kwargs)
+        if "pydantic" not in sys.modules:
+            return marker
+        from fastcore._pydantic_markers import as_field_info
+
+        return as_field_info(marker)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if type.__instancecheck__(cls, obj):
+            return True
+        marker = unwrap_marker(obj)
+        return marker is not obj and type.__instancecheck__(cls, marker)
+
+
+def unwrap_marker(obj: Any) -> Any:
+    """The fastcore marker behind pydantic's view of it, as pydantic now holds it."""
+    module = sys.modules.get("fastcore._pydantic_markers")
+    if module is not None and isinstance(obj, module.MarkerFieldInfo):
+        return obj.as_marker()
+    return obj
+
+
+class Param(metaclass=_MarkerType):
+    """Where a value comes from and what it must satisfy; ``in_`` names the source.
+
+    Where pydantic is loaded, a marker is made as pydantic's ``FieldInfo`` holding it
+    (fastcore/_pydantic_markers.py), so a pydantic model field declared with one has its
+    default and constraints, as with FastAPI's markers.
+    """
 
     in_ = "query"
 

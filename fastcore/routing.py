@@ -7,9 +7,11 @@ can be composed freely with ``include_router``.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,10 +21,12 @@ from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore._lazy import lazy_attributes
 from fastcore._planning.body_limits import check_form_limits, check_max_body_size
 from fastcore._planning.serialize import check_return_annotation
+from fastcore._planning.specials import route_dependant, special_types
 from fastcore._routing import parse_template
+from fastcore._validation import hints as t
 from fastcore._websocket.api import WebSocketRouterMethods
 from fastcore.exceptions import FastCoreError
-from fastcore.params import Depends
+from fastcore.params import Depends, Undefined
 
 if TYPE_CHECKING:
     from fastcore._websocket.routes import APIWebSocketRoute
@@ -35,6 +39,7 @@ __all__ = [
     "DefaultPlaceholder",
     "RouteDecorators",
     "generate_unique_id",
+    "request_response",
 ]
 
 if TYPE_CHECKING:
@@ -156,7 +161,8 @@ class APIRoute:
         self.methods = {m.upper() for m in (methods or ["GET"])}
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.status_code = status_code
-        self.response_model = response_model
+        #: As given (a ``Default`` when not); ``response_model`` is what the route answers.
+        self._response_model = response_model
         if is_default(response_model):
             check_return_annotation(endpoint, str(self.name))
         self.response_model_exclude_none = response_model_exclude_none
@@ -196,13 +202,72 @@ class APIRoute:
         self.unique_id = operation_id or _unwrap(self.generate_unique_id_function)(self)
         #: Routes documented as this operation's OpenAPI ``callbacks``; never served.
         self.callbacks = callbacks
-        # Set by FastCore.freeze: the analysed signature, the response model, the plan.
-        self.dependant: Any = None
+        #: The analysed signature (``dependant``), read on first use; then the response
+        #: model and the plan, set by FastCore.freeze.
+        self._dependant: Any = None
         self.response_field: Any = None
         self.plan: Any = None
         #: The route's own plan (``plan`` wraps it when a subclass overrides
         #: ``get_route_handler``): what ``get_route_handler()`` returns the entry of.
         self.route_plan: Any = None
+        #: A handler given through ``route.app = request_response(handler)``, served as a
+        #: custom route class's is; None: the route's own.
+        self.handler_override: Any = None
+        self._deferred_handler: Any = None
+        self._body_field: Any = Undefined
+
+    @property
+    def response_model(self) -> Any:
+        """The response model: given, else the return annotation unless it is a Response
+        (FastAPI's, set in its ``__init__``; code such as ``add_pagination`` reads it)."""
+        if not is_default(self._response_model):
+            return self._response_model
+        return _annotated_response_model(self.endpoint)
+
+    @response_model.setter
+    def response_model(self, value: Any) -> None:
+        self._response_model = value
+
+    @property
+    def dependant(self) -> Any:
+        """FastAPI's ``route.dependant``: the route's ``dependencies=[...]``, then the
+        endpoint's parameters and dependencies, read on first use (FastAPI reads it in
+        ``__init__``). The app plans the route from it, so a library that appends to it
+        (``route.dependant.dependencies.append(...)``) before the app starts is heard."""
+        if self._dependant is None:
+            names = frozenset(self.param_convertors)
+            self._dependant = route_dependant(
+                self.endpoint, names, self.dependencies, special_types()
+            )
+        return self._dependant
+
+    @dependant.setter
+    def dependant(self, value: Any) -> None:
+        self._dependant = value
+
+    @property
+    def _embed_body_fields(self) -> bool:
+        """FastAPI's: whether the body is an object keyed by parameter name."""
+        from fastcore.dependencies.utils import _get_flat_body_params, _should_embed_body_fields
+
+        return _should_embed_body_fields(_get_flat_body_params(self.dependant))
+
+    @property
+    def body_field(self) -> Any:
+        """FastAPI's description of the body (``dependencies.utils._get_body_field``)."""
+        if self._body_field is Undefined:
+            from fastcore.dependencies.utils import _get_body_field, _get_flat_body_params
+
+            return _get_body_field(
+                body_params=_get_flat_body_params(self.dependant),
+                name=self.unique_id,
+                embed_body_fields=self._embed_body_fields,
+            )
+        return self._body_field
+
+    @body_field.setter
+    def body_field(self, value: Any) -> None:
+        self._body_field = value
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """FastAPI's hook: the route as ``async (request) -> Response``.
@@ -212,15 +277,23 @@ class APIRoute:
         serves that route through the wrapper (fastcore/_planning/route_handlers.py) and every other
         route as before. The handler reads the body through ``request.body()``, so a
         ``Request`` subclass decides what validation sees. Called by the app when it plans
-        the route (FastAPI calls it in ``__init__``), and afterwards on demand.
+        the route (FastAPI calls it in ``__init__``), and afterwards on demand; asked
+        before the app has started, it returns a handler that serves through the plan the
+        app makes when it starts.
         """
         plan = self.route_plan
-        if plan is None:
-            raise RuntimeError(
-                f"route {self.name!r} is not planned yet: its handler exists once the app "
-                "has started (the first request, `with TestClient(app)`, or app.freeze())"
-            )
-        return plan.respond_to  # type: ignore[no-any-return]
+        if plan is not None:
+            return plan.respond_to  # type: ignore[no-any-return]
+        if self._deferred_handler is None:
+            self._deferred_handler = _deferred_handler(self)
+        return self._deferred_handler  # type: ignore[no-any-return]
+
+    def _own_handler(self, handler: Any) -> bool:
+        """Whether ``handler`` is what this route's ``APIRoute.get_route_handler`` gives."""
+        if handler is self._deferred_handler:
+            return True
+        plan = self.route_plan
+        return plan is not None and handler == plan.respond_to
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, methods={sorted(self.methods)!r}, name={self.name!r})"
@@ -238,6 +311,19 @@ class APIRoute:
     def app(self) -> Any:
         """The route as an ASGI app, as Starlette's ``route.app``."""
         return self.handle
+
+    @app.setter
+    def app(self, value: Any) -> None:
+        """``route.app = request_response(handler)``, as FastAPI code re-wraps a route after
+        changing it: the route's own handler keeps its plan; another is served as a custom
+        route class's ``get_route_handler()`` is, from the next time the app plans."""
+        handler = getattr(value, "route_handler", None)
+        if not isinstance(value, RequestResponse) or handler is None:
+            raise TypeError(
+                f"route {self.name!r}: fastcore serves an API route from its plan; "
+                f"route.app takes request_response(handler), not {value!r}"
+            )
+        self.handler_override = None if self._own_handler(handler) else handler
 
     def matches(self, scope: dict[str, Any]) -> tuple[Match, dict[str, Any]]:
         """Starlette's match: FULL, PARTIAL (path matches, method does not) or NONE."""
@@ -285,6 +371,86 @@ class APIRoute:
             pattern = r"\{" + re.escape(key) + r"(:[^}]*)?\}"
             path = re.sub(pattern, text.replace("\\", "\\\\"), path)
         return path
+
+
+def _is_response_class(tp: Any) -> bool:
+    module = sys.modules.get("starlette.responses")
+    return module is not None and t.is_class(tp) and issubclass(tp, module.Response)
+
+
+def _annotated_response_model(endpoint: Callable[..., Any]) -> Any:
+    """The return annotation as a response model: None when absent or a Response."""
+    try:
+        hints = inspect.get_annotations(endpoint, eval_str=True)
+    except Exception:
+        hints = getattr(endpoint, "__annotations__", {})
+    ret = hints.get("return")
+    if ret is None or ret is inspect.Signature.empty:
+        return None
+    bare = t.split_annotated(ret)[0]
+    if _is_response_class(bare):
+        return None
+    if any(_is_response_class(a) for a in getattr(bare, "__args__", ())):
+        return None
+    return ret
+
+
+def _deferred_handler(route: APIRoute) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """``route``'s handler before the app has planned it: it serves through the plan."""
+
+    async def handler(request: Request) -> Response:
+        plan = route.route_plan
+        if plan is None:
+            raise RuntimeError(
+                f"route {route.name!r} is not planned yet: its handler serves once the app "
+                "has started (the first request, `with TestClient(app)`, or app.freeze())"
+            )
+        return await plan.respond_to(request)  # type: ignore[no-any-return]
+
+    return handler
+
+
+class RequestResponse:
+    """What ``request_response(handler)`` returns: Starlette's ASGI app for ``handler``.
+
+    FastAPI code assigns it to ``route.app`` after changing a route; the route reads
+    ``route_handler`` back. Starlette's ``request_response`` (and ``starlette.routing``) is
+    imported on the first call only.
+    """
+
+    __slots__ = ("_app", "route_handler")
+
+    def __init__(self, route_handler: Callable[..., Any]) -> None:
+        self.route_handler = route_handler
+        self._app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            from starlette.routing import request_response as starlette_request_response
+
+            self._app = starlette_request_response(self.route_handler)
+        await self._app(scope, receive, send)
+
+
+@contextlib.asynccontextmanager
+async def no_lifespan(app: Any) -> AsyncIterator[None]:
+    """The lifespan of a router (or app) given none: nothing to set up, no state."""
+    yield None
+
+
+def request_response(func: Callable[..., Any]) -> RequestResponse:
+    """FastAPI's ``routing.request_response``: an ASGI app that serves ``func(request)``."""
+    return RequestResponse(func)
+
+
+class _IncludedRouter:
+    """FastAPI 0.165's entry for an included router in a ``routes`` list.
+
+    fastcore copies an included router's routes in (as FastAPI did before 0.137), so no
+    ``routes`` list holds one; the class is here for code that matches on it.
+    """
+
+    original_router: APIRouter
 
 
 class RouteDecorators:
@@ -363,6 +529,9 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
         #: The class ``add_api_route`` makes routes of (FastAPI's ``route_class``).
         self.route_class = route_class
         self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
+        #: Starlette's ``router.lifespan_context``: ``(app) -> async context manager``. The
+        #: app's router holds the app's ``lifespan=``; code may wrap it (``add_pagination``).
+        self.lifespan_context: Callable[[Any], Any] = no_lifespan
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
         self.version = 0
@@ -460,7 +629,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
                 methods=sorted(route.methods),
                 name=route.name,
                 status_code=route.status_code,
-                response_model=route.response_model,
+                response_model=route._response_model,
                 response_class=response_class,
                 tags=[*(tags or []), *route.tags],
                 dependencies=[*(dependencies or []), *route.dependencies],

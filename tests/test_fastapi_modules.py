@@ -163,7 +163,7 @@ def test_get_dependant_reads_where_each_parameter_comes_from() -> None:
     assert [p.name for p in sub.query_params] == ["limit"]
 
 
-@pytest.mark.parametrize("name", ["solve_dependencies", "request_body_to_args", "_get_body_field"])
+@pytest.mark.parametrize("name", ["solve_dependencies", "request_body_to_args", "analyze_param"])
 def test_unhonoured_internals_raise_import_error_naming_the_feature(name: str) -> None:
     with pytest.raises(ImportError, match=f"fastapi.dependencies.utils.{name}"):
         exec(f"from fastcore.dependencies.utils import {name}")

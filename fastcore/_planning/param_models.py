@@ -26,7 +26,7 @@ import msgspec
 
 from fastcore import _validation as validation
 from fastcore._validation import hints as t
-from fastcore.params import Cookie, Header, Param, Query, Undefined
+from fastcore.params import Cookie, Header, Param, Query, Undefined, unwrap_marker
 
 if typing.TYPE_CHECKING:
     from fastcore.dependencies import ParamField
@@ -282,11 +282,13 @@ def doc_fields(field: ParamField) -> list[Any]:
     out: list[Any] = []
     for k in model_keys(model, field.source, field.marker):
         info = k.info
-        marker = cls(
-            alias=k.wire[0],
-            title=getattr(info, "title", None),
-            description=getattr(info, "description", None),
-            deprecated=getattr(info, "deprecated", None) or None,
+        marker = unwrap_marker(
+            cls(
+                alias=k.wire[0],
+                title=getattr(info, "title", None),
+                description=getattr(info, "description", None),
+                deprecated=getattr(info, "deprecated", None) or None,
+            )
         )
         pydantic = t.is_pydantic_type(model)
         out.append(

@@ -42,12 +42,15 @@ def with_route_handler(route: APIRoute, plan: RoutePlan) -> RoutePlan:
     """The plan the app serves ``route`` with: its own, or one through its custom handler.
 
     The handler is asked for once, when the app plans the route (FastAPI asks in the
-    route's ``__init__``); an error it raises names the route.
+    route's ``__init__``); an error it raises names the route. One given through
+    ``route.app = request_response(handler)`` (``handler_override``) is served the same way.
     """
     route.route_plan = plan
-    if not overrides_handler(route):
-        return plan
-    handler = route.get_route_handler()
+    handler = route.handler_override
+    if handler is None:
+        if not overrides_handler(route):
+            return plan
+        handler = route.get_route_handler()
     if not callable(handler):
         raise TypeError(
             f"{type(route).__name__}.get_route_handler() for route {route.name!r} returned "

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fastcore.dependencies import Dependant
     from fastcore.params import Depends
 
-__all__ = ["route_dependencies", "special_types"]
+__all__ = ["route_dependant", "route_dependencies", "special_types"]
 
 #: Parameter types that are injected rather than read from the request, as (module, class,
 #: kind); a subclass is injected too (``Request`` before ``HTTPConnection``, its base).
@@ -58,3 +59,22 @@ def route_dependencies(deps: Sequence[Depends]) -> Callable[..., None]:
     route_dependencies.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     route_dependencies.__qualname__ = "route dependencies"
     return route_dependencies
+
+
+def route_dependant(
+    endpoint: Callable[..., Any],
+    path_names: frozenset[str],
+    deps: Sequence[Depends],
+    specials: dict[type, str],
+) -> Dependant:
+    """A route's ``Dependant``: its ``dependencies=[...]`` first, filling no parameter, then
+    the endpoint's own parameters and dependencies (FastAPI's order)."""
+    from fastcore.dependencies import analyze
+
+    dep = analyze(endpoint, path_names, specials)
+    if deps:
+        extra = analyze(route_dependencies(deps), frozenset(), specials)
+        dep.dependencies[:0] = list(extra.dependencies)
+        for sub in dep.dependencies[: len(extra.dependencies)]:
+            sub.name = ""
+    return dep

@@ -277,7 +277,7 @@ def build_stream_plan(
     else:
         mode = RAW
     item = None
-    if is_default(route.response_model) and mode != RAW:
+    if is_default(route._response_model) and mode != RAW:
         try:
             hints = inspect.get_annotations(route.endpoint, eval_str=True)
         except Exception:

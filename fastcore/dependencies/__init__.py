@@ -22,9 +22,26 @@ from fastcore._planning.param_models import param_model
 from fastcore._validation import hints as t
 from fastcore._validation.pydantic_params import is_pydantic_scalar, pydantic_metadata
 from fastcore.exceptions import DependencyScopeError, FastCoreError
-from fastcore.params import Body, Depends, File, Header, Param, Path, Query, Undefined
+from fastcore.params import (
+    Body,
+    Depends,
+    File,
+    Header,
+    Param,
+    Path,
+    Query,
+    Undefined,
+    unwrap_marker,
+)
 
-__all__ = ["Dependant", "ParamField", "SubDependency", "analyze", "callable_name"]
+__all__ = [
+    "Dependant",
+    "ParamField",
+    "SubDependency",
+    "adopt_appended",
+    "analyze",
+    "callable_name",
+]
 
 #: The kinds of callable a plan knows how to run.
 ASYNC, SYNC, ASYNC_GEN, GEN = "async", "sync", "asyncgen", "gen"
@@ -44,6 +61,10 @@ class ParamField:
     is_sequence: bool = False
     model: Any = None  # the class of a parameter model (fastcore._planning.param_models)
 
+    def __post_init__(self) -> None:
+        # NOTE: fastcore reads its own marker, never pydantic's view of it (params.py)
+        self.marker = unwrap_marker(self.marker)
+
     @property
     def required(self) -> bool:
         return self.default is Undefined and self.default_factory is None
@@ -56,6 +77,14 @@ class SubDependency:
     name: str
     dependant: Dependant
     use_cache: bool
+
+    def __getattr__(self, attr: str) -> Any:
+        # NOTE: FastAPI's Dependant.dependencies holds Dependants (``d.call``, ``d.params``):
+        # code written for it reads the callable's side through the entry.
+        dependant = self.__dict__.get("dependant")
+        if dependant is None or attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(dependant, attr)
 
 
 @dataclasses.dataclass
@@ -101,7 +130,8 @@ class Dependant:
         """This dependant and all below it, depth first, sub-dependencies before their user."""
         out: list[Dependant] = []
         for sub in self.dependencies:
-            out.extend(sub.dependant.flat())
+            # NOTE: a Dependant a library appended is an entry once planned (adopt_appended)
+            out.extend(getattr(sub, "dependant", sub).flat())
         out.append(self)
         return out
 
@@ -121,6 +151,23 @@ class Dependant:
     def cache_key(self) -> tuple[Any, tuple[str, ...], str]:
         # NOTE: as FastAPI: the same callable under two scopes is two values per request.
         return (self.call, tuple(sorted(self.scopes)), self.computed_scope or "")
+
+
+def adopt_appended(dep: Dependant) -> Dependant:
+    """``dep`` with every ``Dependant`` a library appended to a ``dependencies`` list made an
+    entry, in place, throughout the tree.
+
+    FastAPI code adds a route-level dependency to a built route with
+    ``route.dependant.dependencies.append(get_parameterless_sub_dependant(...))``
+    (fastapi-pagination's ``add_pagination``); such a dependency fills no parameter, as the
+    ones of ``dependencies=[...]`` do not.
+    """
+    for i, sub in enumerate(dep.dependencies):
+        if isinstance(sub, Dependant):
+            use_cache = sub.marker.use_cache if sub.marker is not None else True
+            sub = dep.dependencies[i] = SubDependency("", sub, use_cache)
+        adopt_appended(sub.dependant)
+    return dep
 
 
 def callable_name(call: Any) -> str:
@@ -188,6 +235,14 @@ def _hints(call: Any, name: str) -> dict[str, Any]:
         raise FastCoreError(f"cannot read the type hints of {name}: {exc}") from exc
 
 
+def _annotation(p: inspect.Parameter) -> Any:
+    """A parameter's annotation where the type hints have none: a ``__signature__`` set by
+    hand (a dependency built from a model's fields) carries its types there only."""
+    if p.annotation is p.empty or isinstance(p.annotation, str):
+        return Any
+    return p.annotation
+
+
 def _signature(call: Any, name: str) -> inspect.Signature:
     try:
         if isinstance(call, types.GenericAlias):
@@ -198,12 +253,31 @@ def _signature(call: Any, name: str) -> inspect.Signature:
         raise FastCoreError(f"cannot read the signature of {name}: {exc}") from exc
 
 
+def _declared_marker(default: Any) -> Any:
+    """A pydantic ``FieldInfo`` whose default is a marker stands for that marker.
+
+    A model field declared ``size: int = Query(50, ge=1)`` is, in pydantic's
+    ``model_fields``, a ``FieldInfo`` holding the ``Query`` as its default (FastAPI's
+    ``Query`` is a ``FieldInfo``, so there pydantic merges the two); code that builds a
+    dependency's signature from ``model_fields`` (fastapi-pagination's params) hands that
+    ``FieldInfo`` over as the parameter's default.
+    """
+    default = unwrap_marker(default)
+    pydantic_fields = sys.modules.get("pydantic.fields")
+    if pydantic_fields is not None and isinstance(default, pydantic_fields.FieldInfo):
+        inner = default.default
+        if isinstance(inner, (Param, Depends)):
+            return inner
+    return default
+
+
 def _markers(metadata: tuple[Any, ...], default: Any) -> tuple[Param | Depends | None, Any]:
     """The marker from Annotated metadata or the default, and the real default."""
+    default = _declared_marker(default)
     marker: Param | Depends | None = None
     for item in metadata:
         if isinstance(item, (Param, Depends)):
-            marker = item
+            marker = unwrap_marker(item)
     if isinstance(default, (Param, Depends)):
         marker, default = default, Undefined
     elif marker is not None and isinstance(marker, Param) and default is Undefined:
@@ -248,7 +322,7 @@ class _Analyzer:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             default = Undefined if p.default is p.empty else p.default
-            self.add(dep, p.name, hints.get(p.name, Any), default)
+            self.add(dep, p.name, hints.get(p.name, _annotation(p)), default)
         return dep
 
     def add(self, dep: Dependant, name: str, hint: Any, default: Any) -> None:
@@ -291,7 +365,7 @@ class _Analyzer:
         self, name: str, tp: Any, metadata: tuple[Any, ...], marker: Param | None, default: Any
     ) -> ParamField:
         if marker is None:
-            marker = self._infer_marker(name, tp, default)
+            marker = unwrap_marker(self._infer_marker(name, tp, default))
         if isinstance(marker, Path) or marker.in_ == "path":
             default = self._check_path(name, marker, default)
         source = marker.in_

@@ -16,9 +16,12 @@ from typing import Any
 
 from fastcore._planning.specials import special_types
 from fastcore.dependencies import Dependant, ParamField, analyze
-from fastcore.params import Depends, Security
+from fastcore.params import Depends, Security, Undefined
 
 __all__ = [
+    "_get_body_field",
+    "_get_flat_body_params",
+    "_should_embed_body_fields",
     "get_dependant",
     "get_flat_dependant",
     "get_flat_params",
@@ -135,6 +138,53 @@ def get_flat_params(dependant: Dependant) -> list[ParamField]:
     ]
 
 
+def _get_flat_body_params(dependant: Dependant) -> list[ParamField]:
+    """The tree's body parameters, the route's own first (FastAPI's order)."""
+    body: list[ParamField] = []
+    stack: list[Any] = [dependant]
+    while stack:
+        node = stack.pop()
+        node = getattr(node, "dependant", node)  # NOTE: an entry, or a Dependant appended
+        body.extend(node.body_params)
+        stack.extend(reversed(node.dependencies))
+    return body
+
+
+def _should_embed_body_fields(fields: list[ParamField]) -> bool:
+    """Whether the body is an object keyed by parameter (several, or one ``embed=True``)."""
+    if not fields:
+        return False
+    if len({f.key for f in fields}) > 1:
+        return True
+    return bool(getattr(fields[0].marker, "embed", False))
+
+
+def _get_body_field(
+    *, body_params: list[ParamField], name: str, embed_body_fields: bool
+) -> ParamField | None:
+    """What describes the route's body: None without one, the parameter for a body that is
+    one value, else a field named ``body`` standing for the combined object (FastAPI's model
+    ``Body_<name>``).
+
+    As FastAPI's, it only describes (its marker says Form or JSON): fastcore reads bodies
+    through the plan the app builds at start-up, from the route's ``dependant``.
+    """
+    if not body_params:
+        return None
+    first = body_params[0]
+    if not embed_body_fields:
+        return first
+    return ParamField(
+        name="body",
+        source="body",
+        key="body",
+        annotation=dict[str, Any],
+        default=Undefined if any(p.required for p in body_params) else None,
+        default_factory=None,
+        marker=first.marker,
+    )
+
+
 #: FastAPI functions that solve a request with pydantic ModelFields; fastcore compiles plans.
 _NOT_HONOURED = {
     "solve_dependencies": "solving a request's dependencies outside a route",
@@ -142,9 +192,6 @@ _NOT_HONOURED = {
     "request_body_to_args": "validating a body against pydantic ModelFields",
     "analyze_param": "FastAPI's per-parameter ModelField analysis",
     "add_param_to_fields": "FastAPI's per-parameter ModelField analysis",
-    "_get_body_field": "FastAPI's combined-body ModelField",
-    "_get_flat_body_params": "FastAPI's body ModelFields",
-    "get_body_field": "FastAPI's combined-body ModelField",
 }
 
 
