@@ -63,6 +63,11 @@ class Library:
     env: tuple[tuple[str, str], ...] = ()
     #: Why the figure leaves some of the suite out, said in the report.
     note: str = ""
+    #: A server its tests need, started for the run: "postgres" (a private cluster on
+    #: loopback; DATABASE_URL names its database).
+    service: str = ""
+    #: Commands run in the venv before the tests (``python -m ...``), e.g. migrations.
+    setup: tuple[tuple[str, ...], ...] = ()
 
 
 LIBRARIES = {
@@ -116,6 +121,35 @@ LIBRARIES = {
             # Its CI's unit-test step; tests/ext needs PostgreSQL, MongoDB, Cassandra, ...
             tests=("tests", "--ignore=tests/ext"),
             note="the unit tests (its CI's first step); tests/ext needs database servers",
+        ),
+        Library(
+            name="full-stack-fastapi-template",
+            # NOTE: the last commit before its move to Python 3.14 (PEP 649 annotations in
+            # app/models.py), which this machine does not have.
+            source="github:fastapi/full-stack-fastapi-template@a727535488542228dc19b13f217a104ad317c122",
+            subdir="backend",
+            requires=(
+                "python-multipart>=0.0.27,<1.0.0",
+                "email-validator>=2.1.0.post1,<3.0.0.0",
+                "tenacity>=8.2.3,<10.0.0",
+                "pydantic>2.0",
+                "emails>=0.6,<1.0",
+                "jinja2>=3.1.4,<4.0.0",
+                "alembic>=1.12.1,<2.0.0",
+                "httpx>=0.25.1,<1.0.0",
+                "psycopg[binary]>=3.1.13,<4.0.0",
+                "sqlmodel>=0.0.21,<1.0.0",
+                "pydantic-settings>=2.2.1,<3.0.0",
+                "sentry-sdk>=2.0.0,<3.0.0",
+                "pyjwt>=2.13.0,<3.0.0",
+                "pwdlib[argon2,bcrypt]>=0.3.0",
+                "pytest>=7.4.3,<10.0.0",
+            ),
+            # Its settings take a PostgresDsn, so SQLite is refused: a PostgreSQL server
+            # (the rest of its settings come from the checkout's .env).
+            service="postgres",
+            setup=(("alembic", "upgrade", "head"),),
+            note="Python 3.13-era commit a727535, on PostgreSQL (a private cluster on loopback)",
         ),
         Library(
             name="slowapi",
@@ -266,6 +300,42 @@ def cause(message: str) -> str:
     return line[:160]
 
 
+PG_PORT = 54329
+
+
+def postgres(base: str) -> tuple[dict[str, str], list[str]]:
+    """A private PostgreSQL cluster in ``base/pg`` on 127.0.0.1, with an empty database
+    ``app``: the environment naming it, and the command that stops it."""
+    bins = sorted(d for d in os.listdir("/usr/lib/postgresql") if d.isdigit())
+    if not bins:
+        raise SystemExit("PostgreSQL is needed: apt-get install postgresql")
+    bin_dir = f"/usr/lib/postgresql/{bins[-1]}/bin"
+    data = os.path.join(base, "pg", "data")
+    sock = os.path.join(base, "pg")
+    # NOTE: the server refuses to run as root; it runs as Debian's postgres user then
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    os.makedirs(sock, exist_ok=True)
+    if as_user:
+        shutil.chown(sock, "postgres")
+    if not os.path.isdir(data):
+        run([*as_user, f"{bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust"])
+    options = f"-p {PG_PORT} -k {sock} -c listen_addresses=127.0.0.1"
+    log = os.path.join(sock, "server.log")
+    run([*as_user, f"{bin_dir}/pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"])
+    psql = [f"{bin_dir}/psql", "-q", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres"]
+    run([*psql, "-c", "DROP DATABASE IF EXISTS app"])
+    run([*psql, "-c", "CREATE DATABASE app"])
+    env = {
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{PG_PORT}/app",
+        "POSTGRES_SERVER": "127.0.0.1",
+        "POSTGRES_PORT": str(PG_PORT),
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+        "POSTGRES_DB": "app",
+    }
+    return env, [*as_user, f"{bin_dir}/pg_ctl", "-D", data, "-m", "fast", "stop"]
+
+
 def test(lib: Library, on: str, args: argparse.Namespace) -> Outcome:
     """Run the library's tests in its venv; the JUnit file lands beside its source."""
     project = fetch(lib)
@@ -284,9 +354,19 @@ def test(lib: Library, on: str, args: argparse.Namespace) -> Outcome:
         cmd += ["-k", args.k]
     cmd += args.pytest_args.split()
     log = os.path.join(CACHE, lib.name, f"pytest-{on}.log")
-    print("+", " ".join(cmd), f"> {log}", flush=True)
-    with open(log, "w") as out:
-        subprocess.run(cmd, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT)
+    stop: list[str] = []
+    if lib.service == "postgres":
+        service_env, stop = postgres(os.path.join(CACHE, lib.name))
+        env.update(service_env)
+    try:
+        for command in lib.setup:
+            run([python, "-m", *command], cwd=project, env=env)
+        print("+", " ".join(cmd), f"> {log}", flush=True)
+        with open(log, "w") as out:
+            subprocess.run(cmd, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if stop:
+            run(stop)
     if not os.path.exists(junit):
         raise SystemExit(f"{lib.name}: pytest wrote no report; see {log}")
     return read_junit(junit)
