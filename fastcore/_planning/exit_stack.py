@@ -7,7 +7,7 @@ dependency (cProfile of bench/load/apps/tutorial_app.py's ``/users/{id}``). ``Re
 advances the generator itself and pushes one small exit object per dependency, with the same
 outcome as ``contextlib``'s context managers in every case: the value yielded, the cleanup
 after the response, an exception thrown in at the ``yield``, a generator that swallows it,
-re-raises it, raises another one, never yields or yields twice (tests/test_exit_stack.py
+re-raises it, raises another one, never yields or yields twice (tests/planning/test_exit_stack.py
 runs each case through both and compares).
 
 It *is* an ``AsyncExitStack`` (a subclass): code that receives it (a form's files, a custom
