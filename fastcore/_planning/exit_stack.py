@@ -77,20 +77,8 @@ class _AsyncGeneratorExit:
             await gen.athrow(value)
         except StopAsyncIteration as exc:
             return exc is not value  # NOTE: swallowed, unless it was the one thrown in
-        except RuntimeError as exc:
-            if exc is value:
-                exc.__traceback__ = tb
-                return False
-            # PEP 479: a Stop(Async)Iteration thrown in comes back wrapped in RuntimeError
-            if isinstance(value, (StopIteration, StopAsyncIteration)) and exc.__cause__ is value:
-                value.__traceback__ = tb
-                return False
-            raise
         except BaseException as exc:
-            if exc is not value:
-                raise
-            exc.__traceback__ = tb
-            return False
+            return _raised_back(exc, value, tb, (StopIteration, StopAsyncIteration))
         try:
             raise RuntimeError("generator didn't stop after athrow()")
         finally:
@@ -122,20 +110,30 @@ class _GeneratorExit:
             gen.throw(value)
         except StopIteration as exc:
             return exc is not value
-        except RuntimeError as exc:
-            if exc is value:
-                exc.__traceback__ = tb
-                return False
-            if isinstance(value, StopIteration) and exc.__cause__ is value:
-                value.__traceback__ = tb
-                return False
-            raise
         except BaseException as exc:
-            if exc is not value:
-                raise
-            exc.__traceback__ = tb
-            return False
+            return _raised_back(exc, value, tb, (StopIteration,))
         try:
             raise RuntimeError("generator didn't stop after throw()")
         finally:
             gen.close()
+
+
+def _raised_back(
+    exc: BaseException,
+    value: BaseException,
+    tb: TracebackType | None,
+    wrapped: tuple[type[BaseException], ...],
+) -> bool:
+    """An exit's answer when the generator raised ``exc`` after ``value`` was thrown in.
+
+    The exception thrown in coming back means "not suppressed" (False), as does, by PEP 479,
+    a RuntimeError wrapping the Stop(Async)Iteration thrown in; anything else the generator
+    raised is the exit's own error and propagates.
+    """
+    if exc is value:
+        exc.__traceback__ = tb
+        return False
+    if isinstance(exc, RuntimeError) and isinstance(value, wrapped) and exc.__cause__ is value:
+        value.__traceback__ = tb
+        return False
+    raise exc
