@@ -224,17 +224,25 @@ def _param_extractor(field: ParamField) -> Extractor:
             return factory() if factory is not None else default
         try:
             return convert(raw)
-        except validation.InvalidValue as exc:
-            errors.extend({**e, "loc": [*loc, *e["loc"]]} for e in exc.errors)
-            return None
         except Exception as exc:
-            found = validation.errors_for(tp, raw, loc)
-            errors.extend(
-                found or [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": raw}]
-            )
+            errors.extend(_conversion_errors(exc, tp, raw, loc))
             return None
 
     return extract
+
+
+def _conversion_errors(
+    exc: Exception, tp: Any, raw: Any, loc: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """FastAPI's error details for ``raw`` that ``convert`` refused (off the request's usual path).
+
+    A converter's own ``InvalidValue`` carries them, relative to the value; for any other
+    exception the validation layer explains the value against ``tp``.
+    """
+    if isinstance(exc, validation.InvalidValue):
+        return [{**e, "loc": [*loc, *e["loc"]]} for e in exc.errors]
+    found = validation.errors_for(tp, raw, loc)
+    return found or [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": raw}]
 
 
 def _choices_extractor(field: ParamField) -> Extractor:
@@ -261,14 +269,8 @@ def _choices_extractor(field: ParamField) -> Extractor:
             return factory() if factory is not None else default
         try:
             return convert(raw)
-        except validation.InvalidValue as exc:
-            errors.extend({**e, "loc": [*loc, *e["loc"]]} for e in exc.errors)
-            return None
         except Exception as exc:
-            found = validation.errors_for(tp, raw, loc)
-            errors.extend(
-                found or [{"type": "value_error", "loc": list(loc), "msg": str(exc), "input": raw}]
-            )
+            errors.extend(_conversion_errors(exc, tp, raw, loc))
             return None
 
     return extract
