@@ -13,8 +13,9 @@ import os
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from fastcore._frontend import Fallback, resolve_check_dir
 from fastcore._planning.body_limits import BodyLimits
 from fastcore._planning.handlers import Overrides, RequestNeeds, build_call_plan
 from fastcore._planning.msgpack import MsgpackAnswer
@@ -329,6 +330,19 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             Route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
         )
         self._changed()
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build under ``path``, after every other route
+        (``APIRouter.frontend``; fastcore/_frontend/)."""
+        checked = resolve_check_dir(directory, check_dir)
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=checked)
 
     def url_path_for(self, name: str, /, **params: Any) -> Any:
         """The URL path of the route or mount called ``name`` (Starlette's ``URLPath``)."""

@@ -92,6 +92,12 @@ class Dispatcher:
         self.server_error_handler = app.exception_handlers.get(
             500, app.exception_handlers.get(Exception)
         )
+        #: ``app.frontend()`` and other low-priority routes: tried where the answer is a 404.
+        self.low_priority: Any = None
+        if app.router._low_priority_routes:
+            from fastcore._frontend.serve import LowPriority
+
+            self.low_priority = LowPriority(app)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -149,6 +155,9 @@ class Dispatcher:
                 )
                 await RedirectResponse(str(url))(scope, receive, SendTracker(scope, send))
                 return
+        if self.low_priority is not None:
+            await self.low_priority(scope, receive, SendTracker(scope, send))
+            return
         raise HTTPException(404)
 
     async def _plain(self, scope: dict[str, Any], receive: Any, send: Any) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.convertors import CONVERTOR_TYPES
 
 from fastcore._defaults import Default, DefaultPlaceholder
+from fastcore._frontend import FrontendMethods, include_low_priority
 from fastcore._lazy import lazy_attributes
 from fastcore._planning.body_limits import check_form_limits, check_max_body_size
 from fastcore._planning.serialize import check_return_annotation
@@ -486,7 +487,7 @@ class RouteDecorators:
         return self.api_route(path, methods=["TRACE"], **options)
 
 
-class APIRouter(RouteDecorators, WebSocketRouterMethods):
+class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
     """A group of routes sharing a prefix, tags and dependencies."""
 
     def __init__(
@@ -616,6 +617,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods):
             raise FastCoreError(
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
             )
+        include_low_priority(self, router, prefix, dependencies)  # app.frontend() and kin
         for route in router.routes:
             if not isinstance(route, APIRoute):
                 self.include_websocket_route(route, prefix, dependencies)

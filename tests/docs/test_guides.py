@@ -160,3 +160,24 @@ def test_static_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = client.get("/static/nope.txt")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
     assert client.get("/static/../../etc/passwd").status_code == 404
+
+
+def test_frontend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, text in {
+        "dist/index.html": "site",
+        "dist/assets/app.js": "js",
+        "admin-dist/index.html": "admin",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)  # directory="dist" is relative
+    module = importlib.import_module("docs_src.static_and_templates.frontend_app")
+    client = TestClient(module.app)
+    html = {"accept": "text/html"}
+    assert client.get("/api/users").json() == [{"name": "jane"}]
+    assert client.get("/assets/app.js").text == "js"
+    assert client.get("/settings", headers=html).text == "site"  # dist has no 404.html
+    assert client.get("/assets/gone.js").status_code == 404  # not a navigation
+    assert client.get("/admin/users", headers=html).status_code == 401
+    staff = client.get("/admin/users", headers={**html, "cookie": "role=staff"})
+    assert (staff.status_code, staff.text) == (200, "admin")
