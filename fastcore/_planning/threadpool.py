@@ -4,15 +4,31 @@ FastAPI runs them in anyio's worker threads, and so does fastcore by default, in
 pool. Users who call ``run_in_threadpool`` themselves get Starlette's
 (``fastcore.concurrency``). The pool is bounded (40 threads, Starlette's default) so a burst
 of slow sync handlers queues instead of creating threads without limit; the caller's
-contextvars go along.
+contextvars go along; a call's exception is raised to its awaiter; and inside a call,
+``anyio.from_thread.run`` / ``run_sync`` reach the loop that submitted it, as in anyio's own
+worker threads.
 
-PERF: ``loop.run_in_executor`` costs a ``concurrent.futures.Future`` (a Condition, a lock,
-callbacks), a wrapping asyncio future and one ``call_soon_threadsafe`` (a write to the loop's
-self-pipe, a loop wake-up) per call. Here a call is one tuple put on a ``SimpleQueue`` (C,
-one lock) and its result is appended to its loop's return list; only the first result
-that finds the list empty wakes the loop, and that one wake-up settles every result that
-arrived meanwhile. Under load many results come back per wake-up. Threads start as needed,
-up to the bound, and are daemons (a stuck ``def`` handler does not hold the process).
+PERF: the cost of a hop is not the Python work but the threads' hand-offs on the CPU. Under
+load (64 connections, the server pinned to one core) the former pool, one ``SimpleQueue.put``
+per call, spent about a third of the server's CPU in the kernel's task switch: each put
+woke the sleeping worker, which preempted the loop, found the GIL taken and slept again
+(4.6 context switches per request, 2.3 of them involuntary on the loop). Here:
+
+- Calls go on a ``deque``; a worker is woken only when none is awake. An awake worker takes
+  the calls one after another until the deque is empty, so a burst of calls made in one loop
+  iteration costs one wake-up, not one per call.
+- Idle workers wait on their own lock in a LIFO stack: the one woken is the one that slept
+  last (warm caches), and the others stay asleep.
+- A call that does not finish quickly must not hold back the calls queued behind it (FastAPI
+  runs each in its own thread): while calls wait, the loop checks every switch interval
+  (``sys.getswitchinterval()``, the GIL's own time slice, 5 ms by default) that some call
+  finished since the last check; if none did, it wakes (or starts, up to the bound) one
+  worker per waiting call. Within a switch interval, this is the concurrency FastAPI gives.
+- Results go on their loop's return list and only the first result that finds the list
+  empty wakes the loop (``call_soon_threadsafe``), which then settles every result waiting.
+
+Threads start as needed, up to the bound, and are daemons (a stuck ``def`` handler does not
+hold the process).
 """
 
 from __future__ import annotations
@@ -21,7 +37,7 @@ import asyncio
 import collections
 import contextvars
 import os
-import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,17 +48,62 @@ __all__ = ["run_in_threadpool", "set_max_threads"]
 T = TypeVar("T")
 
 _max_threads = int(os.environ.get("FASTCORE_MAX_THREADS", "40"))
+#: A call: (context, function, args, kwargs, future, returns).
+Job = tuple[
+    contextvars.Context,
+    Callable[..., Any],
+    tuple[Any, ...],
+    dict[str, Any],
+    "asyncio.Future[Any]",
+    "_Returns",
+]
+
+
+class _AnyioToken:
+    """What ``anyio.from_thread`` reads in a worker thread: the backend and the loop.
+
+    anyio's own worker threads hold an ``EventLoopToken(AsyncIOBackend, loop)`` in its
+    ``threadlocals``; this is the same two attributes, with the backend class imported on
+    first use (the module costs ~0.9 MiB and is not loaded by a server that never asks).
+    """
+
+    __slots__ = ("native_token",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.native_token = loop
+
+    @property
+    def backend_class(self) -> Any:
+        from anyio._backends._asyncio import backend_class
+
+        return backend_class
+
+
+def _anyio_threadlocals() -> Any:
+    """anyio's ``threadlocals`` (anyio >= 4.11 reads ``current_token`` there), or None."""
+    try:
+        from anyio._core._eventloop import threadlocals
+        from anyio.lowlevel import EventLoopToken  # noqa: F401  (the API this mimics)
+    except ImportError:  # pragma: no cover - an anyio older than fastcore's pin
+        return None
+    return threadlocals
 
 
 class _Returns:
     """One event loop's finished calls, settled in batches on that loop."""
 
-    __slots__ = ("items", "loop", "scheduled")
+    __slots__ = ("anyio_token", "flushing", "items", "loop", "scheduled", "watched", "watching")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.items: collections.deque[tuple[asyncio.Future[Any], bool, Any]] = collections.deque()
         self.scheduled = False
+        #: A wake-up of a worker is scheduled on this loop (``_Pool._flush``).
+        self.flushing = False
+        #: A stall check is armed on this loop, and the pool's ``finished`` count it saw.
+        self.watching = False
+        self.watched = 0
+        self.anyio_token = _AnyioToken(loop)
 
     def put(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
         """From a worker thread: queue the result; wake the loop if no wake-up is pending."""
@@ -71,63 +132,175 @@ class _Returns:
                 value = None  # NOTE: no reference cycle through the traceback
 
 
+class _Worker:
+    """One pool thread's wake-up: a lock it blocks on while idle, released to wake it."""
+
+    __slots__ = ("wake",)
+
+    def __init__(self) -> None:
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+
 class _Pool:
-    """Worker threads taking calls from one queue; results go back through ``_Returns``."""
+    """Worker threads taking calls from one deque; results go back through ``_Returns``.
+
+    ``awake`` counts the workers not asleep (running calls or about to look for one); it
+    and ``idle`` change under ``lock``, but ``submit`` reads ``awake`` without it: a call is
+    appended before ``awake`` is read, and a worker going to sleep lowers ``awake`` before
+    it looks at the deque a last time, so one of the two always sees the other.
+    """
 
     def __init__(self, max_threads: int) -> None:
         self.max_threads = max_threads
-        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.jobs: collections.deque[Job] = collections.deque()
+        self.idle: list[_Worker] = []
         self.threads = 0
-        self.idle = 0
+        self.awake = 0
+        #: Calls finished so far (the stall check's measure of progress; only compared).
+        self.finished = 0
+        self.stopped = False
         self.lock = threading.Lock()
         self.pid = os.getpid()
         self.returns: dict[asyncio.AbstractEventLoop, _Returns] = {}
+        self.threadlocals = _anyio_threadlocals()
 
-    def submit(self, loop: asyncio.AbstractEventLoop, call: Callable[[], Any]) -> Any:
+    def submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        ctx: contextvars.Context,
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> asyncio.Future[Any]:
         returns = self.returns.get(loop)
         if returns is None:
-            if len(self.returns) > 32:  # NOTE: tests make many loops; keep the live ones
-                for old in [k for k in self.returns if k.is_closed()]:
-                    del self.returns[old]
-            returns = self.returns[loop] = _Returns(loop)
+            returns = self._returns_for(loop)
         future = loop.create_future()
-        self.jobs.put((call, future, returns))
-        if self.idle <= 0 and self.threads < self.max_threads:
-            self._start()
+        self.jobs.append((ctx, func, args, kwargs, future, returns))
+        if self.awake <= 0 and not returns.flushing:
+            # PERF: the worker is woken once the loop has run this iteration's callbacks
+            # (every request read in it has queued its call), not now (see _flush)
+            returns.flushing = True
+            loop.call_soon(self._flush, returns)
+        if not returns.watching:
+            returns.watching = True
+            returns.watched = self.finished
+            loop.call_later(sys.getswitchinterval(), self._check, returns)
         return future
 
-    def _start(self) -> None:
+    def _returns_for(self, loop: asyncio.AbstractEventLoop) -> _Returns:
+        if len(self.returns) > 32:  # NOTE: tests make many loops; keep the live ones
+            for old in [k for k in self.returns if k.is_closed()]:
+                del self.returns[old]
+        returns = self.returns[loop] = _Returns(loop)
+        return returns
+
+    def _flush(self, returns: _Returns) -> None:
+        """On the loop, after the callbacks that queued calls: wake a worker if none is.
+
+        uvloop releases the GIL between its I/O callbacks; a worker woken by the first
+        request of a burst preempts the loop there (the scheduler favours the thread that
+        slept), runs that one call and sleeps again, once per request. Woken here, it finds
+        the whole burst queued.
+        """
+        returns.flushing = False
+        if self.awake <= 0 and self.jobs:
+            self.wake(1)
+
+    def _check(self, returns: _Returns) -> None:
+        """On the loop, a switch interval after a call queued behind awake workers."""
+        returns.watching = False
+        waiting = len(self.jobs)
+        if not waiting:
+            return
+        if self.finished == returns.watched:
+            # NOTE: no call finished in a whole switch interval: those running are slow
+            # (blocking I/O, sleep, a lock); each waiting call gets a thread, as in FastAPI
+            self.wake(waiting)
+        returns.watching = True
+        returns.watched = self.finished
+        returns.loop.call_later(sys.getswitchinterval(), self._check, returns)
+
+    def wake(self, n: int) -> None:
+        """Wake ``n`` idle workers, starting threads for the rest while under the bound."""
+        start = 0
         with self.lock:
-            self.threads += 1
-            self.idle += 1  # NOTE: counted idle at once, so a burst starts one thread per call
-        threading.Thread(target=self._work, name=f"fastcore-{self.threads}", daemon=True).start()
+            idle = self.idle
+            while n > 0 and idle:
+                idle.pop().wake.release()
+                self.awake += 1
+                n -= 1
+            while n > 0 and self.threads < self.max_threads:
+                self.threads += 1
+                self.awake += 1
+                start += 1
+                n -= 1
+        for _ in range(start):
+            threading.Thread(
+                target=self._work, name=f"fastcore-{self.threads}", daemon=True
+            ).start()
+
+    def _sleep(self, me: _Worker) -> bool:
+        """The deque was empty: wait to be woken. False: the pool stopped, the thread ends."""
+        with self.lock:
+            self.awake -= 1
+            if self.jobs:  # NOTE: a call came after the empty look, its submit saw us awake
+                self.awake += 1
+                return True
+            if self.stopped:
+                self.threads -= 1
+                return False
+            self.idle.append(me)
+        me.wake.acquire()
+        return True
 
     def _work(self) -> None:
+        me = _Worker()
         jobs = self.jobs
-        lock = self.lock
+        locals_ = self.threadlocals
+        token = None
+        if locals_ is not None:
+            locals_.current_cancel_scope = None  # NOTE: anyio's check_cancelled reads it
         while True:
-            job = jobs.get()
-            with lock:
-                self.idle -= 1
-            if job is None:
-                with lock:
-                    self.threads -= 1
-                return
-            call, future, returns = job
-            job = None
             try:
-                value = call()
-            except BaseException as exc:  # NOTE: delivered to the awaiting task, as executors do
-                returns.put(future, False, exc)
-            else:
-                returns.put(future, True, value)
-            call = future = returns = value = None
-            with lock:
-                self.idle += 1
+                job = jobs.popleft()
+            except IndexError:
+                if not self._sleep(me):
+                    return
+                continue
+            returns = job[5]
+            if returns.anyio_token is not token and locals_ is not None:
+                token = locals_.current_token = returns.anyio_token
+            _run(*job)
+            del job, returns  # NOTE: nothing of a finished call is kept while idle
+            self.finished += 1  # NOTE: racy between workers, but it only has to change
 
     def stop(self) -> None:
-        for _ in range(self.threads):
-            self.jobs.put(None)
+        """Threads end once the calls already queued have run."""
+        with self.lock:
+            self.stopped = True
+            idle, self.idle = self.idle, []
+            self.awake += len(idle)
+        for worker in idle:
+            worker.wake.release()
+
+
+def _run(
+    ctx: contextvars.Context,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    future: asyncio.Future[Any],
+    returns: _Returns,
+) -> None:
+    """One call in a worker thread, its outcome to its loop."""
+    try:
+        value = ctx.run(func, *args, **kwargs)
+    except BaseException as exc:  # NOTE: delivered to the awaiting task, as executors do
+        returns.put(future, False, exc)
+    else:
+        returns.put(future, True, value)
 
 
 _pool: _Pool | None = None
@@ -154,5 +327,4 @@ def set_max_threads(n: int) -> None:
 def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
     """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context."""
     loop = asyncio.get_running_loop()
-    ctx = contextvars.copy_context()
-    return _get_pool().submit(loop, lambda: ctx.run(func, *args, **kwargs))  # type: ignore[no-any-return]
+    return _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs)
