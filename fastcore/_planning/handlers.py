@@ -620,7 +620,11 @@ class RequestNeeds:
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
             rd.body_values, errors = await self.body_plan.values(form)
             return errors
-        body = rd.body = await read_body(rd.get_receive())
+        body = rd.body
+        if body is None:
+            body = rd.body = await read_body(rd.get_receive())
+        # NOTE: else fastcore's lane took the whole body already (a flat-plan route sent
+        # back to this path: a dependency's invalid input, overrides)
         ctype = None
         for name, value in rd.raw_headers:
             if name == b"content-type":

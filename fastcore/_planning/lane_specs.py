@@ -17,6 +17,7 @@ from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import Extractor, RequestData
 from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
+from fastcore._planning.steps import build_steps
 from fastcore._routing import FOUND, parse_query
 from fastcore._validation import _BOOL_WORDS
 from fastcore.dependencies import ASYNC_GEN, GEN, SYNC, ParamField
@@ -127,6 +128,9 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         decoder = msgpack_decoder = None
         params = [LaneParam(name, extract) for name, extract in plan.extractors]
     fallback = fallback_of(plan)
+    steps = build_steps(plan) if fallback is not Fallback.NONE else None
+    if steps is not None:
+        fallback = Fallback.STEPS
     return LaneSpec(
         general=plan,
         route=plan.route,
@@ -151,6 +155,7 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         has_yield=needs.has_yield,
         function_scoped=needs.function_scoped,
         new_stack=RequestStack,
+        steps=steps,
     )
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "Scope",
     "Send",
     "Source",
+    "StepPlan",
     "is_response",
 ]
 
@@ -117,6 +118,9 @@ class Fallback(enum.Enum):
     STREAM = "generator handler (a streamed response)"
     FORM = "form body (read as a stream, files closed after the response)"
     YIELD = "yield dependency (an exit stack around the response)"
+    #: Served by the lane: the dependencies solved from the route's flat ``LaneSpec.steps``
+    #: (no nested solve), the general path only for what a request shows (errors, overrides).
+    STEPS = "served by the lane, dependencies solved from a flat plan"
     DEPENDENCIES = "dependencies"
     SPECIAL = "Request/Response/BackgroundTasks/SecurityScopes parameter"
     BODY_LIMIT = "body size limit (checked while the body is read)"
@@ -185,6 +189,20 @@ class GeneralPath(Protocol):
     def swallowed(self) -> Exception:
         """What to raise when a yield dependency swallowed what stopped the handler."""
         ...
+
+
+class StepPlan(Protocol):
+    """A route's dependencies as a flat plan (``LaneSpec.steps``): run in order, no nesting.
+
+    The lane has extracted and validated the handler's own parameters (``kwargs``); ``run``
+    solves the dependencies in FastAPI's order, each once per request where cached, calls
+    the handler and renders its result. What the flat plan cannot decide from the route's
+    shape (a dependency's invalid input, dependency overrides set) it hands to the general
+    path itself, before anything was called. Inside the route's exit stack (``rd.stack``)
+    when the route has yield dependencies.
+    """
+
+    async def run(self, rd: Any, kwargs: dict[str, Any]) -> Rendered: ...
 
 
 class AsgiApp(Protocol):
@@ -289,6 +307,9 @@ class LaneSpec:
     #: Makes that exit stack (an ``AsyncExitStack``; the planning layer's enters yield
     #: dependencies without a context-manager object each).
     new_stack: Callable[[], contextlib.AsyncExitStack] = contextlib.AsyncExitStack
+    #: ``Fallback.STEPS``: the route's dependencies as a flat plan, run after the lane read
+    #: the handler's own parameters; None otherwise.
+    steps: StepPlan | None = None
 
     def describe(self) -> str:
         """One line for debug output: the route, and whether or why it leaves the lane."""

@@ -166,6 +166,12 @@ class Dispatch:
         rd.route = spec.route
         self.run(self._serve(cycle, spec, rd))
 
+    def steps(self, cycle: Cycle, spec: LaneSpec, rd: RequestState, kwargs: dict[str, Any]) -> None:
+        """A ``Fallback.STEPS`` route whose handler parameters the lane read (``kwargs``):
+        its flat plan solves the dependencies, in one coroutine run eagerly."""
+        rd.route = spec.route
+        self.run(self._serve(cycle, spec, rd, kwargs))
+
     def fail(self, cycle: Cycle, exc: Exception, rd: RequestState) -> None:
         self.run(self._fail(cycle, exc, rd.get_scope()))
 
@@ -198,13 +204,23 @@ class Dispatch:
         # was running): _Resume then yields once (a loop turn) and starts it in this Task
 
     # -- coroutines -----------------------------------------------------------------------
-    async def _serve(self, cycle: Cycle, spec: LaneSpec, rd: RequestState) -> None:
+    async def _serve(
+        self,
+        cycle: Cycle,
+        spec: LaneSpec,
+        rd: RequestState,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """The route's plan (its flat plan when the lane read ``kwargs``), then the answer."""
         plan = spec.general
+        steps = spec.steps if kwargs is not None else None
         try:
             if spec.has_yield:
                 async with spec.new_stack() as stack:
                     rd.stack = stack
-                    if spec.function_scoped:
+                    if steps is not None:
+                        out = await steps.run(rd, kwargs)  # type: ignore[arg-type]
+                    elif spec.function_scoped:
                         out = await plan.render_function_scoped(rd)
                     else:
                         out = await plan.render(rd)
@@ -212,7 +228,11 @@ class Dispatch:
                     return
                 # NOTE: as in RoutePlan.__call__: a yield dependency swallowed the exception.
                 raise plan.swallowed()
-            await self._send(cycle, spec, await plan.render(rd), rd)
+            if steps is not None:
+                out = await steps.run(rd, kwargs)  # type: ignore[arg-type]
+            else:
+                out = await plan.render(rd)
+            await self._send(cycle, spec, out, rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 

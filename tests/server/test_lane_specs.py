@@ -146,13 +146,13 @@ EXPECTED = {
     "/embedded": Fallback.NONE,
     "/text": Fallback.NONE,
     "/def-inline": Fallback.NONE,
-    "/dependency": Fallback.DEPENDENCIES,
-    "/yield": Fallback.YIELD,
-    "/sync-yield": Fallback.YIELD,
+    "/dependency": Fallback.STEPS,
+    "/yield": Fallback.STEPS,
+    "/sync-yield": Fallback.STEPS,
     "/def": Fallback.SYNC,
     "/form": Fallback.FORM,
-    "/request": Fallback.SPECIAL,
-    "/background": Fallback.SPECIAL,
+    "/request": Fallback.STEPS,
+    "/background": Fallback.STEPS,
     "/limited": Fallback.BODY_LIMIT,
     "/limited-bodyless": Fallback.BODY_LIMIT,  # a Content-Length over it is still a 413
     "/stream": Fallback.STREAM,
@@ -175,9 +175,12 @@ def test_each_shape_gets_its_reason() -> None:
         assert specs[path].fallback is reason, (path, specs[path].describe())
         # NOTE: the lane calls the handler itself only for a route it serves
         assert (specs[path].call is None) is (reason is not Fallback.NONE), path
-    assert specs["/openapi.json"].fallback is Fallback.SPECIAL  # NOTE: it reads the Request
+        # NOTE: a flat plan exactly for the routes whose reason says so
+        assert (specs[path].steps is None) is (reason is not Fallback.STEPS), path
+    # NOTE: it reads the Request: a handler parameter the flat plan passes
+    assert specs["/openapi.json"].fallback is Fallback.STEPS
     assert app.lane_routes().whole_app is None
-    assert "dependencies" in specs["/dependency"].describe()
+    assert "dependencies solved from a flat plan" in specs["/dependency"].describe()
 
 
 def test_parameters_as_the_lane_reads_them() -> None:

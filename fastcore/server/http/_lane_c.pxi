@@ -133,6 +133,7 @@ cdef class _LanePlan:
     cdef object serialize
     cdef object negotiate
     cdef object finish
+    cdef object steps
     cdef object new_state
     cdef object parse_query
     cdef object invalid
@@ -157,6 +158,7 @@ cdef class _LanePlan:
         self.serialize = spec.serialize
         self.negotiate = spec.negotiate
         self.finish = spec.general.finish
+        self.steps = spec.steps  # NOTE: Fallback.STEPS: the dependencies' flat plan
         self.new_state = routes.request_state
         self.parse_query = routes.parse_query
         self.invalid = routes.invalid
@@ -226,12 +228,16 @@ cdef class DirectLane:
         req.cycle = cycle
         req.params = params
         call = lane.call
-        if call is not None and lane.body_values is not None:
+        steps = lane.steps
+        if (call is not None or steps is not None) and lane.body_values is not None:
             req.body = cycle.take_body()  # NOTE: None while the body is still arriving
             if req.body is None:
-                call = None
+                call = steps = None
         if call is None:
-            self.fallback.serve(cycle, lane.spec, req.request_data(lane))
+            if steps is not None:
+                self._steps(lane, req)
+            else:
+                self.fallback.serve(cycle, lane.spec, req.request_data(lane))
             return
         try:
             if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
@@ -263,8 +269,22 @@ cdef class DirectLane:
             return
         self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
 
+    cdef _steps(self, _LanePlan lane, _Call req):
+        """A route with dependencies: the handler's parameters here, the rest by its steps."""
+        try:
+            kwargs = _arguments(lane, req)
+        except Exception as exc:
+            self.fallback.fail(req.cycle, exc, req.request_data(lane))
+            return
+        if kwargs is None:  # NOTE: invalid input: the general path calls what FastAPI would
+            self.fallback.serve(req.cycle, lane.spec, req.request_data(lane))
+        else:
+            self.fallback.steps(req.cycle, lane.spec, req.request_data(lane), kwargs)
+
 
 cdef dict _arguments(_LanePlan lane, _Call req):
+    """The handler's keyword arguments; a 422 for invalid input, or None on a flat-plan
+    route (its dependencies still run, so the general path answers)."""
     cdef _Param p
     cdef dict kwargs = {}
     cdef list errors = []
@@ -308,6 +328,8 @@ cdef dict _arguments(_LanePlan lane, _Call req):
     if body_errors:
         errors.extend(body_errors)
     if errors:
+        if lane.steps is not None:
+            return None
         raise lane.invalid(errors, req.body)
     return kwargs
 

@@ -124,6 +124,7 @@ class _LanePlan:
         self.content_type_line, self.serialize = spec.content_type_line, spec.serialize
         self.negotiate = spec.negotiate
         self.finish = spec.general.finish
+        self.steps = spec.steps  # NOTE: Fallback.STEPS: the dependencies' flat plan
         self.new_state = routes.request_state
         self.parse_query = routes.parse_query
         self.invalid = routes.invalid
@@ -181,19 +182,23 @@ class DirectLane:
             return
         req = _Call()
         req.cycle, req.params = cycle, params
-        call = lane.call
-        if call is not None and lane.body_values is not None:
+        call, steps = lane.call, lane.steps
+        if (call is not None or steps is not None) and lane.body_values is not None:
             req.body = cycle.take_body()  # NOTE: None while the body is still arriving
             if req.body is None:
-                call = None
+                call = steps = None
         if call is None:
-            self.fallback.serve(cycle, lane.spec, req.request_data(lane))
+            if steps is not None:
+                self._steps(lane, req)
+            else:
+                self.fallback.serve(cycle, lane.spec, req.request_data(lane))
             return
         try:
             if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
-                _answer(self.fallback, lane, req, call(**_arguments(lane, req)))
+                kwargs = _arguments(lane, req)  # NOTE: None only on a flat-plan route
+                _answer(self.fallback, lane, req, call(**kwargs))  # type: ignore[arg-type]
                 return
-            coro = call(**_arguments(lane, req))
+            coro = call(**_arguments(lane, req))  # type: ignore[arg-type]
             # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
             # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
             fallback = self.fallback
@@ -225,8 +230,22 @@ class DirectLane:
             return
         self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
 
+    def _steps(self, lane: _LanePlan, req: _Call) -> None:
+        """A route with dependencies: the handler's parameters here, the rest by its steps."""
+        try:
+            kwargs = _arguments(lane, req)
+        except Exception as exc:
+            self.fallback.fail(req.cycle, exc, req.request_data(lane))
+            return
+        if kwargs is None:  # NOTE: invalid input: the general path calls what FastAPI would
+            self.fallback.serve(req.cycle, lane.spec, req.request_data(lane))
+        else:
+            self.fallback.steps(req.cycle, lane.spec, req.request_data(lane), kwargs)
 
-def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any]:
+
+def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:
+    """The handler's keyword arguments; a 422 for invalid input, or None on a flat-plan
+    route (its dependencies still run, so the general path answers)."""
     if lane.query:
         qs = req.cycle.query_string
         req.pairs = lane.parse_query(qs) if qs else []
@@ -257,6 +276,8 @@ def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any]:
     if body_errors:
         errors.extend(body_errors)
     if errors:
+        if lane.steps is not None:
+            return None
         raise lane.invalid(errors, req.body)
     return kwargs
 
