@@ -551,10 +551,10 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             answer,
         )
         plan.route = route
-        if self._otel is not None and self._otel.operation_spans:
+        if self._otel is not None:
             from fastcore._telemetry import TracedPlan
 
-            plan = TracedPlan(plan, self._otel.operation)
+            plan = TracedPlan(plan, self._otel)
         return with_route_handler(route, plan)
 
     def _add_docs_routes(self) -> None:
@@ -623,7 +623,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 def _telemetry_for(app: FastCore) -> Telemetry | None:
     """The app's telemetry when it is on at start-up (fastcore/_telemetry.py), else None."""
     config = app._telemetry
-    if not (config["tracing"] or config["metrics"]):
+    if not (config["tracing"] or config["metrics"] or config["logs"]):
         return None
     from fastcore._telemetry import Telemetry
 

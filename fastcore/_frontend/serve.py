@@ -349,6 +349,27 @@ class LowPriority:
                 candidate.plan = app._plan(candidate)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        found = self.best(scope)
+        if found is None:
+            raise HTTPException(status_code=404)
+        child, candidate = found
+        if not isinstance(candidate, FrontendRouteGroup):
+            update_scope(scope, child)
+        await candidate.handle(scope, receive, send)
+
+    def template(self, scope: Any) -> str | None:
+        """The route template telemetry names the request by (FastAPI's ``/ui/{path}``)."""
+        found = self.best(scope)
+        if found is None:
+            return None
+        candidate = found[1]
+        if isinstance(candidate, FrontendRouteGroup):
+            route = candidate.match(scope)[2]
+            return None if route is None else candidate.route_path(route)
+        return getattr(candidate, "path_format", None)
+
+    def best(self, scope: Any) -> tuple[Any, Any] | None:
+        """``(child scope, candidate)`` of the best match, or None."""
         best: dict[Match, tuple[Any, Any]] = {}
         for candidate in self.candidates:
             match, child = candidate.matches(scope)
@@ -362,9 +383,5 @@ class LowPriority:
                 best[match] = (child, candidate)
         for match in (Match.FULL, Match.PARTIAL):
             if match in best:
-                child, candidate = best[match]
-                if not isinstance(candidate, FrontendRouteGroup):
-                    update_scope(scope, child)
-                await candidate.handle(scope, receive, send)
-                return
-        raise HTTPException(status_code=404)
+                return best[match]
+        return None

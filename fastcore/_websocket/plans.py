@@ -76,13 +76,20 @@ _DEFAULT_HANDLERS: dict[Any, Callable[..., Any]] = {
 class WebSocketPlan:
     """One WebSocket route, ready to serve: ``await plan(scope, receive, send)``."""
 
-    __slots__ = ("call", "needs")
+    __slots__ = ("call", "needs", "route")
 
     def __init__(self, call: CallPlan, needs: RequestNeeds) -> None:
         self.call = call
         self.needs = needs
+        self.route: APIWebSocketRoute | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.serve(scope, receive, send, self._run)
+
+    async def serve(
+        self, scope: dict[str, Any], receive: Any, send: Any, run: Callable[..., Any]
+    ) -> None:
+        """The connection's stacks around ``run(rd)`` (``_run``, or telemetry's twin of it)."""
         websocket = scope[_SESSION] = WebSocket(scope, receive, send)
         rd = RequestData(scope, receive, scope.get("path_params", {}))
         # NOTE: preset, so the "request" and "websocket" specials (security classes read
@@ -91,12 +98,12 @@ class WebSocketPlan:
         async with RequestStack() as stack:
             rd.stack = stack
             if not self.needs.function_scoped:
-                await self._run(rd)
+                await run(rd)
                 return
             # NOTE: as FastAPI: scope="function" dependencies exit first, when the handler ends.
             async with RequestStack() as function_stack:
                 rd.function_stack = function_stack
-                await self._run(rd)
+                await run(rd)
 
     async def _run(self, rd: RequestData) -> None:
         await self.needs.prepare(rd)
@@ -160,6 +167,11 @@ def plan_websocket_routes(app: Any) -> Any:
         target: Any
         if isinstance(route, APIWebSocketRoute):
             target = route.plan = _plan(app, route, specials)
+            target.route = route
+            if app._otel is not None:  # NOTE: fastcore/_telemetry.py
+                from fastcore._telemetry import TracedWebSocketPlan
+
+                target = TracedWebSocketPlan(target, app._otel)
         elif inspect.isfunction(route.endpoint) or inspect.ismethod(route.endpoint):
             target = _PlainSession(route.endpoint)
         else:
