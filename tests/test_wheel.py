@@ -22,6 +22,7 @@ SOURCES = (
     "fastcore/**/*.py",
     "fastcore/**/*.pyx",
     "fastcore/**/*.pxi",
+    "fastcore/**/*.pxd",
     "setup.py",
     "pyproject.toml",
 )

@@ -3,13 +3,14 @@
 """HTTP/1.1 over an asyncio transport: the compiled build of ``fastcore.server.http.protocol``.
 
 The same classes, attributes and behaviour as the pure twin (read its docstring for the
-design); here they are extension types, so the httptools callbacks, the request cycle's
-fields and the response writer run without interpreter frames or attribute dicts. What
-is not on the per-request path (error bodies, header checks, percent-decoding) is shared
-with the twin through ``fastcore.server.http.http11``.
+design); here they are extension types, so the httptools callbacks and the lane run
+without interpreter frames or attribute dicts. The request cycle and the response writer
+are one source for both builds: ``cycle.py``, compiled as ``_cycle_c`` (its C fields in
+``_cycle_c.pxd``); ``HttpProtocol`` extends its ``Connection``, whose C fields and methods
+the cycle calls. What is not on the per-request path (error bodies, header checks,
+percent-decoding) is shared with the twin through ``fastcore.server.http.http11``.
 """
 
-from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.string cimport memchr
 
 import collections
@@ -17,8 +18,8 @@ import socket
 
 import httptools
 
-from fastcore.exceptions import ClientDisconnected
 from fastcore.server.http import http11
+from fastcore.server.http._cycle_c cimport Connection, RequestCycle, Shared
 from fastcore.server.http.http11 import (
     HOST_CHARS,
     ChunkWalk,
@@ -26,9 +27,7 @@ from fastcore.server.http.http11 import (
     address,
     body_offset,
     bytes_waiting,
-    check_header,
     check_target,
-    decode_path,
     error_response,
     leading_lines,
     origin_path,
@@ -60,39 +59,16 @@ HEAD = P_HEAD
 BODY = P_BODY
 RESPONDING = P_RESPONDING
 
+# The cycle's types (cycle.py, compiled as _cycle_c) in this module's namespace as well, as
+# the pure protocol re-exports them: a cimport binds their C names only.
+globals().update(RequestCycle=RequestCycle, Shared=Shared)
+
 cdef dict _METHODS = {}
-# PERF: http11's byte strings and caches (defined there, for both builds) as typed C
-# globals: no module-dict lookup per request. _STATUS_LINES is http11's dict itself.
-cdef dict _STATUS_LINES = http11.STATUS_LINES
-cdef bytes _CONTINUE = http11.CONTINUE
-cdef bytes _CHUNK_END = http11.CHUNK_END
-cdef bytes _KEEP_END = http11.KEEP_END
-cdef bytes _CRLF = http11.CRLF
-cdef bytes _CLOSE_END = http11.CLOSE_END
+# PERF: http11's limit as a C global: no module-dict lookup per request.
 cdef int _MAX_PIPELINE = http11.MAX_PIPELINE
-cdef list _LENGTH_LINES = http11.LENGTH_LINES
-cdef Py_ssize_t _LENGTH_CACHE = len(_LENGTH_LINES)
 _HttpParserCallbackError = httptools.HttpParserCallbackError
 _HttpParserUpgrade = httptools.HttpParserUpgrade
 _HttpParserError = httptools.HttpParserError
-
-
-cdef inline bint _header_bytes_safe(object part):
-    """No CR, LF or NUL in ``part`` (a bytes object): memchr, no interpreter frame."""
-    cdef const char* data
-    cdef Py_ssize_t size
-    if type(part) is not bytes:
-        return False  # NOTE: http11.check_header decides (and names the error)
-    data = <bytes>part
-    size = len(<bytes>part)
-    return memchr(data, 13, size) == NULL and memchr(data, 10, size) == NULL and memchr(data, 0, size) == NULL
-
-
-cdef inline void _check_header(object name, object value) except *:
-    """http11.check_header's rule; it is called (to raise its error) only for a bad header."""
-    if _header_bytes_safe(name) and _header_bytes_safe(value):
-        return
-    check_header(name, value)
 
 
 cdef char _HOST_OK[256]
@@ -113,19 +89,6 @@ cdef inline bint _valid_host(bytes value):
     return True
 
 
-cdef inline bytes _status_line(int status):
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        line = status_line(status)  # NOTE: validates the status and fills _STATUS_LINES
-    return <bytes>line
-
-
-cdef inline bint _status_has_body(int status):
-    # The C copy of fastcore._status.body_allowed (1xx, 204 and 304 carry no body), for the
-    # writer; tests/server/http/test_protocol.py holds the two equal on every status.
-    return not (status < 200 or status == 204 or status == 304)
-
-
 cdef inline bint _ends_one_head(bytes data):
     # PERF: the usual read, one request head and nothing after it, needs no scan for stray
     # lines (llhttp refuses a bare LF inside a head): it ends with CRLF CRLF after a byte
@@ -143,25 +106,19 @@ cdef inline bint _ends_one_head(bytes data):
     )
 
 
-include "_cycle_c.pxi"
-
-
 include "_lane_c.pxi"
 
 
-cdef class HttpProtocol:
+cdef class HttpProtocol(Connection):
     """One client connection. ``state`` is the server's shared ``ServerState``."""
 
-    cdef public object state
-    cdef public Shared shared
-    cdef public object loop
+    # Inherited from Connection (cycle.py, _cycle_c.pxd): state, shared, loop, phase,
+    # since, closing, client, server and the transport's write.
     cdef public object transport
     cdef public object parser
     cdef public object pending
     cdef public RequestCycle current
     cdef public RequestCycle active
-    cdef public int phase
-    cdef public double since
     cdef public bytes url
     cdef public list headers
     cdef public Py_ssize_t head_size
@@ -169,14 +126,11 @@ cdef class HttpProtocol:
     cdef public int hosts
     cdef public bint expect
     cdef public bint has_te
-    cdef public bint closing
     cdef public bint reading_paused
     cdef public bint writing_paused
     cdef public object drain_waiter
     cdef public object rejection
     cdef public bint serving
-    cdef public object client
-    cdef public object server
     # Limits, copied from the state once per connection: C integers on the hot path.
     cdef Py_ssize_t limit_request_line
     cdef Py_ssize_t limit_header_line
@@ -206,12 +160,9 @@ cdef class HttpProtocol:
     cdef object _get_method
     cdef object _keep_alive
     cdef object _feed
-    cdef object _write
 
     def __init__(self, state):
-        self.state = state
-        self.shared = state.shared
-        self.loop = state.loop
+        Connection.__init__(self, state)
         self.transport = None
         self.parser = httptools.HttpRequestParser(self)
         self._get_version = self.parser.get_http_version
@@ -221,15 +172,11 @@ cdef class HttpProtocol:
         self.pending = collections.deque()
         self.current = None
         self.active = None
-        self.phase = P_IDLE
-        self.since = state.shared.now
         self.url = b""
         self.headers = []
         self.content_length = -1
         self.drain_waiter = None
         self.rejection = None
-        self.client = None
-        self.server = None
         config = state.config
         self.limit_request_line = config.limit_request_line
         self.limit_header_line = config.limit_header_line
@@ -462,7 +409,9 @@ cdef class HttpProtocol:
                 raise Reject(400, "Bad Request")
             self._follow_chunks()
         keep_alive = self._keep_alive() and not self.shared.draining
-        cycle = RequestCycle.fill(self, name, url, query, self.headers, version, keep_alive)
+        # PERF: tp_new and a C call: no argument parsing (~0.1 µs less than calling the class)
+        cdef RequestCycle cycle = RequestCycle.__new__(RequestCycle)
+        cycle._setup(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
         self.current = cycle
@@ -605,10 +554,6 @@ cdef class HttpProtocol:
             # NOTE: the time reading was paused is the handler's, not the client's
             self.body_start += self.shared.now - self.paused_at
             self._resume_reading()
-
-    cpdef write_raw(self, bytes data):
-        if not self.closing:
-            self._write(data)
 
     async def drain(self):
         if self.writing_paused and not self.closing:

@@ -21,7 +21,15 @@ from typing import Any
 
 import httptools
 
-from fastcore.server.http.cycle import BODY, HEAD, IDLE, RESPONDING, RequestCycle, Shared
+from fastcore.server.http.cycle import (
+    BODY,
+    HEAD,
+    IDLE,
+    RESPONDING,
+    Connection,
+    RequestCycle,
+    Shared,
+)
 from fastcore.server.http.http11 import (
     HOST_CHARS,
     MAX_PIPELINE,
@@ -66,12 +74,12 @@ def _rejection(exc: Exception) -> Reject:
     return Reject(400, "Bad Request")
 
 
-class HttpProtocol(asyncio.Protocol):
+class HttpProtocol(Connection, asyncio.Protocol):
     """One client connection. ``state`` is the server's shared ``ServerState``."""
 
     def __init__(self, state: Any) -> None:
-        self.state = state
-        self.shared: Shared = state.shared
+        # state, shared, loop, phase, since, closing, client, server, the transport's write
+        Connection.__init__(self, state)
         # Limits copied once per connection, as the compiled build keeps them in C fields.
         config = state.config
         self.limit_request_line: int = config.limit_request_line
@@ -83,7 +91,6 @@ class HttpProtocol(asyncio.Protocol):
         self.timeout_body: float = config.timeout_body
         self.limit_body_rate: int = config.limit_body_rate
         self.timeout_linger: float = config.timeout_linger
-        self.loop: asyncio.AbstractEventLoop = state.loop
         self.transport: Any = None
         self.parser = httptools.HttpRequestParser(self)
         # PERF: bound methods looked up once per connection, not once per request
@@ -91,12 +98,9 @@ class HttpProtocol(asyncio.Protocol):
         self._get_version = self.parser.get_http_version
         self._get_method = self.parser.get_method
         self._keep_alive = self.parser.should_keep_alive
-        self._write: Any = None
         self.pending: collections.deque[RequestCycle] = collections.deque()
         self.current: RequestCycle | None = None  # the request being parsed
         self.active: RequestCycle | None = None  # the request being answered
-        self.phase = IDLE
-        self.since = state.shared.now
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_size = 0
@@ -104,7 +108,6 @@ class HttpProtocol(asyncio.Protocol):
         self.hosts = 0
         self.expect = False
         self.has_te = False
-        self.closing = False
         self.reading_paused = False
         self.writing_paused = False
         self.drain_waiter: asyncio.Future[None] | None = None
@@ -123,8 +126,6 @@ class HttpProtocol(asyncio.Protocol):
         self.read_completed = 0
         self.read_between = False
         self.linger: asyncio.TimerHandle | None = None
-        self.client: tuple[str, int] | None = None
-        self.server: tuple[str, int] | None = None
 
     # -- asyncio.Protocol -----------------------------------------------------------------
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
@@ -480,10 +481,6 @@ class HttpProtocol(asyncio.Protocol):
             # NOTE: the time reading was paused is the handler's, not the client's
             self.body_start += self.shared.now - self.paused_at
             self._resume_reading()
-
-    def write_raw(self, data: bytes) -> None:
-        if not self.closing:
-            self._write(data)
 
     async def drain(self) -> None:
         if self.writing_paused and not self.closing:

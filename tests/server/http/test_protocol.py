@@ -6,6 +6,7 @@ compared with the ASGI path in tests/server/http/test_lane.py.
 
 import email.utils
 import inspect
+from typing import Any
 
 import pytest
 
@@ -87,6 +88,33 @@ def test_status_lines() -> None:
 def test_response_header_splitting_is_refused(name: bytes, value: bytes) -> None:
     with pytest.raises(ValueError):
         check_header(name, value)
+
+
+HEADERS = [
+    (b"x-a", b"1"),
+    (b"", b""),
+    (b"x-a", b"1\r\nSet-Cookie: a=b"),
+    (b"x\nb", b"1"),
+    (b"x-a", b"a\0b"),
+    (b"x-a", b"\r"),
+    (bytearray(b"x-a"), b"1"),
+    (b"x-a", bytearray(b"\n")),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), HEADERS)
+def test_compiled_header_check_is_http11s(name: Any, value: Any) -> None:
+    """The compiled writer's memchr check (``_http11_c.check_header``, which the one-source
+    cycle calls under http11's name) accepts and refuses what ``http11.check_header`` does."""
+    compiled = pytest.importorskip("fastcore.server.http._http11_c")
+    outcomes = []
+    for check in (check_header, compiled.check_header):
+        try:
+            check(name, value)
+            outcomes.append(None)
+        except ValueError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]
 
 
 def test_paths_are_decoded_as_starlette_does() -> None:

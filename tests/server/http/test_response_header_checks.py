@@ -1,7 +1,7 @@
 """A response header holding CR, LF or NUL is never written, in either protocol build.
 
-Starlette's Response does not check its headers; fastcore's writer does (``_check_header``
-with memchr in the compiled build, ``http11.check_header`` in both): the app's error path
+Starlette's Response does not check its headers; fastcore's writer does (``check_header``:
+``_http11_c``'s memchr in the compiled build, ``http11``'s in the pure one): the app's error path
 answers 500 and no injected header reaches the client.
 """
 
