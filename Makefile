@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The compiled sources: .pyx/.pxi/.pxd, and the .py files compiled as they are (setup.py's ONE_SOURCE).
 PYX := $(wildcard fastcore/_routing/*.pyx fastcore/server/http/*.pyx fastcore/server/http/*.pxi \
-	fastcore/server/http/*.pxd) fastcore/server/http/cycle.py
+	fastcore/server/http/*.pxd) fastcore/server/http/cycle.py fastcore/server/http/connection.py
 BUILT := build/.extensions-built
 HOST ?= 127.0.0.1
 PORT ?= 8000

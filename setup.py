@@ -19,6 +19,7 @@ EXTENSIONS = [
 ]
 #: The twins written once: the compiled module's name and the pure module it is built from.
 ONE_SOURCE = {
+    "fastcore.server.http._connection_c": "fastcore/server/http/connection.py",
     "fastcore.server.http._cycle_c": "fastcore/server/http/cycle.py",
 }
 

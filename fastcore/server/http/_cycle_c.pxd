@@ -5,6 +5,7 @@
 
 cimport cython
 
+from fastcore.server.http._connection_c cimport Connection
 from fastcore.server.http._http11_c cimport body_allowed, check_header
 
 cdef dict STATUS_LINES
@@ -15,28 +16,6 @@ cdef bytes KEEP_END
 cdef bytes CONTINUE
 cdef bytes CHUNK_END
 cdef Py_ssize_t _LENGTH_CACHE
-
-
-cdef class Shared:
-    cdef public double now
-    cdef public bytes extra_headers
-    cdef public bint draining
-    cdef public bint access_log
-
-
-cdef class Connection:
-    cdef public object state
-    cdef public Shared shared
-    cdef public object loop
-    cdef public int phase
-    cdef public double since
-    cdef public bint closing
-    cdef public object client
-    cdef public object server
-    cdef object _write
-
-    cpdef write_raw(self, bytes data)
-    cpdef cycle_done(self, RequestCycle cycle)
 
 
 cdef class RequestCycle:

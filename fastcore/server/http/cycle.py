@@ -9,7 +9,8 @@ One source for both builds: Cython compiles this file as ``fastcore.server.http.
 fields and hot methods in ``_cycle_c.pxd`` beside it. The few C-level spots (memchr header
 checks, which statuses carry a body) are names imported from ``http11`` and ``_status`` here
 and cimported under the same names from ``_http11_c`` there, so each call site is written
-once. Kept apart from the connection (``HttpProtocol``) so that each file holds one job.
+once. Kept apart from the connection (``connection.Connection``, which ``HttpProtocol``
+extends) so that each file holds one job.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastcore._status import body_allowed
 from fastcore.exceptions import ClientDisconnected
+from fastcore.server.http.connection import BODY
 from fastcore.server.http.http11 import (
     CHUNK_END,
     CLOSE_END,
@@ -35,54 +37,9 @@ from fastcore.server.http.http11 import (
 if TYPE_CHECKING:
     from fastcore.server.http.protocol import HttpProtocol
 
-__all__ = ["BODY", "HEAD", "IDLE", "RESPONDING", "Connection", "RequestCycle", "Shared"]
-
-# Connection phases, read by the server's timeout sweep.
-IDLE = 0  # between requests: the keep-alive timeout applies
-HEAD = 1  # reading a request head: the head deadline applies
-BODY = 2  # reading a body the handler waits for: the body inactivity timeout applies
-RESPONDING = 3  # the handler has everything it asked for: no timeout
+__all__ = ["RequestCycle"]
 
 _LENGTH_CACHE = len(LENGTH_LINES)
-
-
-class Shared:
-    """What every connection of a worker reads per request; the server writes it."""
-
-    __slots__ = ("access_log", "draining", "extra_headers", "now")
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.extra_headers = b""
-        self.draining = False
-        self.access_log = False
-
-
-class Connection:
-    """The connection's side of a request cycle: the fields a cycle reads on the connection it
-    arrived on and the two calls it makes on every response. ``HttpProtocol`` (both builds)
-    subclasses it; compiled, it is the extension type whose C fields and methods the cycle
-    reaches without a Python call (``_cycle_c.pxd``), and the protocol declares the rest.
-    """
-
-    def __init__(self, state: Any) -> None:
-        self.state = state
-        self.shared: Shared = state.shared
-        self.loop: asyncio.AbstractEventLoop = state.loop
-        self.phase = IDLE
-        self.since = state.shared.now
-        self.closing = False
-        self._write: Any = None  # the transport's write, bound once per connection
-        self.client: tuple[str, int] | None = None
-        self.server: tuple[str, int] | None = None
-
-    def write_raw(self, data: bytes) -> None:
-        if not self.closing:
-            self._write(data)
-
-    def cycle_done(self, cycle: RequestCycle) -> None:
-        """The response to ``cycle`` is complete (``HttpProtocol`` decides what follows)."""
-        raise NotImplementedError
 
 
 class RequestCycle:
