@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -134,6 +135,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         telemetry: dict[str, Any] | None = None,
         sync_inline: bool = False,
         msgpack: bool = False,
+        routes: Sequence[Any] | None = None,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -179,6 +181,12 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             form_limits=form_limits,
             sync_inline=sync_inline,
             msgpack=msgpack,
+            routes=routes,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
+            redirect_slashes=redirect_slashes,
+            dependency_overrides_provider=self,
         )
         #: Routes documented under the document's ``webhooks`` (``@app.webhooks.post(name)``).
         self.webhooks = webhooks or APIRouter()
@@ -186,18 +194,11 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self.openapi_external_docs = openapi_external_docs
         self.root_path_in_servers = root_path_in_servers
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
-        if lifespan is not None:
-            self.router.lifespan_context = lifespan
-        self.on_startup = list(on_startup or [])
-        self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         self._overrides_users: weakref.WeakSet[Overrides] = weakref.WeakSet()
         self._dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         #: Starlette ``Middleware`` specs, outermost first, as FastAPI keeps them.
         self.user_middleware: list[Any] = list(middleware or ())
-        #: Starlette ``Mount`` and ``Route`` objects: served beside the plans, listed in routes.
-        self.mounts: list[Any] = []
-        self.plain_routes: list[Any] = []
         self.openapi_schema: dict[str, Any] | None = None
         self._dispatcher: Dispatcher | None = None
         #: The plans of the latest ``freeze`` (the router's targets), and the server's view of
@@ -224,6 +225,24 @@ class FastCore(RouteDecorators, WebSocketDecorators):
     @lifespan_context.setter
     def lifespan_context(self, value: Callable[[Any], Any]) -> None:
         self.router.lifespan_context = value
+
+    @property
+    def on_startup(self) -> list[Callable[[], Any]]:
+        """The router's startup handlers, run by its default lifespan (FastAPI's)."""
+        return self.router.on_startup
+
+    @on_startup.setter
+    def on_startup(self, value: list[Callable[[], Any]]) -> None:
+        self.router.on_startup = value
+
+    @property
+    def on_shutdown(self) -> list[Callable[[], Any]]:
+        """The router's shutdown handlers, run by its default lifespan (FastAPI's)."""
+        return self.router.on_shutdown
+
+    @on_shutdown.setter
+    def on_shutdown(self, value: list[Callable[[], Any]]) -> None:
+        self.router.on_shutdown = value
 
     @property
     def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
@@ -263,10 +282,19 @@ class FastCore(RouteDecorators, WebSocketDecorators):
     # -- routes ---------------------------------------------------------------------------
     @property
     def routes(self) -> list[Any]:
-        """Every route, as FastAPI lists them: the API routes, then plain routes and mounts."""
-        if not (self.mounts or self.plain_routes):
-            return self.router.routes
-        return [*self.router.routes, *self.plain_routes, *self.mounts]
+        """Every route, in the order registered, as FastAPI lists them (the router's)."""
+        return self.router.routes
+
+    @property
+    def mounts(self) -> list[Any]:
+        """The Starlette ``Mount`` objects among the routes: served when no route matches."""
+        return _starlette_routes(self.router.routes, "Mount")
+
+    @property
+    def plain_routes(self) -> list[Any]:
+        """The Starlette ``Route`` objects among the routes (``add_route``): matched after
+        the planned routes, as Starlette matches them."""
+        return _starlette_routes(self.router.routes, "Route")
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         return self.router.add_api_route(path, endpoint, **options)
@@ -306,10 +334,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             raise FastCoreError(f"mount path {path!r} must start with '/' and not end with '/'")
         if any(m.path == path for m in self.mounts):
             raise FastCoreError(f"two apps are mounted at {path!r}")
-        from starlette.routing import Mount
-
-        self.mounts.append(Mount(path, app=app, name=name))
-        self._changed()
+        self.router.mount(path, app, name=name)
 
     def add_route(
         self,
@@ -324,12 +349,9 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         Matched after the app's own routes, as Starlette matches it; it has no parameters,
         validation or OpenAPI entry, as in FastAPI.
         """
-        from starlette.routing import Route
-
-        self.plain_routes.append(
-            Route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
+        self.router.add_route(
+            path, route, methods=methods, name=name, include_in_schema=include_in_schema
         )
-        self._changed()
 
     def frontend(
         self,
@@ -402,7 +424,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
             raise FastCoreError(f"unknown event {event!r}: use 'startup' or 'shutdown'")
 
         def decorator(func: F) -> F:
-            (self.on_startup if event == "startup" else self.on_shutdown).append(func)
+            self.router.add_event_handler(event, func)
             return func
 
         return decorator
@@ -618,6 +640,17 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
     def __repr__(self) -> str:
         return f"<FastCore {self.title!r} with {len(self.routes)} routes>"
+
+
+def _starlette_routes(routes: list[Any], kind: str) -> list[Any]:
+    """The routes of Starlette's class ``kind`` (``Mount``, ``Route``) in ``routes``."""
+    # NOTE: none can exist before starlette.routing is imported: an app without them never
+    # imports it for this
+    routing = sys.modules.get("starlette.routing")
+    if routing is None:
+        return []
+    cls = getattr(routing, kind)
+    return [r for r in routes if isinstance(r, cls)]
 
 
 def _telemetry_for(app: FastCore) -> Telemetry | None:

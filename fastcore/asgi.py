@@ -261,7 +261,6 @@ class Lifespan:
                 await send({"type": "lifespan.startup.complete"})
                 started = True
                 message = await receive()
-                await self._run_hooks(self.app.on_shutdown)
         except BaseException as exc:
             text = f"{type(exc).__name__}: {exc}"
             if not started:
@@ -275,20 +274,14 @@ class Lifespan:
 
     async def startup(self, stack: contextlib.AsyncExitStack) -> dict[str, Any] | None:
         self.app.freeze()
-        await self._run_hooks(self.app.on_startup)
+        # NOTE: as FastAPI, on_startup/on_shutdown run in the router's default lifespan
+        # (fastcore/_lifespans.py), not beside a lifespan= the app was given
         factory = self.app.lifespan_context
         if factory is None:
             return None
         state = await stack.enter_async_context(_as_async_cm(factory(self.app)))
         self.app.replan_changed()  # NOTE: a lifespan may have changed routes
         return state  # type: ignore[no-any-return]
-
-    @staticmethod
-    async def _run_hooks(hooks: list[Callable[[], Any]]) -> None:
-        for hook in hooks:
-            result = hook()
-            if inspect.isawaitable(result):
-                await result
 
 
 def _as_async_cm(cm: Any) -> Any:

@@ -7,16 +7,17 @@ can be composed freely with ``include_router``.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import re
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.convertors import CONVERTOR_TYPES
 
+from fastcore import _lifespans as lifespans
 from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore._frontend import FrontendMethods, include_low_priority
 from fastcore._lazy import lazy_attributes
@@ -26,7 +27,7 @@ from fastcore._planning.specials import route_dependant, special_types
 from fastcore._routing import parse_template
 from fastcore._validation import hints as t
 from fastcore._websocket.api import WebSocketRouterMethods
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import FastAPIError, FastCoreError
 from fastcore.params import Depends, Undefined
 
 if TYPE_CHECKING:
@@ -433,12 +434,6 @@ class RequestResponse:
         await self._app(scope, receive, send)
 
 
-@contextlib.asynccontextmanager
-async def no_lifespan(app: Any) -> AsyncIterator[None]:
-    """The lifespan of a router (or app) given none: nothing to set up, no state."""
-    yield None
-
-
 def request_response(func: Callable[..., Any]) -> RequestResponse:
     """FastAPI's ``routing.request_response``: an ASGI app that serves ``func(request)``."""
     return RequestResponse(func)
@@ -507,6 +502,13 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         sync_inline: bool | None = None,
         route_class: type[APIRoute] = APIRoute,
         msgpack: bool = Default(False),
+        routes: Sequence[Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
+        redirect_slashes: bool = True,
+        default: Any = None,
+        dependency_overrides_provider: Any = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
@@ -529,13 +531,114 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         self.msgpack = msgpack
         #: The class ``add_api_route`` makes routes of (FastAPI's ``route_class``).
         self.route_class = route_class
-        self.routes: list[Any] = []  # APIRoute, APIWebSocketRoute, PlainWebSocketRoute
-        #: Starlette's ``router.lifespan_context``: ``(app) -> async context manager``. The
-        #: app's router holds the app's ``lifespan=``; code may wrap it (``add_pagination``).
-        self.lifespan_context: Callable[[Any], Any] = no_lifespan
+        #: APIRoute, APIWebSocketRoute, PlainWebSocketRoute, and Starlette's ``Route`` and
+        #: ``Mount`` (``add_route``, ``mount``, ``routes=``), which the app serves beside
+        #: its plans.
+        self.routes: list[Any] = []
+        # NOTE: Starlette Router's options, kept for code that reads them; the app's own
+        # redirect_slashes is the one that applies (an APIRouter is not served on its own).
+        self.redirect_slashes = redirect_slashes
+        self.default = default
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        #: Starlette's ``router.lifespan_context``: ``(app) -> async context manager``
+        #: (fastcore/_lifespans.py). The app's router holds the app's ``lifespan=``; an
+        #: included router's is merged into it; code may wrap it (``add_pagination``).
+        self.lifespan_context: Callable[[Any], Any] = lifespans.lifespan_context(lifespan, self)
+        #: The routers included here (FastAPI refuses an inclusion cycle).
+        self._included: list[APIRouter] = []
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
         self.version = 0
+        for route in routes or ():
+            self._adopt(route)
+
+    def _adopt(self, route: Any) -> None:
+        """A route given to ``routes=``: kept as it is; an APIRoute takes this router's body
+        and form limits where it has none (FastAPI applies them to every route below)."""
+        if isinstance(route, APIRoute):
+            if route.max_body_size is None:
+                route.max_body_size = self.max_body_size
+            route.form_limits = {**self.form_limits, **route.form_limits}
+        self.routes.append(route)
+        self.version += 1
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """A plain Starlette ``Route``: ``endpoint(request) -> Response``, outside the plans.
+
+        The app matches it after its planned routes, as in FastAPI it has no parameters,
+        validation or OpenAPI entry.
+        """
+        from starlette.routing import Route
+
+        # NOTE: as FastAPI (Starlette's Router.add_route): the router's prefix is not added
+        route = Route(
+            path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
+        )
+        self.routes.append(route)
+        self.version += 1
+
+    def route(
+        self,
+        path: str,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """Decorator form of ``add_route``."""
+
+        def decorator(func: F) -> F:
+            self.add_route(
+                path, func, methods=methods, name=name, include_in_schema=include_in_schema
+            )
+            return func
+
+        return decorator
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` (any ASGI app) under ``path``: a Starlette ``Mount`` in ``routes``.
+
+        Included under a prefix, it is served under the prefix too; as in FastAPI (Starlette's
+        ``Router.mount``), this router's own prefix is not added.
+        """
+        from starlette.routing import Mount
+
+        self.routes.append(Mount(path, app=app, name=name))
+        self.version += 1
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Add a ``startup`` or ``shutdown`` handler (FastAPI's ``on_startup`` lists)."""
+        assert event_type in ("startup", "shutdown")
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """The older startup/shutdown decorator; ``lifespan=`` is the newer way.
+
+        Deprecated as in FastAPI: calling it warns with a ``DeprecationWarning``.
+        """
+        warnings.warn(
+            "on_event is deprecated, use lifespan event handlers instead.",
+            category=DeprecationWarning,
+            stacklevel=2,
+        )
+
+        def decorator(func: F) -> F:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
+    def _contains_router(self, router: APIRouter) -> bool:
+        """Whether ``router`` is included here, at any depth."""
+        return any(r is router or r._contains_router(router) for r in self._included)
 
     def _routes_changed(self) -> None:
         self.version += 1
@@ -613,14 +716,31 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         A route's own ``generate_unique_id_function`` wins over ``router``'s, which wins over
         the one given here, which wins over this router's (FastAPI's order).
         """
+        # NOTE: FastAPI's assertions, word for word (its users' tests match on them)
+        assert self is not router, (
+            "Cannot include the same APIRouter instance into itself. "
+            "Did you mean to include a different router?"
+        )
+        assert not router._contains_router(self), (
+            "Cannot include an APIRouter instance that already includes this router. "
+            "Did you mean to include a different router?"
+        )
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError(
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
             )
+        if not prefix:
+            for route in router.routes:
+                if getattr(route, "path", None) == "":
+                    raise FastAPIError(
+                        "Prefix and path cannot be both empty "
+                        f"(path operation: {getattr(route, 'name', 'unknown')})"
+                    )
         include_low_priority(self, router, prefix, dependencies)  # app.frontend() and kin
         for route in router.routes:
             if not isinstance(route, APIRoute):
-                self.include_websocket_route(route, prefix, dependencies)
+                if not self._include_starlette_route(route, prefix):
+                    self.include_websocket_route(route, prefix, dependencies)
                 continue
             response_class = route.response_class
             if is_default(response_class):
@@ -664,6 +784,37 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
                 # NOTE: as FastAPI: an included route keeps its class (its route handler)
                 route_class_override=type(route),
             )
+        self._included.append(router)
+        # NOTE: as FastAPI: the handlers are copied into this router's lists, and the
+        # included router's lifespan (which runs its own handlers) is merged into this one's
+        for handler in router.on_startup:
+            self.add_event_handler("startup", handler)
+        for handler in router.on_shutdown:
+            self.add_event_handler("shutdown", handler)
+        self.lifespan_context = lifespans.merge(self.lifespan_context, router.lifespan_context)
+
+    def _include_starlette_route(self, route: Any, prefix: str) -> bool:
+        """``include_router``'s part for a Starlette ``Route`` or ``Mount``: the same under
+        ``prefix``. False for anything else (a WebSocket route)."""
+        routing = sys.modules.get("starlette.routing")
+        if routing is None:  # NOTE: neither can exist before starlette.routing is imported
+            return False
+        if isinstance(route, routing.Mount):
+            self.routes.append(routing.Mount(prefix + route.path, app=route.app, name=route.name))
+        elif isinstance(route, routing.Route):
+            self.routes.append(
+                routing.Route(
+                    prefix + route.path,
+                    route.endpoint,
+                    methods=sorted(route.methods) if route.methods else None,
+                    name=route.name,
+                    include_in_schema=route.include_in_schema,
+                )
+            )
+        else:
+            return False
+        self.version += 1
+        return True
 
     def url_path_for(self, name: str, /, **params: Any) -> URLPath:
         from starlette.datastructures import URLPath

@@ -259,7 +259,9 @@ def test_lifespan_and_events() -> None:
     with TestClient(app) as client:
         assert seen == ["start"]
         assert client.get("/s").json() == "P"
-    assert seen == ["start", "bye", "stop"]
+    # NOTE: as FastAPI 0.165: on_event handlers run in the router's default lifespan, which
+    # a lifespan= replaces (tests/compat/test_router_lifespans.py compares both)
+    assert seen == ["start", "stop"]
 
 
 def test_exception_handler_by_status_code() -> None:
