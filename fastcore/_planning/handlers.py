@@ -11,6 +11,7 @@ what a parameter is.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -20,10 +21,10 @@ from fastcore import _validation as validation
 from fastcore._dependency_limits import _DependencyConcurrency, limited_context
 from fastcore._planning.bodies import BodyPlan, FormPlan, build_body_plan, validator_for
 from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
-from fastcore._planning.exit_stack import RequestStack
+from fastcore._planning.exit_stack import RequestStack, _GeneratorExit
 from fastcore._planning.param_models import model_extractor
 from fastcore._planning.request_io import parse_cookies, read_body
-from fastcore._planning.threadpool import run_in_threadpool
+from fastcore._planning.threadpool import run_in_threadpool, run_to_completion
 from fastcore._routing import parse_query as _parse_query
 from fastcore.dependencies import ASYNC, ASYNC_GEN, GEN, SYNC, Dependant, ParamField
 from fastcore.exceptions import FastCoreError
@@ -300,7 +301,11 @@ def _special(kind: str, dep: Dependant) -> Callable[[RequestData], Any]:
 
 
 class _ThreadedContext:
-    """A sync generator dependency entered and exited in the thread pool."""
+    """A sync generator dependency entered and exited in the thread pool.
+
+    As FastAPI's ``contextmanager_in_threadpool``: the exit is shielded, so a cancelled
+    request still runs its cleanup in a worker, and waits for it, before its task ends.
+    """
 
     def __init__(self, cm: contextlib.AbstractContextManager[Any]) -> None:
         self.cm = cm
@@ -309,7 +314,24 @@ class _ThreadedContext:
         return await run_in_threadpool(self.cm.__enter__)
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
-        return await run_in_threadpool(self.cm.__exit__, *exc_info)
+        return await run_to_completion(self.cm.__exit__, *exc_info)
+
+
+class _ThreadedGeneratorExit:
+    """The exit of a ``def`` generator entered in a pool thread by ``run_sync``: run there too.
+
+    Pushed onto the request's stack from the worker while the request's coroutine waits for
+    the hop; exits as ``_ThreadedContext`` does (shielded, in a worker), with ``contextlib``'s
+    outcome (``_GeneratorExit``).
+    """
+
+    __slots__ = ("exit",)
+
+    def __init__(self, gen: Any) -> None:
+        self.exit = _GeneratorExit(gen)
+
+    async def __call__(self, *exc_info: Any) -> bool:
+        return await run_to_completion(self.exit, *exc_info)  # type: ignore[no-any-return]
 
 
 class _InlineContext(_ThreadedContext):
@@ -375,10 +397,13 @@ class CallPlan:
             self.cm_factory = contextlib.asynccontextmanager(dep.call)
         elif dep.kind == GEN:
             self.cm_factory = contextlib.contextmanager(dep.call)
-        #: This call and every sub-dependency under it are plain ``def`` functions: the whole
-        #: tree is solved and called by ``run_sync``, in ONE thread-pool hop (or inline).
+        #: This call and every sub-dependency under it are plain ``def`` functions or ``def``
+        #: generators: the whole tree is solved and called by ``run_sync``, in ONE thread-pool
+        #: hop (or inline); a generator's exit is one more hop, after the response.
         self.plain: bool = (
-            dep.kind == SYNC and self.concurrency is None and all(sub.plain for _, sub, _ in subs)
+            dep.kind in (SYNC, GEN)
+            and self.concurrency is None
+            and all(sub.plain for _, sub, _ in subs)
         )
         #: A ``functools.cache``/``lru_cache`` function of no arguments (the tutorial's
         #: ``get_settings``): once its one entry is cached a call is a dict lookup in C that
@@ -448,7 +473,34 @@ class CallPlan:
             kwargs[name] = special(rd)
         if len(errors) > before:
             return _MISSING
-        return self.call(**kwargs)
+        if self.kind is GEN:
+            return self._enter_generator(rd, kwargs)
+        # NOTE: each call in its own copy of the request's context, as FastAPI runs each in a
+        # worker of its own: a contextvar a dependency sets is not seen by the next call
+        return contextvars.copy_context().run(self.call, **kwargs)
+
+    def _enter_generator(self, rd: RequestData, kwargs: dict[str, Any]) -> Any:
+        """A ``def`` generator dependency entered where ``run_sync`` runs, its exit pushed.
+
+        In a pool thread (the request's coroutine waits for the hop, nothing else touches its
+        stack) the exit goes back to the pool; inline, it runs on the loop.
+        """
+        stack = rd.stack
+        if self.function_scoped:
+            stack = getattr(rd, "function_stack", None) or stack
+        if stack is None:
+            raise RuntimeError(f"{self.name}: a yield dependency ran without an exit stack")
+        if self.inline:
+            if type(stack) is RequestStack:
+                return stack.enter_generator(self.call(**kwargs))
+            return stack.enter_context(self.cm_factory(**kwargs))
+        gen = self.call(**kwargs)
+        try:
+            value = contextvars.copy_context().run(next, gen)
+        except StopIteration:
+            raise RuntimeError("generator didn't yield") from None
+        stack.push_async_exit(_ThreadedGeneratorExit(gen))
+        return value
 
     async def run_plain(self, rd: RequestData, errors: Errors) -> Any:
         """``run_sync`` in the pool (one hop for the tree), or inline with ``sync_inline``."""

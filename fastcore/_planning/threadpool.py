@@ -22,13 +22,20 @@ woke the sleeping worker, which preempted the loop, found the GIL taken and slep
 - A call that does not finish quickly must not hold back the calls queued behind it (FastAPI
   runs each in its own thread): while calls wait, the loop checks every switch interval
   (``sys.getswitchinterval()``, the GIL's own time slice, 5 ms by default) that some call
-  finished since the last check; if none did, it wakes (or starts, up to the bound) one
-  worker per waiting call. Within a switch interval, this is the concurrency FastAPI gives.
+  finished since the last check; if none did, it wakes (or starts, up to the bound) one more
+  worker, twice as many at each check while it lasts, so a burst of blocking calls has a
+  worker each within a few intervals, and a check misled by a busy CPU wakes only one. A
+  check that fires late (the process itself did not get the CPU) proves nothing and is
+  skipped.
 - Results go on their loop's return list and only the first result that finds the list
   empty wakes the loop (``call_soon_threadsafe``), which then settles every result waiting.
 
 Threads start as needed, up to the bound, and are daemons (a stuck ``def`` handler does not
-hold the process).
+hold the process). A call whose awaiter is cancelled before it starts is dropped; one already
+running finishes in its thread while the awaiter moves on (anyio would make the awaiter wait:
+with ``anyio.from_thread.run`` blocked on the loop that wait can hang a cancelled request, as
+anyio's cancel scopes would not reach it here); ``run_to_completion`` (a ``def`` generator's
+exit, which FastAPI shields) is always run and waited for.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["run_in_threadpool", "set_max_threads"]
+__all__ = ["run_in_threadpool", "run_to_completion", "set_max_threads"]
 
 
 T = TypeVar("T")
@@ -92,7 +99,17 @@ def _anyio_threadlocals() -> Any:
 class _Returns:
     """One event loop's finished calls, settled in batches on that loop."""
 
-    __slots__ = ("anyio_token", "flushing", "items", "loop", "scheduled", "watched", "watching")
+    __slots__ = (
+        "anyio_token",
+        "due",
+        "flushing",
+        "items",
+        "loop",
+        "scheduled",
+        "surge",
+        "watched",
+        "watching",
+    )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -103,6 +120,9 @@ class _Returns:
         #: A stall check is armed on this loop, and the pool's ``finished`` count it saw.
         self.watching = False
         self.watched = 0
+        #: When the armed check is due (loop time), and how many workers it wakes if stuck.
+        self.due = 0.0
+        self.surge = 1
         self.anyio_token = _AnyioToken(loop)
 
     def put(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -130,6 +150,17 @@ class _Returns:
             else:
                 future.set_exception(value)
                 value = None  # NOTE: no reference cycle through the traceback
+
+
+class _Shielded(asyncio.Future):  # type: ignore[type-arg]
+    """The future of a call its awaiter waits for even when cancelled (``run_to_completion``).
+
+    It refuses to be cancelled, so a cancelled Task is resumed only once the call has run,
+    and then gets its CancelledError (``Task.cancel`` delivers it at the next step).
+    """
+
+    def cancel(self, msg: Any = None) -> bool:
+        return False
 
 
 class _Worker:
@@ -172,11 +203,12 @@ class _Pool:
         func: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        shielded: bool = False,
     ) -> asyncio.Future[Any]:
         returns = self.returns.get(loop)
         if returns is None:
             returns = self._returns_for(loop)
-        future = loop.create_future()
+        future = _Shielded(loop=loop) if shielded else loop.create_future()
         self.jobs.append((ctx, func, args, kwargs, future, returns))
         if self.awake <= 0 and not returns.flushing:
             # PERF: the worker is woken once the loop has run this iteration's callbacks
@@ -184,9 +216,7 @@ class _Pool:
             returns.flushing = True
             loop.call_soon(self._flush, returns)
         if not returns.watching:
-            returns.watching = True
-            returns.watched = self.finished
-            loop.call_later(sys.getswitchinterval(), self._check, returns)
+            self._watch(returns, loop, sys.getswitchinterval())
         return future
 
     def _returns_for(self, loop: asyncio.AbstractEventLoop) -> _Returns:
@@ -209,18 +239,33 @@ class _Pool:
             self.wake(1)
 
     def _check(self, returns: _Returns) -> None:
-        """On the loop, a switch interval after a call queued behind awake workers."""
+        """On the loop, a switch interval after calls were queued: is the pool stuck?"""
         returns.watching = False
         waiting = len(self.jobs)
         if not waiting:
+            returns.surge = 1
             return
-        if self.finished == returns.watched:
+        loop = returns.loop
+        interval = sys.getswitchinterval()
+        late = loop.time() - returns.due > interval
+        if self.finished != returns.watched or late:
+            # NOTE: progress, or no evidence: a check that fired late means the process
+            # itself did not get the CPU (a busy machine), and neither did its workers
+            returns.surge = 1
+        else:
             # NOTE: no call finished in a whole switch interval: those running are slow
-            # (blocking I/O, sleep, a lock); each waiting call gets a thread, as in FastAPI
-            self.wake(waiting)
+            # (blocking I/O, sleep, a lock). More workers take the waiting calls, one more
+            # each check, doubling while it lasts: a burst of blocking calls has a worker each
+            # within a few intervals, and a check misled by a busy CPU wakes only one.
+            self.wake(min(waiting, returns.surge))
+            returns.surge *= 2
+        self._watch(returns, loop, interval)
+
+    def _watch(self, returns: _Returns, loop: asyncio.AbstractEventLoop, interval: float) -> None:
         returns.watching = True
         returns.watched = self.finished
-        returns.loop.call_later(sys.getswitchinterval(), self._check, returns)
+        returns.due = loop.time() + interval
+        loop.call_later(interval, self._check, returns)
 
     def wake(self, n: int) -> None:
         """Wake ``n`` idle workers, starting threads for the rest while under the bound."""
@@ -269,11 +314,14 @@ class _Pool:
                 if not self._sleep(me):
                     return
                 continue
-            returns = job[5]
+            future, returns = job[4], job[5]
+            if future.cancelled():  # NOTE: its awaiter left before it started: dropped
+                del job, future, returns
+                continue
             if returns.anyio_token is not token and locals_ is not None:
                 token = locals_.current_token = returns.anyio_token
             _run(*job)
-            del job, returns  # NOTE: nothing of a finished call is kept while idle
+            del job, future, returns  # NOTE: nothing of a finished call is kept while idle
             self.finished += 1  # NOTE: racy between workers, but it only has to change
 
     def stop(self) -> None:
@@ -328,3 +376,14 @@ def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> asyn
     """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context."""
     loop = asyncio.get_running_loop()
     return _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs)
+
+
+def run_to_completion(func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """``run_in_threadpool`` that a cancelled awaiter still waits for, started or not.
+
+    For a ``def`` generator dependency's exit, which FastAPI runs shielded from cancellation
+    (``fastapi.concurrency.contextmanager_in_threadpool``): its cleanup always runs, in a
+    worker, before the request's task ends.
+    """
+    loop = asyncio.get_running_loop()
+    return _get_pool().submit(loop, contextvars.copy_context(), func, args, {}, True)  # type: ignore[no-any-return]

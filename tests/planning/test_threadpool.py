@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import anyio.from_thread
 import pytest
@@ -22,6 +23,11 @@ from fastcore._planning import threadpool
 from fastcore._planning.threadpool import run_in_threadpool, set_max_threads
 
 _var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+
+async def _awaiting(awaitable: Any) -> Any:
+    """A task of its own awaiting ``awaitable`` (what a request's task does)."""
+    return await awaitable
 
 
 @pytest.fixture
@@ -188,12 +194,50 @@ def test_each_loop_gets_its_own_results_and_anyio_token() -> None:
 
 def test_a_cancelled_awaiter_does_not_break_the_pool() -> None:
     async def main() -> int:
-        task = asyncio.ensure_future(run_in_threadpool(time.sleep, 0.1))
+        task = asyncio.ensure_future(_awaiting(run_in_threadpool(time.sleep, 0.1)))
         await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.15)  # NOTE: its result arrives for a cancelled future
         return await run_in_threadpool(int, "3")
 
     assert asyncio.run(main()) == 3
+
+
+def test_a_call_cancelled_before_it_starts_is_dropped(small_pool: int) -> None:
+    ran: list[int] = []
+
+    async def main() -> None:
+        blockers = [run_in_threadpool(time.sleep, 0.2) for _ in range(small_pool)]
+        await asyncio.sleep(0.05)  # NOTE: every worker is busy
+        late = asyncio.ensure_future(_awaiting(run_in_threadpool(ran.append, 1)))
+        await asyncio.sleep(0)
+        late.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await late
+        await asyncio.gather(*blockers)
+        await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    assert ran == []
+
+
+def test_run_to_completion_runs_and_waits_even_when_cancelled_early(small_pool: int) -> None:
+    """A ``def`` generator's exit: FastAPI shields it, so it runs before the task ends."""
+    ended: list[str] = []
+
+    async def main() -> None:
+        blockers = [run_in_threadpool(time.sleep, 0.2) for _ in range(small_pool)]
+        await asyncio.sleep(0.05)
+        task = asyncio.ensure_future(
+            _awaiting(threadpool.run_to_completion(ended.append, "cleanup"))
+        )
+        await asyncio.sleep(0)
+        task.cancel()  # NOTE: queued, not started: still run, and waited for
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        ended.append("task")
+        await asyncio.gather(*blockers)
+
+    asyncio.run(main())
+    assert ended == ["cleanup", "task"]
