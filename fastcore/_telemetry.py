@@ -23,8 +23,8 @@ when it starts: the config leaves a signal on, opentelemetry is installed, and a
 given in ``telemetry=`` or configured globally (``trace.set_tracer_provider``). That is
 decided once, when the app plans its routes (``Telemetry.build``), not per request as in
 FastAPI; only then are the plans wrapped (``TracedPlan``, ``TracedWebSocketPlan``) and
-fastcore's server's direct lane left for the ASGI path. Not built: ``auto_configure`` from
-the environment.
+fastcore's server's direct lane left for the ASGI path. ``auto_configure`` (exporters from
+the ``OTEL_*`` environment, at lifespan startup) is fastcore/telemetry/_runtime.py.
 """
 
 from __future__ import annotations

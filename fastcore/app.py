@@ -213,7 +213,11 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._docs_added = False
         self._specials: dict[type, str] = {}
         #: FastAPI's ``telemetry=`` settings (fastcore/_telemetry.py), FastAPI's defaults first.
-        self._telemetry: dict[str, Any] = {**TELEMETRY_DEFAULTS, **(telemetry or {})}
+        self._telemetry: dict[str, Any] = {
+            **TELEMETRY_DEFAULTS,
+            "auto_configure": os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true",
+            **(telemetry or {}),
+        }
         #: The app's OpenTelemetry, None (nothing paid) unless it was on when the app planned.
         self._otel: Telemetry | None = None
 

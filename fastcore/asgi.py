@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,7 @@ class Dispatcher:
         if kind == "http":
             await self.http(scope, receive, send)
         elif kind == "lifespan":
-            await Lifespan(self.app)(scope, receive, send)
+            await _lifespan(self.app, scope, receive, send)
         elif kind == "websocket":
             from fastcore._websocket.plans import serve_websocket
 
@@ -239,6 +240,27 @@ async def _call_handler(handler: Callable[..., Any], request: Request, exc: Exce
     if not is_response(response):
         raise TypeError(f"exception handler {handler!r} returned {response!r}, not a Response")
     return response
+
+
+async def _lifespan(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The lifespan, inside telemetry's export set-up when the app asks for it
+    (``auto_configure``: fastcore/telemetry/_runtime.py) or another app loaded it."""
+    if not (app._telemetry["auto_configure"] or _RUNTIME in sys.modules):
+        await Lifespan(app)(scope, receive, send)
+        return
+    from fastcore.telemetry import _runtime
+
+    await _runtime.lifespan(
+        config=app._telemetry,
+        app=Lifespan(app),
+        scope=scope,
+        receive=receive,
+        send=send,
+        configured=app._changed,  # NOTE: re-plan: the app's providers may be new
+    )
+
+
+_RUNTIME = "fastcore.telemetry._runtime"
 
 
 class Lifespan:
