@@ -76,12 +76,14 @@ def _class_status(response_class: Any) -> int:
 
 def _planned_from(routes: list[APIRoute]) -> tuple[Any, ...]:
     """What each route was planned from: its dependant (and how many dependencies it has,
-    at every level) and its handler."""
+    at every level), its handler and, for an included router's route, how many
+    ``dependencies`` the route as declared has (a library may append to it)."""
     return tuple(
         (
             id(route.dependant),
             tuple(len(d.dependencies) for d in route.dependant.flat()),
             route.handler_override,
+            len(getattr(route, "_original", route).dependencies),
         )
         for route in routes
     )
@@ -200,6 +202,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         #: Starlette ``Middleware`` specs, outermost first, as FastAPI keeps them.
         self.user_middleware: list[Any] = list(middleware or ())
         self.openapi_schema: dict[str, Any] | None = None
+        self._openapi_routes_version: int | None = None
         self._dispatcher: Dispatcher | None = None
         #: The plans of the latest ``freeze`` (the router's targets), and the server's view of
         #: them (``lane_routes``), built the first time fastcore's server asks.
@@ -292,13 +295,13 @@ class FastCore(RouteDecorators, WebSocketDecorators):
     @property
     def mounts(self) -> list[Any]:
         """The Starlette ``Mount`` objects among the routes: served when no route matches."""
-        return _starlette_routes(self.router.routes, "Mount")
+        return _starlette_routes(self.router._effective_routes(), "Mount")
 
     @property
     def plain_routes(self) -> list[Any]:
         """The Starlette ``Route`` objects among the routes (``add_route``): matched after
         the planned routes, as Starlette matches them."""
-        return _starlette_routes(self.router.routes, "Route")
+        return _starlette_routes(self.router._effective_routes(), "Route")
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         return self.router.add_api_route(path, endpoint, **options)
@@ -372,13 +375,6 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
     def url_path_for(self, name: str, /, **params: Any) -> Any:
         """The URL path of the route or mount called ``name`` (Starlette's ``URLPath``)."""
-        from starlette.routing import NoMatchFound
-
-        for other in (*self.mounts, *self.plain_routes):
-            try:
-                return other.url_path_for(name, **params)
-            except NoMatchFound:
-                continue
         return self.router.url_path_for(name, **params)
 
     # -- handlers, middleware, lifespan ---------------------------------------------------
@@ -452,7 +448,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         """
         if self._dispatcher is not None and self._version == self.router.version:
             return
-        for route in self.router.routes:
+        for route in self.router._effective_routes():
             # A path only documents can have (routing.py): no app can serve it.
             if isinstance(route, APIRoute) and route.path_error is not None:
                 raise route.path_error
@@ -462,7 +458,7 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._otel = _telemetry_for(self)
         router = Router()
         # NOTE: WebSocket routes are planned below, into a router of their own
-        api_routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
+        api_routes = [r for r in self.router._effective_routes() if isinstance(r, APIRoute)]
         plans = [(route, self._plan(route)) for route in api_routes]
         explicit_head = {r.path for r in api_routes if "HEAD" in r.methods}
         for route, plan in plans:
@@ -501,8 +497,9 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         ``add_pagination``), where FastAPI, which solves ``route.dependant`` per request,
         hears it.
         """
-        routes = [r for r in self.router.routes if isinstance(r, APIRoute)]
+        routes = [r for r in self.router._effective_routes() if isinstance(r, APIRoute)]
         if self._dispatcher is not None and self._planned_from != _planned_from(routes):
+            self.router._forget_included()  # NOTE: the included routes are copied again
             self._version = -1
             self.freeze()
 
@@ -600,12 +597,18 @@ class FastCore(RouteDecorators, WebSocketDecorators):
         self._docs_added = True
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI 3.1 document, built once."""
-        if self.openapi_schema is None:
+        """The OpenAPI 3.1 document, built once and again after the routes changed.
+
+        As FastAPI 0.165: a route added since (to the app or to a router it includes) is in
+        the next document.
+        """
+        self.freeze()
+        version = self.router.version
+        if not self.openapi_schema or self._openapi_routes_version != version:
             from fastcore.openapi.builder import build_openapi
 
-            self.freeze()
             self.openapi_schema = build_openapi(self)
+            self._openapi_routes_version = version
         return self.openapi_schema
 
     def run(
@@ -669,7 +672,7 @@ def _telemetry_for(app: FastCore) -> Telemetry | None:
 
 def _plan_websockets(app: FastCore) -> Any:
     """The WebSocket routes' own router (fastcore/_websocket/plans.py), None without any."""
-    if all(isinstance(r, APIRoute) for r in app.routes):
+    if all(isinstance(r, APIRoute) for r in app.router._effective_routes()):
         return None
     from fastcore._websocket.plans import plan_websocket_routes
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.convertors import CONVERTOR_TYPES
@@ -39,8 +41,10 @@ __all__ = [
     "APIWebSocketRoute",
     "Default",
     "DefaultPlaceholder",
+    "RouteContext",
     "RouteDecorators",
     "generate_unique_id",
+    "iter_route_contexts",
     "request_response",
 ]
 
@@ -442,11 +446,218 @@ def request_response(func: Callable[..., Any]) -> RequestResponse:
 class _IncludedRouter:
     """FastAPI 0.165's entry for an included router in a ``routes`` list.
 
-    fastcore copies an included router's routes in (as FastAPI did before 0.137), so no
-    ``routes`` list holds one; the class is here for code that matches on it.
+    ``include_router`` appends one: the router included (``original_router``) and the
+    include's options (``include_context``). The routes it stands for are copies of the
+    original router's, made as the inclusion makes them (prefix, tags, dependencies, ...:
+    ``APIRouter._included_copy``), rebuilt when the original router (or one it includes)
+    changes and kept otherwise; the app plans those copies at start-up.
     """
 
-    original_router: APIRouter
+    def __init__(
+        self, original_router: APIRouter, include_context: SimpleNamespace, parent: APIRouter
+    ) -> None:
+        self.original_router = original_router
+        self.include_context = include_context
+        self._parent = parent
+        self._effective_routes_lock = threading.Lock()
+        self._effective_candidates: list[Any] = []
+        self._effective_candidates_version: int | None = None
+
+    def __repr__(self) -> str:
+        return f"_IncludedRouter(prefix={self.include_context.prefix!r})"
+
+    def effective_candidates(self) -> list[Any]:
+        """The routes this inclusion serves (copies), the same list until the router changes."""
+        version = self.original_router.version
+        if version == self._effective_candidates_version:
+            return self._effective_candidates
+        with self._effective_routes_lock:
+            version = self.original_router.version
+            if version == self._effective_candidates_version:
+                return self._effective_candidates
+            copies = []
+            for route in self.original_router._effective_routes():
+                copy = self._parent._included_copy(
+                    route, self.original_router, self.include_context
+                )
+                if copy is not None:
+                    copies.append(copy)
+            self._effective_candidates = copies
+            self._effective_candidates_version = version
+            return copies
+
+    def matches(self, scope: dict[str, Any]) -> tuple[Match, dict[str, Any]]:
+        """Starlette's route API, as FastAPI's ``_IncludedRouter`` answers it: whether one of
+        the routes it serves matches (FULL, else PARTIAL), with an empty child scope."""
+        from starlette.routing import Match
+
+        found = Match.NONE
+        for route in self.effective_candidates():
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return Match.FULL, {}
+            if match == Match.PARTIAL:
+                found = Match.PARTIAL
+        return found, {}
+
+    def effective_route_contexts(self) -> Iterator[RouteContext]:
+        """A ``RouteContext`` for each route this inclusion serves."""
+        for copy in self.effective_candidates():
+            yield RouteContext(copy._original, copy)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        from starlette.routing import NoMatchFound
+
+        for copy in self.effective_candidates():
+            try:
+                return _url_path_for(copy, name, path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)
+
+
+def _url_path_for(route: Any, name: str, params: dict[str, Any]) -> URLPath:
+    """``route``'s URL path for ``name``, else Starlette's ``NoMatchFound``."""
+    from starlette.datastructures import URLPath
+
+    if not isinstance(route, APIRoute):  # Starlette's Route, Mount, WebSocketRoute
+        return route.url_path_for(name, **params)  # type: ignore[no-any-return]
+    if route.name != name:
+        raise _no_match(name, params)
+    return URLPath(path=route.url_path(**params), protocol="http")
+
+
+def _starlette_copy(route: Any, prefix: str, dependencies: list[Depends]) -> Any:
+    """A WebSocket route, Starlette ``Route`` or ``Mount`` of an included router, under
+    ``prefix`` (a WebSocket API route with ``dependencies`` first); None for another kind."""
+    from fastcore._websocket.routes import APIWebSocketRoute, PlainWebSocketRoute
+
+    if isinstance(route, APIWebSocketRoute):
+        deps = [*dependencies, *route.dependencies]
+        return APIWebSocketRoute(
+            prefix + route.path, route.endpoint, name=route.name, dependencies=deps
+        )
+    if isinstance(route, PlainWebSocketRoute):
+        return PlainWebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
+    routing = sys.modules.get("starlette.routing")
+    if routing is None:  # NOTE: no Starlette route exists before starlette.routing is imported
+        return None
+    if isinstance(route, routing.Mount):
+        return routing.Mount(prefix + route.path, app=route.app, name=route.name)
+    if isinstance(route, routing.Route):
+        return routing.Route(
+            prefix + route.path,
+            route.endpoint,
+            methods=sorted(route.methods) if route.methods else None,
+            name=route.name,
+            include_in_schema=route.include_in_schema,
+        )
+    if isinstance(route, routing.WebSocketRoute):
+        return routing.WebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
+    return None
+
+
+class RouteContext:
+    """FastAPI 0.165's view of one route as an app serves it (``iter_route_contexts``).
+
+    ``route`` and ``original_route`` are the route as declared; ``path``, ``path_format``,
+    ``name``, ``methods``, ``endpoint`` and every other attribute are the route as served
+    (under its inclusions' prefixes, with their tags and dependencies). ``get_openapi``
+    accepts these in ``routes=`` and ``webhooks=``.
+    """
+
+    __slots__ = ("_route_context", "route")
+
+    def __init__(self, route: Any, _route_context: Any = None) -> None:
+        self.route = route
+        self._route_context = _route_context
+
+    @property
+    def original_route(self) -> Any:
+        return self.route
+
+    @property
+    def _effective_route(self) -> Any:
+        return self.route if self._route_context is None else self._route_context
+
+    @property
+    def path(self) -> str | None:
+        return getattr(self._effective_route, "path", None)
+
+    @property
+    def path_format(self) -> str | None:
+        return getattr(self._effective_route, "path_format", None)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self._effective_route, "name", None)
+
+    @property
+    def methods(self) -> set[str] | None:
+        return getattr(self._effective_route, "methods", None)
+
+    @property
+    def endpoint(self) -> Callable[..., Any] | None:
+        return getattr(self._effective_route, "endpoint", None)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._effective_route, name)
+
+    def __repr__(self) -> str:
+        return f"RouteContext({self.path!r}, {self.name!r})"
+
+
+def iter_route_contexts(routes: Sequence[Any]) -> Iterator[RouteContext]:
+    """A ``RouteContext`` per route served: an included router's routes as included."""
+    for route in routes:
+        if isinstance(route, RouteContext):
+            yield route
+        elif isinstance(route, _IncludedRouter):
+            yield from route.effective_route_contexts()
+        else:
+            yield RouteContext(route)
+
+
+def effective_routes(routes: Sequence[Any]) -> list[Any]:
+    """``routes`` (a routes list, ``RouteContext`` items allowed) as served: each included
+    router's routes as included, each context's route as served (the OpenAPI builder's)."""
+    if not any(isinstance(r, (_IncludedRouter, RouteContext)) for r in routes):
+        return list(routes)
+    return [context._effective_route for context in iter_route_contexts(routes)]
+
+
+def _iter_included_route_candidates(routes: Sequence[Any]) -> Iterator[Any]:
+    """FastAPI's walk for its empty-path check: a Starlette ``Route`` or ``Mount`` of an
+    included router as included, any other route as declared."""
+    for context in iter_route_contexts(routes):
+        served = context._effective_route
+        routing = sys.modules.get("starlette.routing")
+        if routing is not None and isinstance(served, (routing.Route, routing.Mount)):
+            yield served
+        else:
+            yield context.original_route
+
+
+#: FastAPI's key in the ASGI scope for what its routers pass down a request.
+_FASTAPI_SCOPE_KEY = "fastapi"
+_SCOPE_MISSING = object()
+
+
+def _restore_fastapi_scope_key(scope: dict[str, Any], key: str, previous: Any) -> None:
+    """FastAPI's helper: put back (or remove) one entry of ``scope["fastapi"]``.
+
+    fastcore keeps nothing of its own in ``scope["fastapi"]`` (docs/migration.md says why);
+    the helper is here, with FastAPI's behaviour, for code that manages that entry itself.
+    """
+    fastapi_scope = scope.get(_FASTAPI_SCOPE_KEY)
+    if not isinstance(fastapi_scope, dict):
+        return
+    if previous is _SCOPE_MISSING:
+        fastapi_scope.pop(key, None)
+    else:
+        fastapi_scope[key] = previous
 
 
 class RouteDecorators:
@@ -546,8 +757,10 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         #: (fastcore/_lifespans.py). The app's router holds the app's ``lifespan=``; an
         #: included router's is merged into it; code may wrap it (``add_pagination``).
         self.lifespan_context: Callable[[Any], Any] = lifespans.lifespan_context(lifespan, self)
-        #: The routers included here (FastAPI refuses an inclusion cycle).
+        #: The routers included here (FastAPI refuses an inclusion cycle), and those that
+        #: include this one (told of every change: ``_routes_changed``).
         self._included: list[APIRouter] = []
+        self._parents: list[APIRouter] = []
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
         self.version = 0
@@ -562,7 +775,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
                 route.max_body_size = self.max_body_size
             route.form_limits = {**self.form_limits, **route.form_limits}
         self.routes.append(route)
-        self.version += 1
+        self._routes_changed()
 
     def add_route(
         self,
@@ -584,7 +797,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
             path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
         )
         self.routes.append(route)
-        self.version += 1
+        self._routes_changed()
 
     def route(
         self,
@@ -612,7 +825,7 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         from starlette.routing import Mount
 
         self.routes.append(Mount(path, app=app, name=name))
-        self.version += 1
+        self._routes_changed()
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         """Add a ``startup`` or ``shutdown`` handler (FastAPI's ``on_startup`` lists)."""
@@ -641,7 +854,11 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         return any(r is router or r._contains_router(router) for r in self._included)
 
     def _routes_changed(self) -> None:
+        """Bump the version here and in every router that includes this one (at any depth),
+        so an app re-plans when a route is added to a router it includes."""
         self.version += 1
+        for parent in self._parents:
+            parent._routes_changed()
 
     def add_api_route(
         self,
@@ -651,7 +868,23 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         route_class_override: type[APIRoute] | None = None,
         **options: Any,
     ) -> APIRoute:
-        """Register ``endpoint`` at ``path``; the options are APIRoute's.
+        """Register ``endpoint`` at ``path``; the options are APIRoute's (``_make_api_route``)."""
+        route = self._make_api_route(
+            path, endpoint, route_class_override=route_class_override, **options
+        )
+        self.routes.append(route)
+        self._routes_changed()
+        return route
+
+    def _make_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        route_class_override: type[APIRoute] | None = None,
+        **options: Any,
+    ) -> APIRoute:
+        """The route ``add_api_route`` adds: this router's prefix and options merged in.
 
         The route is an instance of ``route_class_override``, else of this router's
         ``route_class`` (read now, so ``router.route_class = X`` applies to later routes).
@@ -678,8 +911,6 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         options["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])]
         route_class = route_class_override or self.route_class
         route = route_class(self.prefix + path, endpoint, **options)
-        self.routes.append(route)
-        self.version += 1
         return route
 
     def api_route(
@@ -711,10 +942,12 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         sync_inline: bool | None = None,
         msgpack: bool | None = None,
     ) -> None:
-        """Copy ``router``'s routes in under ``prefix``, adding tags and dependencies.
+        """Include ``router`` under ``prefix``, adding tags and dependencies to its routes.
 
-        A route's own ``generate_unique_id_function`` wins over ``router``'s, which wins over
-        the one given here, which wins over this router's (FastAPI's order).
+        As in FastAPI 0.165 the inclusion is live: ``routes`` gets one ``_IncludedRouter``,
+        and a route added to ``router`` later (or to a router it includes) is served and
+        documented too. A route's own ``generate_unique_id_function`` wins over ``router``'s,
+        which wins over the one given here, which wins over this router's (FastAPI's order).
         """
         # NOTE: FastAPI's assertions, word for word (its users' tests match on them)
         assert self is not router, (
@@ -730,61 +963,33 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
             )
         if not prefix:
-            for route in router.routes:
+            for route in router._effective_routes():
                 if getattr(route, "path", None) == "":
                     raise FastAPIError(
                         "Prefix and path cannot be both empty "
                         f"(path operation: {getattr(route, 'name', 'unknown')})"
                     )
         include_low_priority(self, router, prefix, dependencies)  # app.frontend() and kin
-        for route in router.routes:
-            if not isinstance(route, APIRoute):
-                if not self._include_starlette_route(route, prefix):
-                    self.include_websocket_route(route, prefix, dependencies)
-                continue
-            response_class = route.response_class
-            if is_default(response_class):
-                response_class = default_response_class
-            self.add_api_route(
-                prefix + route.path,
-                route.endpoint,
-                methods=sorted(route.methods),
-                name=route.name,
-                status_code=route.status_code,
-                response_model=route._response_model,
-                response_class=response_class,
-                tags=[*(tags or []), *route.tags],
-                dependencies=[*(dependencies or []), *route.dependencies],
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses={**(responses or {}), **route.responses},
-                deprecated=route.deprecated or deprecated,
-                operation_id=route.operation_id,
-                include_in_schema=route.include_in_schema and include_in_schema,
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=_given(
-                    route.generate_unique_id_function,
-                    router.generate_unique_id_function,
-                    generate_unique_id_function,
-                ),
-                callbacks=[*(callbacks or []), *(route.callbacks or [])],
-                response_model_exclude_none=route.response_model_exclude_none,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                # NOTE: as FastAPI: the route's (or its router's) limit, then the include's,
-                # then this router's; form limits merged key by key, the route's last.
-                max_body_size=_first(route.max_body_size, check_max_body_size(max_body_size)),
-                form_limits={**check_form_limits(form_limits), **route.form_limits},
-                sync_inline=_first(route.sync_inline, sync_inline),
-                msgpack=_given(route.msgpack, msgpack),
-                # NOTE: as FastAPI: an included route keeps its class (its route handler)
-                route_class_override=type(route),
-            )
+        # NOTE: FastAPI's include_context has these attributes (a dataclass there)
+        context = SimpleNamespace(
+            prefix=prefix,
+            tags=list(tags or []),
+            dependencies=list(dependencies or []),
+            responses=dict(responses or {}),
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            default_response_class=default_response_class,
+            generate_unique_id_function=generate_unique_id_function,
+            callbacks=list(callbacks or []),
+            max_body_size=check_max_body_size(max_body_size),
+            form_limits=check_form_limits(form_limits),
+            sync_inline=sync_inline,
+            msgpack=msgpack,
+        )
+        self.routes.append(_IncludedRouter(router, context, self))
         self._included.append(router)
+        router._parents.append(self)
+        self._routes_changed()
         # NOTE: as FastAPI: the handlers are copied into this router's lists, and the
         # included router's lifespan (which runs its own handlers) is merged into this one's
         for handler in router.on_startup:
@@ -793,37 +998,97 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
             self.add_event_handler("shutdown", handler)
         self.lifespan_context = lifespans.merge(self.lifespan_context, router.lifespan_context)
 
-    def _include_starlette_route(self, route: Any, prefix: str) -> bool:
-        """``include_router``'s part for a Starlette ``Route`` or ``Mount``: the same under
-        ``prefix``. False for anything else (a WebSocket route)."""
-        routing = sys.modules.get("starlette.routing")
-        if routing is None:  # NOTE: neither can exist before starlette.routing is imported
-            return False
-        if isinstance(route, routing.Mount):
-            self.routes.append(routing.Mount(prefix + route.path, app=route.app, name=route.name))
-        elif isinstance(route, routing.Route):
-            self.routes.append(
-                routing.Route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=sorted(route.methods) if route.methods else None,
-                    name=route.name,
-                    include_in_schema=route.include_in_schema,
-                )
-            )
+    def _effective_routes(self) -> list[Any]:
+        """Every route this router serves: its own, and for each router it includes that
+        router's routes as the inclusion makes them (prefixed copies, cached per inclusion).
+
+        Start-up work: the app plans from this list, the document is built from it.
+        """
+        if not any(isinstance(r, _IncludedRouter) for r in self.routes):
+            return self.routes
+        flat: list[Any] = []
+        for route in self.routes:
+            if isinstance(route, _IncludedRouter):
+                flat.extend(route.effective_candidates())
+            else:
+                flat.append(route)
+        return flat
+
+    def _forget_included(self) -> None:
+        """Drop the included routers' copies (at every depth): the next use copies again."""
+        for route in self.routes:
+            if isinstance(route, _IncludedRouter):
+                route._effective_candidates_version = None
+                route.original_router._forget_included()
+
+    def _included_copy(self, route: Any, router: APIRouter, context: SimpleNamespace) -> Any:
+        """``route`` of the included ``router`` as this router serves it: under the include's
+        prefix, with its options merged as FastAPI merges them; None for a route kind that
+        cannot be included (a Starlette ``Host``, a custom ``BaseRoute``), as FastAPI skips.
+        """
+        prefix = context.prefix
+        if isinstance(route, APIRoute):
+            copy: Any = self._api_route_copy(route, router, context)
         else:
-            return False
-        self.version += 1
-        return True
+            deps = [*self.dependencies, *context.dependencies]
+            copy = _starlette_copy(route, self.prefix + prefix, deps)
+            if copy is None:
+                return None
+        copy._original = getattr(route, "_original", route)
+        return copy
+
+    def _api_route_copy(
+        self, route: APIRoute, router: APIRouter, context: SimpleNamespace
+    ) -> APIRoute:
+        response_class = route.response_class
+        if is_default(response_class):
+            response_class = context.default_response_class
+        return self._make_api_route(
+            context.prefix + route.path,
+            route.endpoint,
+            methods=sorted(route.methods),
+            name=route.name,
+            status_code=route.status_code,
+            response_model=route._response_model,
+            response_class=response_class,
+            tags=[*context.tags, *route.tags],
+            dependencies=[*context.dependencies, *route.dependencies],
+            summary=route.summary,
+            description=route.description,
+            response_description=route.response_description,
+            responses={**context.responses, **route.responses},
+            deprecated=route.deprecated or context.deprecated,
+            operation_id=route.operation_id,
+            include_in_schema=route.include_in_schema and context.include_in_schema,
+            openapi_extra=route.openapi_extra,
+            generate_unique_id_function=_given(
+                route.generate_unique_id_function,
+                router.generate_unique_id_function,
+                context.generate_unique_id_function,
+            ),
+            callbacks=[*context.callbacks, *(route.callbacks or [])],
+            response_model_exclude_none=route.response_model_exclude_none,
+            response_model_exclude_unset=route.response_model_exclude_unset,
+            response_model_include=route.response_model_include,
+            response_model_exclude=route.response_model_exclude,
+            response_model_by_alias=route.response_model_by_alias,
+            response_model_exclude_defaults=route.response_model_exclude_defaults,
+            # NOTE: as FastAPI: the route's (or its router's) limit, then the include's,
+            # then this router's; form limits merged key by key, the route's last.
+            max_body_size=_first(route.max_body_size, context.max_body_size),
+            form_limits={**context.form_limits, **route.form_limits},
+            sync_inline=_first(route.sync_inline, context.sync_inline),
+            msgpack=_given(route.msgpack, context.msgpack),
+            # NOTE: as FastAPI: an included route keeps its class (its route handler)
+            route_class_override=type(route),
+        )
 
     def url_path_for(self, name: str, /, **params: Any) -> URLPath:
-        from starlette.datastructures import URLPath
         from starlette.routing import NoMatchFound
 
-        for route in self.routes:
-            if route.name == name:
-                try:
-                    return URLPath(path=route.url_path(**params), protocol="http")
-                except NoMatchFound:
-                    continue
+        for route in self._effective_routes():
+            try:
+                return _url_path_for(route, name, params)
+            except NoMatchFound:
+                continue
         raise NoMatchFound(name, params)

@@ -158,7 +158,8 @@ def _plan(app: Any, route: APIWebSocketRoute, specials: dict[type, str]) -> WebS
 
 def plan_websocket_routes(app: Any) -> Any:
     """The app's WebSocket routes in a router of their own; None when it has none."""
-    routes = [r for r in app.routes if isinstance(r, (APIWebSocketRoute, PlainWebSocketRoute))]
+    kinds = (APIWebSocketRoute, PlainWebSocketRoute)
+    routes = [r for r in app.router._effective_routes() if isinstance(r, kinds)]
     if not routes:
         return None
     specials = _specials()

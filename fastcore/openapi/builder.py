@@ -40,7 +40,7 @@ from fastcore.openapi.schemas import (
 )
 from fastcore.params import File
 from fastcore.responses import JSONResponse
-from fastcore.routing import APIRoute
+from fastcore.routing import APIRoute, effective_routes
 
 __all__ = ["build_openapi", "openapi_document"]
 
@@ -164,9 +164,10 @@ class _Plans:
 
 
 def _route_docs(routes: Sequence[Any], schemas: SchemaSet, plans: _Plans) -> list[_RouteDoc]:
+    # NOTE: an included router's routes as included, a RouteContext's route as served
     return [
         _RouteDoc(route, schemas, plans)
-        for route in routes
+        for route in effective_routes(routes)
         if isinstance(route, APIRoute) and route.include_in_schema
     ]
 

@@ -247,8 +247,10 @@ def _docs_route_id(route: Any) -> str:
 
 
 def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
-    for existing in app.router.routes:
-        if existing.path == path and "GET" in existing.methods:
+    for existing in app.router._effective_routes():
+        if getattr(existing, "path", None) == path and "GET" in (
+            getattr(existing, "methods", None) or ()
+        ):
             # NOTE: FastAPI registers its docs first and silently shadows such a route.
             raise FastCoreError(
                 f"GET {path!r} ({existing.name}) is also the app's {setting}; pass "

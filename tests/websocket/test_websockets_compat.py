@@ -16,7 +16,7 @@ from starlette.testclient import TestClient, WebSocketDenialResponse
 
 import fastcore
 import fastcore.security
-from fastcore.routing import APIWebSocketRoute
+from fastcore.routing import APIWebSocketRoute, iter_route_contexts
 from fastcore.websockets import WebSocketDisconnect, WebSocketState
 
 
@@ -166,7 +166,7 @@ def test_yield_dependency_closes_after_the_handler() -> None:
 
 def test_routes_and_urls() -> None:
     app, _ = ws_app(fastcore)
-    kinds = {r.path: type(r) for r in app.routes}
+    kinds = {r.path: type(r.route) for r in iter_route_contexts(app.routes)}
     assert kinds["/v1/r/echo/{name}"] is APIWebSocketRoute
     assert app.url_path_for("echo", name="x") == "/v1/r/echo/x"
     assert app.url_path_for("items", item_id=3) == "/items/3/ws"
