@@ -187,6 +187,11 @@ class BodyPlan:
         #: Whether a MessagePack body is read (the route opted in), else it is not JSON.
         self.msgpack = msgpack
         self.validators = tuple(validator_for(f.annotation) for f in self.fields)
+        #: Each embedded field's ``AliasChoices`` names in order (None without: read by key).
+        self.choices = tuple(
+            tuple(choices) if len(choices := getattr(f.marker, "alias_choices", ())) > 1 else None
+            for f in self.fields
+        )
         self.media_type = getattr(self.fields[0].marker, "media_type", "application/json")
         #: Decodes and validates valid JSON bytes in one call (``.decode``), raising a
         #: ValueError for anything else; the lane uses it too. None: the explaining path only.
@@ -252,9 +257,20 @@ class BodyPlan:
         obj = self._parse(body, content_type) if body else None
         out: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
-        for field, validate in zip(self.fields, self.validators, strict=True):
+        if body and not isinstance(obj, dict) and self._decoded(content_type):
+            # NOTE: as FastAPI: a JSON (or MessagePack) body that is not an object (null, a
+            # list, a number) has none of the fields, and no default stands in for them
+            for field in self.fields:
+                out[field.key] = None
+                errors.append(validation.missing(("body", field.key), None))
+            return out, errors
+        for field, validate, choices in zip(
+            self.fields, self.validators, self.choices, strict=True
+        ):
             loc = ("body", field.key)
-            if isinstance(obj, dict) and field.key in obj:
+            if choices is not None:
+                value, errs = _chosen(field, validate, choices, obj)
+            elif isinstance(obj, dict) and field.key in obj:
                 value, errs = validate(obj[field.key], loc)
             else:
                 # NOTE: FastAPI reports a missing embedded field with input None
@@ -262,6 +278,20 @@ class BodyPlan:
             out[field.key] = value
             errors.extend(errs)
         return out, errors
+
+    def _decoded(self, content_type: bytes | None) -> bool:
+        """Whether the body was decoded as data (JSON, MessagePack), not read as text."""
+        return _is_json(content_type) or bool(self.msgpack and is_msgpack(content_type))
+
+
+def _chosen(field: ParamField, validate: Validator, choices: tuple[str, ...], obj: Any) -> Any:
+    """An embedded field with ``AliasChoices``, as FastAPI reads it: the first name the object
+    has (its value may be null) is read and named in an error; none: missing as the first."""
+    if isinstance(obj, dict):
+        for name in choices:
+            if name in obj:
+                return validate(obj[name], ("body", name))
+    return _missing_or_default(field, ("body", choices[0]), None)
 
 
 def build_body_plan(

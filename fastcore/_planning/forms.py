@@ -462,6 +462,48 @@ class _FieldReader:
         return self.check(raw, errors)
 
 
+class _ChoicesReader(_FieldReader):
+    """A Form()/File() parameter with ``AliasChoices``, read as FastAPI reads it: the first
+    name that has a value (an empty value counts as none; for a list, any item counts, an
+    empty string included) is read and named in an error; none: missing as the first name."""
+
+    def __init__(self, field: ParamField) -> None:
+        super().__init__(field)
+        self.names: tuple[str, ...] = tuple(field.marker.alias_choices)
+        self.checks = {name: _checker(dataclasses.replace(field, key=name)) for name in self.names}
+
+    def raw(self, form: FormData) -> Any:
+        for name in self.names:
+            if self.many:
+                values = [v for v in form.getlist(name) if not _is_empty_file(v)]
+                if values:
+                    return name, values
+                continue
+            value = form.get(name, _MISSING)
+            if value is not _MISSING and value != "" and not _is_empty_file(value):
+                return name, value
+        return None, _MISSING
+
+    async def read(self, form: FormData, errors: Errors) -> Any:
+        name, raw = self.raw(form)
+        field = self.field
+        if raw is _MISSING:
+            if field.required:
+                errors.append(validation.missing(("body", self.key)))
+                return None
+            return field.default_factory() if field.default_factory else field.default
+        if self.wants_bytes:
+            raw = [await _as_bytes(v) for v in raw] if self.many else await _as_bytes(raw)
+        return self.checks[name](raw, errors)
+
+
+def _field_reader(field: ParamField) -> _FieldReader:
+    """The reader of a Form()/File() parameter; one with ``AliasChoices`` tries its names."""
+    if len(getattr(field.marker, "alias_choices", ())) > 1:
+        return _ChoicesReader(field)
+    return _FieldReader(field)
+
+
 class FormPlan:
     """Turns a form body into the values of the route's Form() and File() parameters."""
 
@@ -480,7 +522,7 @@ class FormPlan:
         self.embed = not (len(self.fields) == 1 and form_models(self.fields[0]))
         self.doc_embed = self.embed or is_nullable_form_model(self.fields[0])
         self.readers: tuple[FormModelReader | _FieldReader, ...] = tuple(
-            FormModelReader(f, validator_for) if form_models(f) else _FieldReader(f)
+            FormModelReader(f, validator_for) if form_models(f) else _field_reader(f)
             for f in self.fields
         )
         self.media_type: str = getattr(
