@@ -147,7 +147,13 @@ class _PydanticJSON:
     __slots__ = ("decode",)
 
     def __init__(self, adapter: Any) -> None:
-        self.decode = adapter.validate_json
+        # PERF: pydantic-core's own validate_json once the schema is built (TypeAdapter's
+        # is a Python wrapper passing every option on)
+        from pydantic_core import SchemaValidator
+
+        validator = getattr(adapter, "validator", None)
+        built = isinstance(validator, SchemaValidator)
+        self.decode = validator.validate_json if built else adapter.validate_json  # type: ignore[union-attr]
 
 
 def _pydantic_json(tp: Any) -> _PydanticJSON | None:

@@ -185,7 +185,7 @@ class RoutePlan:
         ones (a yield dependency's default) exit after it is sent, from the caller's stack.
         Only routes that declare one pay for this second stack.
         """
-        out = _NOTHING
+        out: tuple[int, bytes] | Response = _NOTHING
         async with RequestStack() as function_stack:
             rd.function_stack = function_stack
             out = await self.render(rd)

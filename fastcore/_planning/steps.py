@@ -94,12 +94,9 @@ class Steps:
         if overrides is not None and overrides.mapping:
             return await self.general.render(rd)
         steps = self.steps
-        own: list[dict[str, Any]] | None = None
-        if self.extracting:
-            errors: list[dict[str, Any]] = []
-            own = [_own(step, rd, errors) for step in steps]
-            if errors:
-                return await self.general.render(rd)
+        own = _owns(steps, rd) if self.extracting else None
+        if own is _INVALID:
+            return await self.general.render(rd)
         values: list[Any] = []
         stack = rd.stack
         for index, step in enumerate(steps):
@@ -113,7 +110,13 @@ class Steps:
             elif kind == _CACHED and call.cache_info().currsize:  # type: ignore[attr-defined]
                 value = call()  # NOTE: a cache hit is a dict lookup in C: no hop for it
             elif kind == _AGEN:
-                value = await stack.enter_async_generator(call(**kw))  # type: ignore[union-attr]
+                # NOTE: RequestStack.enter_async_generator, inline (one coroutine less)
+                gen = call(**kw)
+                try:
+                    value = await gen.__anext__()
+                except StopAsyncIteration:
+                    raise RuntimeError("generator didn't yield") from None
+                stack.push_async_generator(gen)  # type: ignore[union-attr]
             elif kind == _CALL:
                 value = call(**kw)
             else:
@@ -135,6 +138,17 @@ async def _in_pool(step: _Step, kw: dict[str, Any], stack: Any) -> Any:
         return await stack.enter_async_context(_ThreadedContext(step.cm_factory(**kw)))
     # NOTE: _POOL, or _CACHED before its first entry: the function runs, and may block
     return await run_in_threadpool(call, **kw)
+
+
+#: ``_owns``' answer when some dependency's input is invalid.
+_INVALID: list[dict[str, Any]] = []
+
+
+def _owns(steps: tuple[_Step, ...], rd: RequestData) -> list[dict[str, Any]]:
+    """Every step's own arguments, read before the first call; ``_INVALID`` on any error."""
+    errors: list[dict[str, Any]] = []
+    own = [_own(step, rd, errors) for step in steps]
+    return _INVALID if errors else own
 
 
 def _own(step: _Step, rd: RequestData, errors: list[dict[str, Any]]) -> dict[str, Any]:

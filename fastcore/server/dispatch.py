@@ -216,23 +216,35 @@ class Dispatch:
         steps = spec.steps if kwargs is not None else None
         try:
             if spec.has_yield:
-                async with spec.new_stack() as stack:
-                    rd.stack = stack
+                # NOTE: ``async with spec.new_stack()`` written out (the stack's __aenter__
+                # is only ``return self``): the same exits, one coroutine less per request
+                stack = rd.stack = spec.new_stack()
+                try:
                     if steps is not None:
                         out = await steps.run(rd, kwargs)  # type: ignore[arg-type]
                     elif spec.function_scoped:
                         out = await plan.render_function_scoped(rd)
                     else:
                         out = await plan.render(rd)
-                    await self._send(cycle, spec, out, rd)
-                    return
-                # NOTE: as in RoutePlan.__call__: a yield dependency swallowed the exception.
-                raise plan.swallowed()
+                    if isinstance(out, tuple):
+                        cycle.write_simple(out[0], spec.content_type_line, out[1])
+                    else:
+                        await self._send(cycle, spec, out, rd)
+                except BaseException as error:
+                    if not await stack.__aexit__(type(error), error, error.__traceback__):
+                        raise
+                    # NOTE: as in RoutePlan.__call__: a yield dependency swallowed it.
+                    raise plan.swallowed() from None
+                await stack.__aexit__(None, None, None)
+                return
             if steps is not None:
                 out = await steps.run(rd, kwargs)  # type: ignore[arg-type]
             else:
                 out = await plan.render(rd)
-            await self._send(cycle, spec, out, rd)
+            if isinstance(out, tuple):  # PERF: the usual answer without _send's coroutine
+                cycle.write_simple(out[0], spec.content_type_line, out[1])
+            else:
+                await self._send(cycle, spec, out, rd)
         except Exception as exc:
             await self._fail(cycle, exc, rd.get_scope())
 
