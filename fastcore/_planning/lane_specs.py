@@ -18,6 +18,7 @@ from fastcore._planning.handlers import Extractor, RequestData
 from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.steps import build_steps
+from fastcore._planning.threadpool import submit_call
 from fastcore._routing import FOUND, parse_query
 from fastcore._validation import _BOOL_WORDS
 from fastcore.dependencies import ASYNC_GEN, GEN, SYNC, ParamField
@@ -156,6 +157,7 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         function_scoped=needs.function_scoped,
         new_stack=RequestStack,
         steps=steps,
+        submit=submit_call if plan.simple_pooled and fallback is Fallback.NONE else None,
     )
 
 

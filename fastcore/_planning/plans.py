@@ -106,6 +106,7 @@ class RoutePlan:
         "route",
         "serialize",
         "simple_call",
+        "simple_pooled",
         "simple_sync",
         "status_code",
     )
@@ -152,11 +153,11 @@ class RoutePlan:
             # NOTE: a body limit is checked while the plan reads the body, and a declared
             # Content-Length over it is a 413 even on a route that reads none
             simple = False
-        #: ``simple_call`` is a plain ``def`` called on the loop (``sync_inline=True``).
+        #: ``simple_call`` is a plain ``def`` called on the loop (``sync_inline=True``), or,
+        #: ``simple_pooled``, in the thread pool, answered from its result (``LaneSpec.submit``).
         self.simple_sync = simple and call.kind is SYNC and call.inline
-        self.simple_call = (
-            call.call if simple and (call.kind is ASYNC or self.simple_sync) else None
-        )
+        self.simple_pooled = simple and call.kind is SYNC and not call.inline
+        self.simple_call = call.call if simple and (call.kind in (ASYNC, SYNC)) else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, params: Any) -> None:
         rd = RequestData(scope, receive, params)

@@ -49,7 +49,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["run_in_threadpool", "run_to_completion", "set_max_threads"]
+__all__ = ["run_in_threadpool", "run_to_completion", "set_max_threads", "submit_call"]
 
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ Job = tuple[
     Callable[..., Any],
     tuple[Any, ...],
     dict[str, Any],
-    "asyncio.Future[Any]",
+    Any,
     "_Returns",
 ]
 
@@ -113,7 +113,7 @@ class _Returns:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: collections.deque[tuple[asyncio.Future[Any], bool, Any]] = collections.deque()
+        self.items: collections.deque[tuple[Any, bool, Any]] = collections.deque()
         self.scheduled = False
         #: A wake-up of a worker is scheduled on this loop (``_Pool._flush``).
         self.flushing = False
@@ -125,7 +125,7 @@ class _Returns:
         self.surge = 1
         self.anyio_token = _AnyioToken(loop)
 
-    def put(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    def put(self, future: Any, ok: bool, value: Any) -> None:
         """From a worker thread: queue the result; wake the loop if no wake-up is pending."""
         self.items.append((future, ok, value))
         if not self.scheduled:
@@ -203,12 +203,16 @@ class _Pool:
         func: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        shielded: bool = False,
-    ) -> asyncio.Future[Any]:
+        future: Any,
+    ) -> None:
+        """Queue ``func(*args, **kwargs)``; its outcome goes to ``future`` on ``loop``.
+
+        ``future`` is an asyncio Future, or any object with its ``done``/``cancelled``/
+        ``set_result``/``set_exception`` (the lane's ``def`` handler call: no Future, no Task).
+        """
         returns = self.returns.get(loop)
         if returns is None:
             returns = self._returns_for(loop)
-        future = _Shielded(loop=loop) if shielded else loop.create_future()
         self.jobs.append((ctx, func, args, kwargs, future, returns))
         if self.awake <= 0 and not returns.flushing:
             # PERF: the worker is woken once the loop has run this iteration's callbacks
@@ -217,7 +221,6 @@ class _Pool:
             loop.call_soon(self._flush, returns)
         if not returns.watching:
             self._watch(returns, loop, sys.getswitchinterval())
-        return future
 
     def _returns_for(self, loop: asyncio.AbstractEventLoop) -> _Returns:
         if len(self.returns) > 32:  # NOTE: tests make many loops; keep the live ones
@@ -339,7 +342,7 @@ def _run(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    future: asyncio.Future[Any],
+    future: Any,
     returns: _Returns,
 ) -> None:
     """One call in a worker thread, its outcome to its loop."""
@@ -375,7 +378,9 @@ def set_max_threads(n: int) -> None:
 def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
     """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context."""
     loop = asyncio.get_running_loop()
-    return _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs)
+    future = loop.create_future()
+    _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs, future)
+    return future
 
 
 def run_to_completion(func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -386,4 +391,18 @@ def run_to_completion(func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     worker, before the request's task ends.
     """
     loop = asyncio.get_running_loop()
-    return _get_pool().submit(loop, contextvars.copy_context(), func, args, {}, True)  # type: ignore[no-any-return]
+    future = _Shielded(loop=loop)
+    _get_pool().submit(loop, contextvars.copy_context(), func, args, {}, future)
+    return future
+
+
+def submit_call(target: Any, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """``func(**kwargs)`` in the pool, its outcome to ``target.set_result``/``set_exception``.
+
+    For fastcore's server, which answers a ``def`` handler's request from the result (the
+    lane, ``LaneSpec.submit``) in the callback that settles the batch: no Future, no Task,
+    no coroutine. ``target`` also answers ``done()`` and ``cancelled()`` (False) and never
+    raises from ``set_result``/``set_exception``: they run in the batch's settle loop.
+    """
+    loop = asyncio.get_running_loop()
+    _get_pool().submit(loop, contextvars.copy_context(), func, (), kwargs, target)

@@ -268,7 +268,8 @@ class LaneSpec:
     #: ``Fallback.NONE`` when the lane serves the route; else why the general path does.
     fallback: Fallback
     #: The handler the lane calls: an ``async def`` (started with ``send(None)``), or a
-    #: plain ``def`` when ``sync`` (``sync_inline=True``); None unless ``Fallback.NONE``.
+    #: plain ``def``: on the loop when ``sync`` (``sync_inline=True``), else handed to
+    #: ``submit``; None unless ``Fallback.NONE``.
     call: Callable[..., Any] | None
     sync: bool
     params: tuple[LaneParam, ...]
@@ -310,6 +311,10 @@ class LaneSpec:
     #: ``Fallback.STEPS``: the route's dependencies as a flat plan, run after the lane read
     #: the handler's own parameters; None otherwise.
     steps: StepPlan | None = None
+    #: A ``def`` handler outside ``sync_inline``: ``submit(target, call, kwargs)`` runs it in
+    #: the thread pool and hands its outcome to ``target.set_result``/``set_exception`` on the
+    #: loop (``target`` answers ``done()``/``cancelled()`` False); None for other routes.
+    submit: Callable[[Any, Callable[..., Any], dict[str, Any]], None] | None = None
 
     def describe(self) -> str:
         """One line for debug output: the route, and whether or why it leaves the lane."""

@@ -112,7 +112,8 @@ class _LanePlan:
     def __init__(self, spec: LaneSpec, routes: LaneRoutes) -> None:
         self.spec = spec
         self.call = spec.call
-        self.sync = spec.sync
+        #: A ``def`` handler: called on the loop (``sync_inline=True``) or handed to ``submit``.
+        self.sync = spec.sync or spec.submit is not None
         self.body_values = spec.body_values
         self.query, self.headers, self.cookies = spec.query, spec.headers, spec.cookies
         self.decoder = spec.decoder
@@ -125,6 +126,7 @@ class _LanePlan:
         self.negotiate = spec.negotiate
         self.finish = spec.general.finish
         self.steps = spec.steps  # NOTE: Fallback.STEPS: the dependencies' flat plan
+        self.submit = spec.submit  # NOTE: a def handler outside sync_inline: the thread pool
         self.new_state = routes.request_state
         self.parse_query = routes.parse_query
         self.invalid = routes.invalid
@@ -194,9 +196,8 @@ class DirectLane:
                 self.fallback.serve(cycle, lane.spec, req.request_data(lane))
             return
         try:
-            if lane.sync:  # NOTE: a def handler with sync_inline=True: called on the loop
-                kwargs = _arguments(lane, req)  # NOTE: None only on a flat-plan route
-                _answer(self.fallback, lane, req, call(**kwargs))  # type: ignore[arg-type]
+            if lane.sync:  # NOTE: a def handler: on the loop (sync_inline=True) or the pool
+                _call_def(self.fallback, lane, req, call)
                 return
             coro = call(**_arguments(lane, req))  # type: ignore[arg-type]
             # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
@@ -241,6 +242,44 @@ class DirectLane:
             self.fallback.serve(req.cycle, lane.spec, req.request_data(lane))
         else:
             self.fallback.steps(req.cycle, lane.spec, req.request_data(lane), kwargs)
+
+
+def _call_def(fallback: Dispatch, lane: _LanePlan, req: _Call, call: Any) -> None:
+    """A ``def`` handler: called here with ``sync_inline=True``; else in the thread pool and
+    answered from the callback that settles its batch of results (PERF: no coroutine, no
+    Task, no Future). What ``_arguments`` raises (a 422) is the caller's to answer."""
+    kwargs = _arguments(lane, req)  # NOTE: None only on a flat-plan route, never here
+    if lane.submit is None:
+        _answer(fallback, lane, req, call(**kwargs))  # type: ignore[arg-type]
+    else:
+        lane.submit(_Pooled(fallback, lane, req), call, kwargs)  # type: ignore[arg-type]
+
+
+class _Pooled:
+    """A ``def`` handler's call in the thread pool (``LaneSpec.submit``), seen by the pool as
+    its future: the pool settles it on the loop, and the answer is written from there."""
+
+    __slots__ = ("fallback", "lane", "req")
+
+    def __init__(self, fallback: Dispatch, lane: _LanePlan, req: _Call) -> None:
+        self.fallback = fallback
+        self.lane = lane
+        self.req = req
+
+    def done(self) -> bool:
+        return False
+
+    def cancelled(self) -> bool:
+        return False
+
+    def set_result(self, result: Any) -> None:
+        try:
+            _answer(self.fallback, self.lane, self.req, result)
+        except Exception as exc:
+            self.fallback.fail(self.req.cycle, exc, self.req.request_data(self.lane))
+
+    def set_exception(self, exc: Exception) -> None:
+        self.fallback.fail(self.req.cycle, exc, self.req.request_data(self.lane))
 
 
 def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:
