@@ -17,7 +17,9 @@ path the same way.
 Kept off the flat plan (the general path serves the route): ``scope="function"``
 dependencies (a second exit stack), ``max_concurrency``, a ``def`` dependency with ``def``
 sub-dependencies outside ``sync_inline`` (``run_plain`` calls that tree in ONE pool hop),
-``def`` handlers, forms and body limits.
+``def`` handlers outside ``sync_inline`` (the handler and its ``def`` tree in one hop), forms
+and body limits. A ``def`` handler with ``sync_inline=True`` is called on the loop as the
+last step.
 """
 
 from __future__ import annotations
@@ -83,7 +85,10 @@ class Steps:
         #: The handler's keywords filled from steps, and its Request/Response/... parameters.
         self.args = args
         self.specials = general.call.specials
-        self.handler = general.call.call
+        handler = general.call.call
+        #: A ``def`` handler (``sync_inline=True``) is called on the loop, in a coroutine of
+        #: its own only so that ``run`` awaits every handler the same way.
+        self.handler = _awaitable(handler) if general.call.kind is SYNC else handler
         self.overrides = general.call.overrides
         #: Some dependency reads the request itself: its values are read, and checked,
         #: before the first call.
@@ -181,12 +186,25 @@ def _kind(plan: CallPlan) -> int | None:
     return None
 
 
+def _awaitable(handler: Callable[..., Any]) -> Callable[..., Any]:
+    async def call(**kwargs: Any) -> Any:
+        return handler(**kwargs)
+
+    return call
+
+
+def _flat_handler(call: CallPlan) -> bool:
+    """An ``async def`` handler, or a ``def`` one with ``sync_inline``, with dependencies."""
+    handler_ok = call.kind is ASYNC or (call.kind is SYNC and call.inline)
+    return handler_ok and bool(call.subs or call.specials)
+
+
 def build_steps(plan: RoutePlan) -> Steps | None:
     """``plan``'s dependencies flattened, or None when the route is not for the flat plan."""
     call, needs = plan.call, plan.needs
     if plan.simple_call is not None or type(plan).lane_fallback is not None:
         return None
-    if call.kind is not ASYNC or not (call.subs or call.specials):
+    if not _flat_handler(call):
         return None
     body = needs.body_plan
     if (body is not None and body.is_form) or needs.max_body_size is not None:

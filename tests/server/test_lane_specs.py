@@ -56,6 +56,10 @@ class _HandlerRoute(APIRoute):
         return handler
 
 
+def _settings() -> int:
+    return 1
+
+
 def shapes_app() -> FastAPI:
     app = FastAPI()
 
@@ -105,6 +109,10 @@ def shapes_app() -> FastAPI:
     def sync_inline() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get("/def-inline-dependency", sync_inline=True)
+    def sync_inline_dependency(n: Annotated[int, Depends(_settings)]) -> dict[str, int]:
+        return {"n": n}
+
     @app.post("/form")
     async def form(name: Annotated[str, Form()]) -> dict[str, str]:
         return {"name": name}
@@ -146,6 +154,7 @@ EXPECTED = {
     "/embedded": Fallback.NONE,
     "/text": Fallback.NONE,
     "/def-inline": Fallback.NONE,
+    "/def-inline-dependency": Fallback.STEPS,  # NOTE: the handler called as the last step
     "/dependency": Fallback.STEPS,
     "/yield": Fallback.STEPS,
     "/sync-yield": Fallback.STEPS,
