@@ -72,7 +72,16 @@ class _Step:
 class Steps:
     """A route's flat plan (the contract's ``StepPlan``): dependencies, then the handler."""
 
-    __slots__ = ("args", "extracting", "general", "handler", "overrides", "specials", "steps")
+    __slots__ = (
+        "args",
+        "direct",
+        "extracting",
+        "general",
+        "handler",
+        "overrides",
+        "specials",
+        "steps",
+    )
 
     def __init__(
         self,
@@ -93,6 +102,33 @@ class Steps:
         #: Some dependency reads the request itself: its values are read, and checked,
         #: before the first call.
         self.extracting = any(step.extractors or step.specials for step in steps)
+        #: For a route whose plan needs no request state and no exit stack (no yield, no
+        #: Request/Response/... parameter, no dependency reading the request itself): the
+        #: handler with its dependencies solved, ``async (**handler kwargs) -> result``, that
+        #: the lane starts and answers as it does a simple handler. None otherwise.
+        self.direct: Callable[..., Any] | None = None
+        if not (self.extracting or self.specials or general.needs.has_yield):
+            self.direct = self._direct
+
+    async def _direct(self, **kwargs: Any) -> Any:
+        """The steps, then the handler; its result as the handler returned it (no finish)."""
+        values: list[Any] = []
+        for step in self.steps:
+            kw = {name: values[slot] for name, slot in step.args}
+            kind = step.kind
+            call = step.call
+            if kind == _AWAIT:
+                value = await call(**kw)
+            elif kind == _CACHED and call.cache_info().currsize:  # type: ignore[attr-defined]
+                value = call()
+            elif kind == _CALL:
+                value = call(**kw)
+            else:
+                value = await _in_pool(step, kw, None)
+            values.append(value)
+        for name, slot in self.args:
+            kwargs[name] = values[slot]
+        return await self.handler(**kwargs)
 
     async def run(self, rd: RequestData, kwargs: dict[str, Any]) -> Rendered:
         overrides = self.overrides

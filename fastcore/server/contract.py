@@ -202,6 +202,14 @@ class StepPlan(Protocol):
     when the route has yield dependencies.
     """
 
+    #: The route's ``dependency_overrides`` holder (``.mapping``, empty or None while none
+    #: is set): with overrides set the lane does not start ``direct``.
+    overrides: Any
+    #: For a route that needs no request state and no exit stack: its dependencies and
+    #: handler as one ``async (**handler kwargs) -> result`` the lane starts and answers
+    #: exactly as a simple route's handler (its result not yet rendered); else None.
+    direct: Callable[..., Any] | None
+
     async def run(self, rd: Any, kwargs: dict[str, Any]) -> Rendered: ...
 
 

@@ -135,6 +135,8 @@ cdef class _LanePlan:
     cdef object finish
     cdef object steps
     cdef object submit
+    cdef object direct
+    cdef object overrides
     cdef object new_state
     cdef object parse_query
     cdef object invalid
@@ -162,6 +164,9 @@ cdef class _LanePlan:
         self.finish = spec.general.finish
         self.steps = spec.steps  # NOTE: Fallback.STEPS: the dependencies' flat plan
         self.submit = spec.submit  # NOTE: a def handler outside sync_inline: the thread pool
+        steps = spec.steps
+        self.direct = steps.direct if steps is not None else None
+        self.overrides = steps.overrides if steps is not None else None
         self.new_state = routes.request_state
         self.parse_query = routes.parse_query
         self.invalid = routes.invalid
@@ -231,22 +236,19 @@ cdef class DirectLane:
         req.cycle = cycle
         req.params = params
         call = lane.call
-        steps = lane.steps
-        if (call is not None or steps is not None) and lane.body_values is not None:
-            req.body = cycle.take_body()  # NOTE: None while the body is still arriving
-            if req.body is None:
-                call = steps = None
-        if call is None:
-            if steps is not None:
-                self._steps(lane, req)
-            else:
-                self.fallback.serve(cycle, lane.spec, req.request_data(lane))
-            return
+        if call is None or lane.body_values is not None:
+            call = self._call_for(lane, req)
+            if call is None:
+                return
         try:
             if lane.sync:  # NOTE: a def handler: on the loop (sync_inline=True) or the pool
                 _call_def(self.fallback, lane, req, call)
                 return
-            coro = call(**_arguments(lane, req))
+            kwargs = _arguments(lane, req)
+            if kwargs is None:  # NOTE: a flat-plan route's invalid input: the general path
+                self.fallback.serve(cycle, lane.spec, req.request_data(lane))
+                return
+            coro = call(**kwargs)
             # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
             # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
             fallback = self.fallback
@@ -271,6 +273,29 @@ cdef class DirectLane:
             self.fallback.fail(cycle, exc, req.request_data(lane))
             return
         self.fallback.later(cycle, lane.spec, req.request_data(lane), coro, yielded)
+
+    cdef object _call_for(self, _LanePlan lane, _Call req):
+        """What the lane calls for a route with a body or without a simple handler: the
+        handler once its body has fully arrived, or its flat plan's ``direct`` coroutine
+        function (started as a handler is); else None, the request handed over."""
+        call = lane.call
+        steps = lane.steps
+        if (call is not None or steps is not None) and lane.body_values is not None:
+            req.body = req.cycle.take_body()  # NOTE: None while the body is still arriving
+            if req.body is None:
+                call = steps = None
+        if call is not None:
+            return call
+        if steps is None:
+            self.fallback.serve(req.cycle, lane.spec, req.request_data(lane))
+            return None
+        overrides = lane.overrides
+        if lane.direct is None or (overrides is not None and overrides.mapping):
+            self._steps(lane, req)
+            return None
+        # PERF: the dependencies and handler as one coroutine, started and answered here
+        # as a simple route's handler is
+        return lane.direct
 
     cdef _steps(self, _LanePlan lane, _Call req):
         """A route with dependencies: the handler's parameters here, the rest by its steps."""

@@ -117,8 +117,9 @@ def steps_app(fw: Any) -> Any:
         a: Annotated[int, Depends(once)],
         b: Annotated[int, Depends(once)],
         c: Annotated[int, Depends(once, use_cache=False)],
+        n: int = 0,
     ) -> dict[str, int]:
-        return {"a": a, "b": b, "c": c}
+        return {"a": a, "b": b, "c": c, "n": n}
 
     @app.get("/specials", dependencies=[Depends(sets_header), Depends(queues)])
     async def with_specials(path: Annotated[str, Depends(with_request)]) -> dict[str, str]:
@@ -245,6 +246,7 @@ CASES = [
     ("/slow", {}),
     ("/sync", {"x-user": "ann"}),
     ("/cache", {}),
+    ("/cache?n=x", {}),  # NOTE: the direct coroutine's route: its dependencies still ran
     ("/specials", {}),
     ("/secure", {}),
     ("/secure", {"authorization": "Bearer abc"}),
@@ -288,3 +290,17 @@ def test_overrides_send_the_route_to_the_general_path(mod: ModuleType) -> None:
     got = _served(mod, app, "/yield", {})
     assert got["status"] == 200 and b'"db":"fake"' in got["body"]
     assert got["events"] == ["fake session", "counted 5", "handler"]
+
+
+def test_overrides_on_a_direct_route(mod: ModuleType) -> None:
+    app = steps_app(fastcore)
+    (route,) = [r for r in app.routes if getattr(r, "path", "") == "/cache"]
+    once = route.dependant.dependencies[0].call
+    (spec,) = [s for s in app.lane_routes().specs.values() if s.route.path == "/cache"]
+    assert spec.steps is not None and spec.steps.direct is not None
+    app.dependency_overrides[once] = lambda: 7
+    got = _served(mod, app, "/cache?n=2", {})
+    assert (got["status"], got["body"]) == (200, b'{"a":7,"b":7,"c":7,"n":2}')
+    app.dependency_overrides.clear()
+    got = _served(mod, app, "/cache?n=2", {})
+    assert (got["status"], got["body"]) == (200, b'{"a":1,"b":1,"c":2,"n":2}')
