@@ -24,7 +24,7 @@ last step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from fastcore._planning.handlers import CallPlan, Extractor, RequestData, _ThreadedContext
@@ -110,37 +110,35 @@ class Steps:
         if not (self.extracting or self.specials or general.needs.has_yield):
             self.direct = self._direct
 
-    async def _direct(self, **kwargs: Any) -> Any:
-        """The steps, then the handler; its result as the handler returned it (no finish)."""
-        values: list[Any] = []
-        for step in self.steps:
-            kw = {name: values[slot] for name, slot in step.args}
-            kind = step.kind
-            call = step.call
-            if kind == _AWAIT:
-                value = await call(**kw)
-            elif kind == _CACHED and call.cache_info().currsize:  # type: ignore[attr-defined]
-                value = call()
-            elif kind == _CALL:
-                value = call(**kw)
-            else:
-                value = await _in_pool(step, kw, None)
-            values.append(value)
-        for name, slot in self.args:
-            kwargs[name] = values[slot]
-        return await self.handler(**kwargs)
+    def _direct(self, **kwargs: Any) -> Coroutine[Any, Any, Any]:
+        """The steps, then the handler; its result as the handler returned it (no finish).
+
+        A plain function returning ``_call``'s coroutine: the lane starts it as it starts
+        a simple handler's, with no coroutine of its own in between.
+        """
+        return self._call(kwargs, None, None)
 
     async def run(self, rd: RequestData, kwargs: dict[str, Any]) -> Rendered:
         overrides = self.overrides
         if overrides is not None and overrides.mapping:
             return await self.general.render(rd)
-        steps = self.steps
-        own = _owns(steps, rd) if self.extracting else None
+        own = _owns(self.steps, rd) if self.extracting else None
         if own is _INVALID:
             return await self.general.render(rd)
+        for name, special in self.specials:
+            kwargs[name] = special(rd)
+        return self.general.finish(await self._call(kwargs, own, rd.stack), rd)
+
+    async def _call(
+        self,
+        kwargs: dict[str, Any],
+        own: list[dict[str, Any]] | None,
+        stack: Any,
+    ) -> Any:
+        """Each step in order (``own``: their own arguments, read by ``run``), then the
+        handler with the values its keywords take; the handler's result."""
         values: list[Any] = []
-        stack = rd.stack
-        for index, step in enumerate(steps):
+        for index, step in enumerate(self.steps):
             kw = own[index] if own is not None else {}
             for name, slot in step.args:
                 kw[name] = values[slot]
@@ -157,7 +155,7 @@ class Steps:
                     value = await gen.__anext__()
                 except StopAsyncIteration:
                     raise RuntimeError("generator didn't yield") from None
-                stack.push_async_generator(gen)  # type: ignore[union-attr]
+                stack.push_async_generator(gen)  # NOTE: the route's RequestStack
             elif kind == _CALL:
                 value = call(**kw)
             else:
@@ -165,9 +163,7 @@ class Steps:
             values.append(value)
         for name, slot in self.args:
             kwargs[name] = values[slot]
-        for name, special in self.specials:
-            kwargs[name] = special(rd)
-        return self.general.finish(await self.handler(**kwargs), rd)
+        return await self.handler(**kwargs)
 
 
 async def _in_pool(step: _Step, kw: dict[str, Any], stack: Any) -> Any:

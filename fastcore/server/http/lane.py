@@ -125,9 +125,9 @@ class _LanePlan:
         self.content_type_line, self.serialize = spec.content_type_line, spec.serialize
         self.negotiate = spec.negotiate
         self.finish = spec.general.finish
-        self.steps = spec.steps  # NOTE: Fallback.STEPS: the dependencies' flat plan
+        # NOTE: Fallback.STEPS: the dependencies' flat plan
+        steps = self.steps = spec.steps
         self.submit = spec.submit  # NOTE: a def handler outside sync_inline: the thread pool
-        steps = spec.steps
         self.direct = steps.direct if steps is not None else None
         self.overrides = steps.overrides if steps is not None else None
         self.new_state = routes.request_state
