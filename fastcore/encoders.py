@@ -15,7 +15,15 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["drop_none", "enc_hook", "encode_json", "encode_model", "jsonable_encoder"]
+from fastcore._jsonable import jsonable_encoder
+
+__all__ = [
+    "drop_none",
+    "enc_hook",
+    "encode_json",
+    "encode_model",
+    "jsonable_encoder",
+]
 
 
 def enc_hook(obj: Any) -> Any:
@@ -81,12 +89,6 @@ def _fastapi_spelling(obj: Any) -> Any:
     if isinstance(obj, (datetime.datetime, datetime.time)) and obj.tzinfo is not None:
         return obj.isoformat()
     return obj
-
-
-def jsonable_encoder(obj: Any, *, exclude_none: bool = False) -> Any:
-    """A JSON-compatible copy of ``obj`` (dicts, lists, str, numbers, bool, None)."""
-    out = msgspec.json.decode(encode_json(obj))
-    return drop_none(out) if exclude_none else out
 
 
 def drop_none(obj: Any) -> Any:

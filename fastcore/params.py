@@ -12,6 +12,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from enum import Enum
 from typing import Any, Literal
 
 import msgspec
@@ -27,6 +28,7 @@ __all__ = [
     "Form",
     "Header",
     "Param",
+    "ParamTypes",
     "Path",
     "Query",
     "Security",
@@ -55,6 +57,17 @@ class _UndefinedType:
 
 
 Undefined: Any = _UndefinedType()
+
+
+class ParamTypes(Enum):
+    """Where a non-body parameter is read (FastAPI's ``fastapi.params.ParamTypes``): the
+    ``in_`` of Path, Query, Header and Cookie, so ``Query().in_.value`` is ``"query"``."""
+
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
+
 
 _CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
 
@@ -88,14 +101,17 @@ def unwrap_marker(obj: Any) -> Any:
 
 
 class Param(metaclass=_MarkerType):
-    """Where a value comes from and what it must satisfy; ``in_`` names the source.
+    """Where a value comes from and what it must satisfy; ``in_`` names the source
+    (a ``ParamTypes``, as FastAPI's), ``_source`` the same as the string fastcore reads
+    (``"body"`` for Body, Form and File, which have no ``in_`` in FastAPI).
 
     Where pydantic is loaded, a marker is made as pydantic's ``FieldInfo`` holding it
     (fastcore/_pydantic_markers.py), so a pydantic model field declared with one has its
     default and constraints, as with FastAPI's markers.
     """
 
-    in_ = "query"
+    in_: ParamTypes  # NOTE: as FastAPI's: set by the subclasses that have one
+    _source = "query"
 
     def __init__(
         self,
@@ -136,7 +152,7 @@ class Param(metaclass=_MarkerType):
         choices = getattr(validation_alias, "choices", None)
         if isinstance(validation_alias, str):
             alias = validation_alias
-        elif choices and all(isinstance(c, str) for c in choices) and self.in_ != "path":
+        elif choices and all(isinstance(c, str) for c in choices) and self._source != "path":
             # NOTE: as FastAPI: a path parameter has one name, its alias or its own
             alias, self.alias_choices = choices[0], tuple(choices)
         self.alias = alias
@@ -184,14 +200,17 @@ class Param(metaclass=_MarkerType):
         return msgspec.Meta(**kw) if kw else None
 
     def __repr__(self) -> str:
-        # NOTE: FastAPI's form: the default's str(), ``Query(teststr)``
-        return f"{type(self).__name__}({self.default})"
+        # NOTE: FastAPI's form: the default's str(), ``Query(teststr)``; no default is
+        # pydantic's ``PydanticUndefined``, as FastAPI's markers show it
+        default = "PydanticUndefined" if self.default is Undefined else self.default
+        return f"{type(self).__name__}({default})"
 
 
 class Path(Param):
     """A value from the path template; always required."""
 
-    in_ = "path"
+    in_ = ParamTypes.path
+    _source = "path"
 
     def __init__(self, default: Any = ..., **kwargs: Any) -> None:
         if default is not ... and default is not Undefined:
@@ -203,13 +222,15 @@ class Path(Param):
 class Query(Param):
     """A value from the query string; ``list[T]`` collects repeated keys."""
 
-    in_ = "query"
+    in_ = ParamTypes.query
+    _source = "query"
 
 
 class Header(Param):
     """A request header; underscores in the name become hyphens unless told otherwise."""
 
-    in_ = "header"
+    in_ = ParamTypes.header
+    _source = "header"
 
     def __init__(self, default: Any = Undefined, *, convert_underscores: bool = True, **kw: Any):
         super().__init__(default, **kw)
@@ -219,13 +240,14 @@ class Header(Param):
 class Cookie(Param):
     """A cookie sent by the client."""
 
-    in_ = "cookie"
+    in_ = ParamTypes.cookie
+    _source = "cookie"
 
 
 class Body(Param):
     """A JSON body, or (``embed=True`` or with other bodies) one key of the body object."""
 
-    in_ = "body"
+    _source = "body"
 
     def __init__(
         self,

@@ -64,7 +64,7 @@ def _members(tp: Any) -> tuple[list[Any], bool]:
 
 def form_models(field: ParamField) -> list[Any]:
     """The models a Form() parameter stands for: one, or a union's; [] for a plain field."""
-    if not isinstance(field.marker, Form) or getattr(field.marker, "in_", "") != "body":
+    if not isinstance(field.marker, Form) or getattr(field.marker, "_source", "") != "body":
         return []
     members, _ = _members(field.annotation)
     if not members or not all(_is_model(m) for m in members):

@@ -366,9 +366,9 @@ class _Analyzer:
     ) -> ParamField:
         if marker is None:
             marker = unwrap_marker(self._infer_marker(name, tp, default))
-        if isinstance(marker, Path) or marker.in_ == "path":
+        if isinstance(marker, Path) or marker._source == "path":
             default = self._check_path(name, marker, default)
-        source = marker.in_
+        source = marker._source
         annotation = _with_discriminator(_with_constraints(tp, metadata, marker), marker)
         is_seq = source != "body" and t.is_sequence_of_scalars(tp)
         model = param_model(tp) if source in ("query", "header", "cookie") else None
@@ -441,7 +441,7 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
     pydantic ``Field``.
     """
     foreign = pydantic_metadata(metadata)
-    if foreign or (marker.in_ != "body" and is_pydantic_scalar(tp)):
+    if foreign or (marker._source != "body" and is_pydantic_scalar(tp)):
         from pydantic import Field
 
         kw = marker.constraints()
