@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from collections.abc import Callable, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from time import perf_counter, time_ns
@@ -41,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastcore._planning.handlers import RequestData
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.threadpool import run_in_threadpool
+from fastcore._telemetry_config import DEFAULTS, may_be_on
 from fastcore.dependencies import SYNC
 from fastcore.server.contract import Fallback
 
@@ -59,18 +59,6 @@ __all__ = [
     "TracedWebSocketPlan",
 ]
 
-#: FastAPI's defaults for ``telemetry=``.
-DEFAULTS: dict[str, Any] = {
-    "tracer_provider": None,
-    "meter_provider": None,
-    "logger_provider": None,
-    "tracing": True,
-    "metrics": True,
-    "logs": True,
-    "operation_spans": True,
-    "auto_configure": False,
-    "exclude": None,
-}
 _METHODS = frozenset(
     {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"}
 )
@@ -86,8 +74,6 @@ _DEFERRED = frozenset(
         ("opentelemetry._logs._internal", "ProxyLoggerProvider"),
     }
 )
-#: The modules through which a global tracer, meter or logger provider is set.
-_GLOBALS = ("opentelemetry.trace", "opentelemetry.metrics", "opentelemetry._logs")
 #: The request's ``RequestTelemetry`` in the scope (None: an excluded request, so an app
 #: mounted inside does not trace it either) and in the OpenTelemetry context.
 SCOPE_KEY = "fastcore.telemetry"
@@ -151,13 +137,7 @@ class Telemetry:
     @classmethod
     def build(cls, config: dict[str, Any]) -> Telemetry | None:
         """The app's telemetry, or None (nothing imported) when it is off at start-up."""
-        if not (config["tracing"] or config["metrics"] or config["logs"]):
-            return None
-        given = any(config[k] is not None for k in ("tracer_provider", "meter_provider"))
-        given = given or config["logger_provider"] is not None
-        if not given and not any(m in sys.modules for m in _GLOBALS):
-            # PERF: a global provider is set through these modules; none is loaded, so none
-            # is configured, and opentelemetry (in every FastAPI install) stays unimported.
+        if not may_be_on(config):
             return None
         if importlib.util.find_spec("opentelemetry") is None:
             return None

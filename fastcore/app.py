@@ -25,7 +25,8 @@ from fastcore._planning.route_handlers import with_route_handler
 from fastcore._planning.serialize import Options, make_msgpack_serializer, make_serializer
 from fastcore._planning.specials import special_types
 from fastcore._routing import FOUND, Router
-from fastcore._telemetry import DEFAULTS as TELEMETRY_DEFAULTS
+from fastcore._telemetry_config import DEFAULTS as TELEMETRY_DEFAULTS
+from fastcore._telemetry_config import may_be_on
 from fastcore._validation import hints as t
 from fastcore._websocket.api import WebSocketDecorators
 from fastcore.asgi import Dispatcher
@@ -663,8 +664,8 @@ def _starlette_routes(routes: list[Any], kind: str) -> list[Any]:
 def _telemetry_for(app: FastCore) -> Telemetry | None:
     """The app's telemetry when it is on at start-up (fastcore/_telemetry.py), else None."""
     config = app._telemetry
-    if not (config["tracing"] or config["metrics"] or config["logs"]):
-        return None
+    if not may_be_on(config):
+        return None  # PERF: fastcore/_telemetry.py stays unimported
     from fastcore._telemetry import Telemetry
 
     return Telemetry.build(config)

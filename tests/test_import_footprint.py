@@ -41,6 +41,12 @@ LAZY = [
     "fastcore.security.forms",
     "fastcore.security.http",
     "fastcore.security.open_id_connect_url",
+    # OpenTelemetry support: imported when the app starts with telemetry on (a provider given
+    # or set globally), never for an app without it.
+    "fastcore._telemetry",
+    # The form reader: imported by a route with a Form() or File() parameter.
+    "fastcore._planning.forms",
+    "fastcore._planning.form_models",
     # Starlette's request, response, routing and datastructures modules (~4 MiB together):
     # loaded by a route that takes a Request or builds a Response, never by a JSON one.
     "starlette.requests",

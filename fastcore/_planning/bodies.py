@@ -14,21 +14,23 @@ way: one typed ``msgspec.msgpack.Decoder`` call, the same explaining path on fai
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from fastcore import _validation as validation
-from fastcore._planning.forms import FormLimits, FormPlan, is_form_field
 from fastcore._planning.msgpack import is_msgpack, msgpack_decoder, parse_msgpack
 from fastcore._validation import hints as t
 from fastcore._validation.dataclass_defaults import completer
 from fastcore._validation.pydantic_params import wants_pydantic
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException, RequestValidationError
-from fastcore.params import Body, Undefined
+from fastcore.params import Body, Form, Undefined
 
-__all__ = ["BodyPlan", "FormPlan", "build_body_plan", "media_kind"]
+if TYPE_CHECKING:
+    from fastcore._planning.forms import FormPlan
+
+__all__ = ["BodyPlan", "build_body_plan", "media_kind"]
 
 _decode_any = msgspec.json.decode
 Validator = Callable[[Any, tuple[Any, ...]], tuple[Any, list[dict[str, Any]]]]
@@ -316,7 +318,10 @@ def build_body_plan(
     if not unique:
         return None
     found = list(unique.values())
-    if any(is_form_field(f) for f in found):
+    if any(isinstance(f.marker, Form) for f in found):  # Form() or File()
+        # PERF: the form reader (and python-multipart) is imported by the routes that read one
+        from fastcore._planning.forms import FormLimits, FormPlan
+
         return FormPlan(found, validator_for, FormLimits(**(form_limits or {})))
     marker = found[0].marker
     embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)

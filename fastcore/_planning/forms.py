@@ -28,7 +28,7 @@ from fastcore._planning.request_io import client_disconnect
 from fastcore._validation import hints as t
 from fastcore.dependencies import ParamField
 from fastcore.exceptions import HTTPException
-from fastcore.params import File, Form
+from fastcore.params import File
 
 if TYPE_CHECKING:
     from starlette.datastructures import FormData, UploadFile
@@ -37,7 +37,6 @@ __all__ = [
     "FormError",
     "FormLimits",
     "FormPlan",
-    "is_form_field",
     "parse_form",
     "receive_chunks",
     "schema_type",
@@ -573,8 +572,3 @@ def schema_type(field: ParamField) -> Any:
     upload = _upload_class()
     doc: Any = list[upload] if item is not None else upload  # type: ignore[valid-type]
     return doc | None if t.is_optional(t.split_annotated(tp)[0]) else doc
-
-
-def is_form_field(field: ParamField) -> bool:
-    """Whether a body parameter is read from a form (its marker is Form() or File())."""
-    return isinstance(field.marker, Form)

@@ -15,11 +15,11 @@ import contextvars
 import dataclasses
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastcore import _validation as validation
 from fastcore._dependency_limits import _DependencyConcurrency, limited_context
-from fastcore._planning.bodies import BodyPlan, FormPlan, build_body_plan, validator_for
+from fastcore._planning.bodies import BodyPlan, build_body_plan, validator_for
 from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
 from fastcore._planning.exit_stack import RequestStack, _GeneratorExit
 from fastcore._planning.param_models import model_extractor
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from fastcore._planning.forms import FormPlan
     from fastcore.background import BackgroundTasks
 
 __all__ = [
@@ -664,13 +665,14 @@ class RequestNeeds:
             # NOTE: a route handler (``APIRoute.get_route_handler``) passed this Request: the
             # body is what it says (a subclass's ``body()`` may decompress it), as in FastAPI.
             return await self._from_request(rd, rd.request)
-        if isinstance(self.body_plan, FormPlan):
+        if self.body_plan.is_form:
             # Streamed: the plan reads receive itself, so an upload is never held whole.
-            form = await self.body_plan.read(rd.get_scope(), rd.get_receive())
+            plan = cast("FormPlan", self.body_plan)
+            form = await plan.read(rd.get_scope(), rd.get_receive())
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             rd.get_request()._form = form  # NOTE: so that request.form() answers it too
-            rd.body_values, errors = await self.body_plan.values(form)
+            rd.body_values, errors = await plan.values(form)
             return errors
         body = rd.body
         if body is None:
@@ -682,22 +684,23 @@ class RequestNeeds:
             if name == b"content-type":
                 ctype = value
                 break
-        values, errors = self.body_plan.values(body, ctype)
+        values, errors = cast(BodyPlan, self.body_plan).values(body, ctype)
         rd.body_values = values
         return errors
 
     async def _from_request(self, rd: RequestData, request: Request) -> Errors:
         """The body's values read through a given Request (its limits applied by its receive)."""
         assert self.body_plan is not None
-        if isinstance(self.body_plan, FormPlan):
-            form = await self.body_plan.read(rd.get_scope(), None, request.stream())
+        if self.body_plan.is_form:
+            plan = cast("FormPlan", self.body_plan)
+            form = await plan.read(rd.get_scope(), None, request.stream())
             if rd.stack is not None:
                 rd.stack.push_async_callback(form.close)
             request._form = form
-            rd.body_values, errors = await self.body_plan.values(form)
+            rd.body_values, errors = await plan.values(form)
             return errors
         body = rd.body = await request.body()
-        values, errors = self.body_plan.values(body, _content_type(rd.raw_headers))
+        values, errors = cast(BodyPlan, self.body_plan).values(body, _content_type(rd.raw_headers))
         rd.body_values = values
         return errors
 
