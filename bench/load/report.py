@@ -38,6 +38,7 @@ APP_TARGETS = {
     "fastcore-annotated-pure": 0.65,
     "fastcore-tutorial": 0.75,
     "fastcore-def": 0.40,
+    "fastcore-def-inline": 0.75,
     "fastcore-fastapi-app": 0.60,
 }
 #: p99 at most this many times the floor's; one worker's peak RSS at most this.

@@ -17,11 +17,12 @@ from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import Extractor, RequestData
 from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
+from fastcore._planning.pooled import build_pooled, passthrough
 from fastcore._planning.steps import build_steps
 from fastcore._planning.threadpool import submit_call
 from fastcore._routing import FOUND, parse_query
 from fastcore._validation import _BOOL_WORDS
-from fastcore.dependencies import ASYNC_GEN, GEN, SYNC, ParamField
+from fastcore.dependencies import ASYNC_GEN, GEN, ParamField
 from fastcore.exceptions import RequestValidationError
 from fastcore.server.contract import (
     INT64,
@@ -100,8 +101,8 @@ def fallback_of(plan: RoutePlan) -> Fallback:
     if needs.max_body_size is not None:
         # NOTE: with or without a body parameter: a Content-Length over the limit is a 413
         return Fallback.BODY_LIMIT
-    if call.kind is SYNC:
-        return Fallback.SYNC
+    # NOTE: a def handler with none of the above is simple_call (the lane calls it, or hands
+    # it to the thread pool: LaneSpec.submit), so no Fallback names it
     return Fallback.OTHER
 
 
@@ -130,13 +131,22 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         params = [LaneParam(name, extract) for name, extract in plan.extractors]
     fallback = fallback_of(plan)
     steps = build_steps(plan) if fallback is not Fallback.NONE else None
-    if steps is not None:
+    # NOTE: a def handler over def dependencies: the lane hands the whole request to the pool
+    pooled = build_pooled(plan) if steps is None and fallback is not Fallback.NONE else None
+    if steps is not None or pooled is not None:
         fallback = Fallback.STEPS
+    call = plan.simple_call if fallback is Fallback.NONE else None
+    submit: Any = submit_call if plan.simple_pooled and fallback is Fallback.NONE else None
+    serialize = plan.serialize
+    if pooled is not None:
+        call, submit = pooled.call, pooled.submit
+        if pooled.json:
+            serialize = passthrough  # NOTE: the worker serialized the answer
     return LaneSpec(
         general=plan,
         route=plan.route,
         fallback=fallback,
-        call=plan.simple_call if fallback is Fallback.NONE else None,
+        call=call,
         sync=plan.simple_sync,
         params=tuple(params),
         query=needs.query,
@@ -151,13 +161,13 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         answer=Answer(plan.fast),
         status_code=plan.status_code,
         content_type_line=plan.content_type_line,
-        serialize=plan.serialize,
+        serialize=serialize,
         negotiate=plan.msgpack.answer if plan.msgpack is not None else None,
         has_yield=needs.has_yield,
         function_scoped=needs.function_scoped,
         new_stack=RequestStack,
-        steps=steps,
-        submit=submit_call if plan.simple_pooled and fallback is Fallback.NONE else None,
+        steps=steps if steps is not None else pooled,
+        submit=submit,
     )
 
 

@@ -49,7 +49,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["run_in_threadpool", "run_to_completion", "set_max_threads", "submit_call"]
+__all__ = [
+    "QUIET",
+    "idle",
+    "run_in_threadpool",
+    "run_to_completion",
+    "set_max_threads",
+    "submit_call",
+]
 
 
 T = TypeVar("T")
@@ -351,8 +358,14 @@ def _run(
     except BaseException as exc:  # NOTE: delivered to the awaiting task, as executors do
         returns.put(future, False, exc)
     else:
-        returns.put(future, True, value)
+        if value is not QUIET:
+            returns.put(future, True, value)
 
+
+#: What a call returns when its success needs nothing done on the loop (a ``def``
+#: generator's exit after the response): its loop is not woken for it. A call that raises
+#: is settled as any other.
+QUIET: Any = object()
 
 _pool: _Pool | None = None
 
@@ -406,3 +419,13 @@ def submit_call(target: Any, func: Callable[..., Any], kwargs: dict[str, Any]) -
     """
     loop = asyncio.get_running_loop()
     _get_pool().submit(loop, contextvars.copy_context(), func, (), kwargs, target)
+
+
+def idle() -> bool:
+    """No call queued or running (a worker between two calls counts as running).
+
+    For a server's graceful stop: the lane's ``def`` calls (``submit_call``) and the exits
+    after their responses run outside any Task, so the server waits for this too.
+    """
+    pool = _pool
+    return pool is None or (not pool.jobs and pool.awake <= 0)

@@ -124,7 +124,6 @@ class Fallback(enum.Enum):
     DEPENDENCIES = "dependencies"
     SPECIAL = "Request/Response/BackgroundTasks/SecurityScopes parameter"
     BODY_LIMIT = "body size limit (checked while the body is read)"
-    SYNC = "def handler (thread pool)"
     OTHER = "the plan's general path"
 
 
@@ -277,7 +276,8 @@ class LaneSpec:
     fallback: Fallback
     #: The handler the lane calls: an ``async def`` (started with ``send(None)``), or a
     #: plain ``def``: on the loop when ``sync`` (``sync_inline=True``), else handed to
-    #: ``submit``; None unless ``Fallback.NONE``.
+    #: ``submit``; None unless ``Fallback.NONE``, or ``Fallback.STEPS`` with ``submit`` (a
+    #: ``def`` handler over ``def`` dependencies, the whole request in one pool hop).
     call: Callable[..., Any] | None
     sync: bool
     params: tuple[LaneParam, ...]
@@ -322,6 +322,10 @@ class LaneSpec:
     #: A ``def`` handler outside ``sync_inline``: ``submit(target, call, kwargs)`` runs it in
     #: the thread pool and hands its outcome to ``target.set_result``/``set_exception`` on the
     #: loop (``target`` answers ``done()``/``cancelled()`` False); None for other routes.
+    #: With ``steps`` (its ``def`` dependencies) the lane first sends invalid input and
+    #: overrides to the general path, as for any flat plan; the outcome is then what the
+    #: worker rendered (``serialize`` passes the JSON bytes through), and the dependencies'
+    #: exits follow the write, the planning layer's business.
     submit: Callable[[Any, Callable[..., Any], dict[str, Any]], None] | None = None
 
     def describe(self) -> str:

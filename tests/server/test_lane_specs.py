@@ -105,6 +105,10 @@ def shapes_app() -> FastAPI:
     def sync_handler() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get("/def-dependency")
+    def sync_dependency(n: Annotated[int, Depends(_settings)]) -> dict[str, int]:
+        return {"n": n}
+
     @app.get("/def-inline", sync_inline=True)
     def sync_inline() -> dict[str, bool]:
         return {"ok": True}
@@ -186,6 +190,10 @@ def test_each_shape_gets_its_reason() -> None:
         assert (specs[path].call is None) is (reason is not Fallback.NONE), path
         # NOTE: a flat plan exactly for the routes whose reason says so
         assert (specs[path].steps is None) is (reason is not Fallback.STEPS), path
+    # NOTE: a def handler over def dependencies: one pool hop for the whole request
+    pooled = specs["/def-dependency"]
+    assert pooled.fallback is Fallback.STEPS and pooled.submit is not None
+    assert pooled.call is not None and pooled.steps is not None and not pooled.sync
     # NOTE: it reads the Request: a handler parameter the flat plan passes
     assert specs["/openapi.json"].fallback is Fallback.STEPS
     assert app.lane_routes().whole_app is None
@@ -260,7 +268,9 @@ def test_every_route_of_the_test_and_bench_apps_has_a_spec() -> None:
         assert plans and plans <= set(routes.specs)
         for spec in routes.specs.values():
             assert isinstance(spec.fallback, Fallback)
-            assert (spec.call is None) is (spec.fallback is not Fallback.NONE)
+            # NOTE: a def handler over def dependencies: the lane hands it to the pool
+            pooled = spec.fallback is Fallback.STEPS and spec.submit is not None
+            assert (spec.call is None) is (spec.fallback is not Fallback.NONE and not pooled)
 
 
 _IMPORT = re.compile(

@@ -34,6 +34,10 @@ FASTCORE_APPS = {
         "bench.load.apps.tutorial_def_app",
         "the tutorial app with def handlers and def dependencies (thread pool)",
     ),
+    "fastcore-def-inline": (
+        "bench.load.apps.tutorial_def_inline_app",
+        "the def app with sync_inline=True (def callables called on the loop)",
+    ),
     FASTAPI_ON_FASTCORE: (
         "bench.load.apps.fastapi_app",
         "the FastAPI benchmark app (pydantic body), unchanged, through the fastapi alias",
