@@ -19,7 +19,7 @@ from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.pooled import build_pooled, passthrough
 from fastcore._planning.steps import build_steps
-from fastcore._planning.threadpool import submit_call
+from fastcore._planning.threadpool import idle, submit_call
 from fastcore._routing import FOUND, parse_query
 from fastcore._validation import _BOOL_WORDS
 from fastcore.dependencies import ASYNC_GEN, GEN, ParamField
@@ -193,4 +193,5 @@ def lane_routes(
         parse_query=parse_query,
         invalid=_invalid,
         whole_app=whole_app,
+        idle=idle,
     )

@@ -355,6 +355,10 @@ class LaneRoutes:
     invalid: Callable[[Errors, bytes | None], Exception]
     #: Why no route takes the lane whatever its shape (middleware, telemetry), or None.
     whole_app: Fallback | None = None
+    #: True when no ``def`` call the lane handed to the thread pool (``LaneSpec.submit``),
+    #: nor a dependency's exit after its response, is queued or running: that work is
+    #: outside any Task, and a graceful stop waits for it before the lifespan's shutdown.
+    idle: Callable[[], bool] = lambda: True
 
 
 @runtime_checkable

@@ -111,11 +111,14 @@ class Dispatch:
         self.app = app
         self.on_error: ErrorHandler = _no_error_handler
         self.handler: Callable[[Cycle], None] = self.asgi
+        #: No lane work in the thread pool (``LaneRoutes.idle``): what a graceful stop awaits.
+        self.idle: Callable[[], bool] = _idle
         #: The Task eager coroutines run under (the lanes read it), and its handover future.
         self.host, self._handover = self._new_host()
         if isinstance(app, LaneApp):
             routes = app.lane_routes()
             self.on_error = routes.on_error
+            self.idle = routes.idle
             if routes.whole_app is None:  # NOTE: middleware, telemetry: the ASGI entry
                 self.handler = protocol.DirectLane(routes, self)
 
@@ -320,6 +323,11 @@ async def _no_error_handler(
 ) -> None:
     """An app that is not a ``LaneApp`` answers its own errors (its ASGI entry): none here."""
     raise exc
+
+
+def _idle() -> bool:
+    """An app the lane does not serve hands nothing to the pool outside its Tasks."""
+    return True
 
 
 def _plain_call() -> Callable[..., Any]:

@@ -272,7 +272,11 @@ class Server:
             conn.shutdown()
         loop = state.loop
         deadline = loop.time() + self.config.timeout_graceful
-        while (state.connections or state.tasks) and loop.time() < deadline:
+        dispatch = self.dispatch
+        # NOTE: the lane's def calls and their exits run in the pool, outside any Task
+        while (
+            state.connections or state.tasks or (dispatch is not None and not dispatch.idle())
+        ) and loop.time() < deadline:
             await asyncio.sleep(0.05)
         for conn in list(state.connections):
             conn.abort()
