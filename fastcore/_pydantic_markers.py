@@ -43,6 +43,12 @@ _SETTINGS = (
     "examples",
     "deprecated",
     "discriminator",
+    "strict",
+    "union_mode",
+    "fail_fast",
+    "allow_inf_nan",
+    "max_digits",
+    "decimal_places",
 )
 
 

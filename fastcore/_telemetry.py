@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastcore._planning.handlers import RequestData
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.threadpool import run_in_threadpool
+from fastcore._routing.mounts import match_mount
 from fastcore._telemetry_config import DEFAULTS, may_be_on
 from fastcore.dependencies import SYNC
 from fastcore.server.contract import Fallback
@@ -478,9 +479,10 @@ def _unplanned_route(scope: dict[str, Any]) -> str | None:
         status, target, _ = router.match(sorted(target)[0], path)
     if status == FOUND:
         return getattr(target.route, "path_format", None)
-    for prefix, _ in dispatcher.mounts:
-        if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("/", ""):
-            return f"{prefix}/{{path}}"
+    if dispatcher.mounts:
+        found = match_mount(dispatcher.mounts, scope)
+        if found is not None:
+            return found[0].path_format  # type: ignore[no-any-return]
     if dispatcher.redirect_slashes and path != "/":
         alt = path[:-1] if path.endswith("/") else path + "/"
         status, target, _ = router.match(method, alt)

@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from fastcore import routing as _routing
 from fastcore._frontend import Fallback, resolve_check_dir
 from fastcore._planning.body_limits import BodyLimits
 from fastcore._planning.handlers import Overrides, RequestNeeds, build_call_plan
@@ -25,6 +26,7 @@ from fastcore._planning.route_handlers import with_route_handler
 from fastcore._planning.serialize import Options, make_msgpack_serializer, make_serializer
 from fastcore._planning.specials import special_types
 from fastcore._routing import FOUND, Router
+from fastcore._routing.mounts import match_mount
 from fastcore._telemetry_config import DEFAULTS as TELEMETRY_DEFAULTS
 from fastcore._telemetry_config import may_be_on
 from fastcore._validation import hints as t
@@ -529,7 +531,8 @@ class FastCore(RouteDecorators, WebSocketDecorators):
 
     def serves_websocket(self, path: str) -> bool:
         """Whether a WebSocket upgrade for ``path`` reaches one of the app's routes or mounts."""
-        if any(path == m.path or path.startswith(m.path + "/") for m in self.mounts):
+        mounts = self.mounts
+        if mounts and match_mount(mounts, {"type": "websocket", "path": path}) is not None:
             return True
         router = self._websocket_router
         return router is not None and router.match("WEBSOCKET", path)[0] == FOUND
@@ -706,3 +709,42 @@ def _add_first_wins(router: Any, method: str, route: APIRoute, plan: RoutePlan) 
             f"answers it ({exc})",
             stacklevel=4,
         )
+
+
+class RouterApp:
+    """An ``APIRouter`` called as an ASGI app (mounted, or served alone), as FastAPI serves
+    one: it is Starlette's ``Router``, so its routes are matched with its own
+    ``redirect_slashes``, and inside an app (``"app"`` in the scope) an exception, a 404
+    included, goes up to the enclosing app's handlers, which answer it; served alone it is
+    answered by the default handlers. Its routes are planned by an app of their own that
+    includes the router (no docs routes, no dependency overrides: FastAPI's mounted router
+    has no overrides provider), again after the router changes. The mounted router's
+    lifespan is not run (Starlette runs no mounted app's), nor its routes documented.
+    """
+
+    def __init__(self, router: APIRouter) -> None:
+        app = FastCore(
+            openapi_url=None,
+            docs_url=None,
+            redoc_url=None,
+            redirect_slashes=router.redirect_slashes,
+        )
+        app.include_router(router)
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        app = self.app
+        if "app" not in scope or scope["type"] == "lifespan":
+            await app(scope, receive, send)
+            return
+        if app._dispatcher is None or app._version != app.router.version:
+            app.freeze()
+        dispatcher = app._dispatcher
+        assert dispatcher is not None
+        if scope["type"] == "http":
+            await dispatcher._route(scope, receive, send)
+        else:
+            await dispatcher(scope, receive, send)
+
+
+_routing.SERVE = RouterApp

@@ -21,6 +21,7 @@ from fastcore._planning.body_limits import DeclaredTooLarge, declared_too_large_
 from fastcore._planning.plans import RESPONSE_STARTED, SendTracker, is_response
 from fastcore._planning.threadpool import run_in_threadpool
 from fastcore._routing import FOUND, METHOD_NOT_ALLOWED, NOT_FOUND
+from fastcore._routing.mounts import match_mount
 from fastcore._status import body_allowed
 from fastcore.exceptions import HTTPException, RequestValidationError
 
@@ -81,7 +82,11 @@ class Dispatcher:
         self.app = app
         self.router = router
         self.redirect_slashes = app.redirect_slashes
-        self.mounts = [(mount.path, mount.app) for mount in app.mounts]
+        #: Starlette ``Mount``s, matched by their own ``matches`` (path parameters included).
+        self.mounts = list(app.mounts)
+        #: The app's ``max_body_size``: mounted apps read their body under it, as FastAPI's
+        #: app-wide body-limit middleware makes them.
+        self.mount_limit: int | None = app.router.max_body_size
         self.plain_routes = list(app.plain_routes)
         self.handlers: dict[Any, Callable[..., Any]] = {
             StarletteHTTPException: http_exception_handler,
@@ -128,6 +133,9 @@ class Dispatcher:
             path = path[len(root) :] or "/"
         status, target, params = self.router.match(scope["method"], path)
         if status == FOUND:
+            outer = scope.get("path_params")
+            if outer:  # NOTE: a mount's own parameters (``/{tenant}/api``), kept as Starlette does
+                params = {**outer, **params}
             scope["path_params"] = params
             route = target.route
             scope["route"] = route
@@ -138,22 +146,28 @@ class Dispatcher:
             return
         if status == METHOD_NOT_ALLOWED:
             raise HTTPException(405, headers={"Allow": ", ".join(target)})
-        for prefix, app in self.mounts:
-            if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("/", ""):
-                if len(path) == len(prefix):
-                    break  # "/static" alone: the slash redirect below adds "/"
-                child = {**scope, "root_path": root + prefix}
-                await app(child, receive, SendTracker(scope, send))
+        if self.mounts:
+            found = match_mount(self.mounts, scope)
+            if found is not None:
+                mount, extra = found
+                # NOTE: the mounted app's scope (root_path, path parameters, route) as
+                # Starlette's router makes it; request.url_for names routes from the router
+                child = {**scope, **extra, "route": mount}
+                child.setdefault("router", self.app.router)
+                tracked = SendTracker(scope, send)
+                if self.mount_limit is None:
+                    await mount.handle(child, receive, tracked)
+                else:
+                    await self._limited(mount, scope, child, receive, tracked)
                 return
         if self.redirect_slashes and path != "/":
             alt = path[:-1] if path.endswith("/") else path + "/"
-            if self._matches(scope["method"], alt):
+            full = scope["path"][: len(scope["path"]) - len(path)] + alt
+            if self._matches(scope, alt, full):
                 from starlette.datastructures import URL
                 from starlette.responses import RedirectResponse
 
-                url = URL(
-                    scope={**scope, "path": scope["path"][: len(scope["path"]) - len(path)] + alt}
-                )
+                url = URL(scope={**scope, "path": full})
                 await RedirectResponse(str(url))(scope, receive, SendTracker(scope, send))
                 return
         if self.low_priority is not None:
@@ -180,10 +194,39 @@ class Dispatcher:
         await partial[0].handle(scope, receive, SendTracker(scope, send))
         return True
 
-    def _matches(self, method: str, path: str) -> bool:
-        if self.router.match(method, path)[0] != NOT_FOUND:
+    def _matches(self, scope: dict[str, Any], path: str, full: str) -> bool:
+        """Whether ``path`` (the slash redirect's other spelling; ``full`` with the root
+        path) is served by a route or a mount."""
+        if self.router.match(scope["method"], path)[0] != NOT_FOUND:
             return True
-        return any(path.startswith(prefix + "/") for prefix, _ in self.mounts)
+        return bool(self.mounts) and match_mount(self.mounts, {**scope, "path": full}) is not None
+
+    async def _limited(
+        self, mount: Any, scope: dict[str, Any], child: dict[str, Any], receive: Any, send: Any
+    ) -> None:
+        """A mounted app under the app's ``max_body_size``, as FastAPI 0.165 serves it.
+
+        FastAPI's app-wide limit is Starlette's ``RequestBodyLimitMiddleware`` around its
+        exception middleware: the mounted app's body reads raise its 413 (answered by the
+        app's handlers: ``{"detail": "Content Too Large"}``), a declared Content-Length over
+        the limit turns whatever the app answers into the plain-text 413, and a Starlette or
+        FastAPI app (or a fastcore route with a limit of its own) mounted inside shares the
+        byte count and may set a more specific limit on it.
+        """
+        from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+        async def handled(child: Any, receive: Any, send: Any) -> None:
+            try:
+                await mount.handle(child, receive, send)
+            except Exception as exc:
+                handler = self._handler_for(exc)
+                if handler is None or scope.get(RESPONSE_STARTED, False):
+                    raise
+                response = await _call_handler(handler, _request(child, receive), exc)
+                await response(child, receive, send)
+
+        assert self.mount_limit is not None
+        await RequestBodyLimitMiddleware(handled, self.mount_limit)(child, receive, send)
 
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
         if isinstance(exc, StarletteHTTPException) and exc.status_code in self.handlers:

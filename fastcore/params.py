@@ -7,6 +7,7 @@ a FastAPI handler needs.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import sys
@@ -70,6 +71,15 @@ class ParamTypes(Enum):
 
 
 _CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+#: Settings only pydantic validates with; a parameter given one is validated by pydantic.
+_PYDANTIC_SETTINGS = (
+    "strict",
+    "union_mode",
+    "fail_fast",
+    "allow_inf_nan",
+    "max_digits",
+    "decimal_places",
+)
 
 
 class _MarkerType(type):
@@ -137,25 +147,19 @@ class Param(metaclass=_MarkerType):
         include_in_schema: bool = True,
         json_schema_extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None,
         discriminator: str | None = None,
+        strict: bool | None = None,
+        union_mode: str | None = None,
+        fail_fast: bool | None = None,
+        allow_inf_nan: bool | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
         **extra: Any,
     ) -> None:
         if default is ...:
             default = Undefined
         self.default = default
         self.default_factory = default_factory
-        #: pydantic's ``validation_alias``: a string is the name the request uses, as FastAPI
-        #: reads it (the wire key, the docs' name and title, the 422's loc) over ``alias``.
-        self.validation_alias = validation_alias
-        #: pydantic's ``AliasChoices("first", "second")``: the names tried in order, the
-        #: first present wins (and names a 422); the docs show the first. Empty otherwise.
-        self.alias_choices: tuple[str, ...] = ()
-        choices = getattr(validation_alias, "choices", None)
-        if isinstance(validation_alias, str):
-            alias = validation_alias
-        elif choices and all(isinstance(c, str) for c in choices) and self._source != "path":
-            # NOTE: as FastAPI: a path parameter has one name, its alias or its own
-            alias, self.alias_choices = choices[0], tuple(choices)
-        self.alias = alias
+        self._name(alias, validation_alias)
         self.title = title
         self.description = description
         self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
@@ -177,12 +181,46 @@ class Param(metaclass=_MarkerType):
         self.include_in_schema = include_in_schema
         #: The tag field of a union of pydantic models (msgspec Structs carry their own tag).
         self.discriminator = discriminator
+        #: pydantic's validation settings (``union_mode="left_to_right"``, ``fail_fast``,
+        #: ``strict``, the number checks), which FastAPI's markers pass to their FieldInfo:
+        #: a parameter given one is validated by pydantic with it (``pydantic_settings``).
+        self.strict, self.union_mode, self.fail_fast = strict, union_mode, fail_fast
+        self.allow_inf_nan = allow_inf_nan
+        self.max_digits, self.decimal_places = max_digits, decimal_places
         #: pydantic's callable form (``json_schema_extra=customize``): called with the
         #: parameter's finished schema, to change it in place (``fastcore/openapi/schemas.py``).
         self.schema_hook: Callable[[dict[str, Any]], None] | None = None
         if callable(json_schema_extra):
             self.schema_hook, json_schema_extra = json_schema_extra, None
         self.json_schema_extra = dict(json_schema_extra or {}, **extra)
+
+    def _name(self, alias: str | None, validation_alias: Any) -> None:
+        #: What the parameter was given, for ``with_names``.
+        self.given_alias = alias
+        #: pydantic's ``validation_alias``: a string is the name the request uses, as FastAPI
+        #: reads it (the wire key, the docs' name and title, the 422's loc) over ``alias``.
+        self.validation_alias = validation_alias
+        #: pydantic's ``AliasChoices("first", "second")``: the names tried in order, the
+        #: first present wins (and names a 422); the docs show the first. Empty otherwise.
+        self.alias_choices: tuple[str, ...] = ()
+        choices = getattr(validation_alias, "choices", None)
+        if isinstance(validation_alias, str):
+            alias = validation_alias
+        elif choices and all(isinstance(c, str) for c in choices) and self._source != "path":
+            # NOTE: as FastAPI: a path parameter has one name, its alias or its own
+            alias, self.alias_choices = choices[0], tuple(choices)
+        self.alias = alias
+
+    def with_names(self, alias: str | None, validation_alias: Any) -> Param:
+        """A copy named ``alias``/``validation_alias`` (a pydantic ``Field(alias=...)`` beside
+        the marker in ``Annotated``, which FastAPI merges into its marker)."""
+        marker: Param = copy.copy(unwrap_marker(self))
+        marker._name(alias, validation_alias)
+        return marker
+
+    def pydantic_settings(self) -> dict[str, Any]:
+        """The pydantic-only validation settings given (``union_mode``, ``fail_fast``...)."""
+        return {k: getattr(self, k) for k in _PYDANTIC_SETTINGS if getattr(self, k) is not None}
 
     @property
     def required(self) -> bool:

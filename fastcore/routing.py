@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``router -> ASGI app``: how an APIRouter called as an ASGI app is served; set by
+#: fastcore/app.py (``RouterApp``), which plans routes and imports this module.
+SERVE: Callable[[Any], Callable[..., Any]] | None = None
+
 
 def _no_match(name: str, params: dict[str, Any]) -> Exception:
     from starlette.routing import NoMatchFound
@@ -747,7 +751,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         #: its plans.
         self.routes: list[Any] = []
         # NOTE: Starlette Router's options, kept for code that reads them; the app's own
-        # redirect_slashes is the one that applies (an APIRouter is not served on its own).
+        # redirect_slashes is the one that applies to an included router (a router served
+        # on its own, ``app.mount("/x", router)``, uses its own).
         self.redirect_slashes = redirect_slashes
         self.default = default
         self.dependency_overrides_provider = dependency_overrides_provider
@@ -764,8 +769,23 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
         #: Bumped by every route added, so an app that started already re-plans before its
         #: next request (FastAPI apps may add routes after the first one).
         self.version = 0
+        #: The app this router is served by when it is an ASGI app of its own (``__call__``).
+        self._served: Any = None
         for route in routes or ():
             self._adopt(route)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The router as an ASGI app, as Starlette's ``Router`` is (``app.mount("/x", router)``).
+
+        Served by an app of its own that includes it (no docs routes), planned on the first
+        call and again after the router changes; fastcore/app.py provides it (``SERVE``),
+        as this module does not import the app.
+        """
+        if self._served is None:
+            if SERVE is None:
+                raise RuntimeError("fastcore.app is not imported: import fastcore first")
+            self._served = SERVE(self)
+        await self._served(scope, receive, send)
 
     def _adopt(self, route: Any) -> None:
         """A route given to ``routes=``: kept as it is; an APIRoute takes this router's body

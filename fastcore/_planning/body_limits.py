@@ -23,6 +23,7 @@ __all__ = [
     "declared_too_large_handler",
     "limited_receive",
     "refuse_declared",
+    "set_outer_limit",
     "too_large",
 ]
 
@@ -115,3 +116,19 @@ def limited_receive(receive: Any, raw_headers: list[tuple[bytes, bytes]], limit:
         return message
 
     return wrapped
+
+
+#: Where Starlette's ``RequestBodyLimitMiddleware`` keeps the request's byte count (an app
+#: mounted under a FastAPI or fastcore app with ``max_body_size``).
+_OUTER = "starlette._body_limit_responder"
+
+
+def set_outer_limit(scope: dict[str, Any], limit: int) -> None:
+    """A route's own limit, more specific than the one an enclosing app set on the request,
+    replaces it there too, as a Starlette limit nested in another does: a mounted app's
+    route may then read more (or less) than the parent app allows."""
+    outer = scope.get(_OUTER)
+    if outer is not None:
+        outer.max_body_size = limit
+        if outer.total_size > limit:
+            raise too_large()

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, cast
 from fastcore import _validation as validation
 from fastcore._dependency_limits import _DependencyConcurrency, limited_context
 from fastcore._planning.bodies import BodyPlan, build_body_plan, validator_for
-from fastcore._planning.body_limits import BodyLimits, limited_receive, refuse_declared
+from fastcore._planning.body_limits import (
+    BodyLimits,
+    limited_receive,
+    refuse_declared,
+    set_outer_limit,
+)
 from fastcore._planning.exit_stack import RequestStack, _GeneratorExit
 from fastcore._planning.param_models import model_extractor
 from fastcore._planning.request_io import parse_cookies, read_body
@@ -658,6 +663,7 @@ class RequestNeeds:
             # route reads the body; every reader of it goes through the limit, the handler's
             # ``await request.body()`` and ``request.stream()`` too, as in FastAPI.
             refuse_declared(rd.raw_headers, self.max_body_size)
+            set_outer_limit(rd.get_scope(), self.max_body_size)
             rd.receive = limited_receive(rd.get_receive(), rd.raw_headers, self.max_body_size)
         if self.body_plan is None:
             return []

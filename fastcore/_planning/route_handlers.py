@@ -17,7 +17,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from fastcore._planning.body_limits import limited_receive
+from fastcore._planning.body_limits import limited_receive, set_outer_limit
 from fastcore._planning.handlers import RequestData
 from fastcore._planning.plans import EXIT_STACK, RoutePlan, is_response
 from fastcore._planning.threadpool import run_in_threadpool
@@ -89,6 +89,7 @@ class HandlerPlan(RoutePlan):
         receive = rd.get_receive()
         limit = self.needs.max_body_size
         if limit is not None:  # NOTE: as FastAPI: the limit wraps the route's ASGI app
+            set_outer_limit(scope, limit)
             receive = limited_receive(receive, rd.raw_headers, limit)
         if rd.stack is not None:
             scope[EXIT_STACK] = rd.stack

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc as cabc
 import contextlib
+import functools
 import inspect
 import json
 import math
@@ -209,11 +210,27 @@ async def _amap(func: Callable[[Any], bytes], items: Any) -> AsyncIterator[bytes
         yield func(item)
 
 
+def _on_asyncio() -> bool:
+    """Whether the request runs on an asyncio loop (fastcore's server, uvicorn...), not on
+    another that anyio drives (trio, where FastAPI apps run too)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 async def _with_checkpoints(chunks: Any) -> AsyncIterator[Any]:
     """Each chunk, then a checkpoint, so a cancellation lands even if nothing else awaits."""
+    if _on_asyncio():
+        sleep: Callable[[], Any] = functools.partial(asyncio.sleep, 0)
+    else:
+        import anyio.lowlevel
+
+        sleep = anyio.lowlevel.checkpoint
     async for chunk in chunks:
         yield chunk
-        await asyncio.sleep(0)
+        await sleep()
 
 
 async def _in_threads(items: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -237,6 +254,12 @@ async def _keepalive(items: AsyncIterator[bytes] | Iterator[bytes]) -> AsyncGene
     anyio cannot tell its backend there.
     """
     source: Any = items if hasattr(items, "__aiter__") else _in_threads(items)
+    if not _on_asyncio():
+        # NOTE: off asyncio (trio) the events go out without the quiet-time pings: a step
+        # cannot run in a task of its own across this generator's yields there
+        async for chunk in source:
+            yield chunk
+        return
     pending: asyncio.Future[bytes] | None = None
     try:
         while True:

@@ -43,10 +43,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import functools
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 __all__ = [
@@ -388,25 +389,48 @@ def set_max_threads(n: int) -> None:
         old.stop()
 
 
-def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
     """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context."""
-    loop = asyncio.get_running_loop()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _in_anyio_thread(func, args, kwargs, shielded=False)
     future = loop.create_future()
     _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs, future)
     return future
 
 
-def run_to_completion(func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+def run_to_completion(func: Callable[..., T], *args: Any) -> Awaitable[T]:
     """``run_in_threadpool`` that a cancelled awaiter still waits for, started or not.
 
     For a ``def`` generator dependency's exit, which FastAPI runs shielded from cancellation
     (``fastapi.concurrency.contextmanager_in_threadpool``): its cleanup always runs, in a
     worker, before the request's task ends.
     """
-    loop = asyncio.get_running_loop()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _in_anyio_thread(func, args, {}, shielded=True)
     future = _Shielded(loop=loop)
     _get_pool().submit(loop, contextvars.copy_context(), func, args, {}, future)
     return future
+
+
+async def _in_anyio_thread(
+    func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], shielded: bool
+) -> T:
+    """The call in anyio's worker threads, where the app runs on another event loop than
+    asyncio's (trio, under anyio: FastAPI apps run there too). This pool wakes asyncio loops
+    only; anyio's threads serve the others, with this task's context as here."""
+    import anyio
+    import anyio.to_thread
+
+    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+    if not shielded:
+        return await anyio.to_thread.run_sync(call)
+    with anyio.CancelScope(shield=True):
+        result = await anyio.to_thread.run_sync(call)
+    return result
 
 
 def submit_call(target: Any, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:

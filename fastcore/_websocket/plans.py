@@ -25,6 +25,7 @@ from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds, bui
 from fastcore._planning.specials import route_dependencies, special_types
 from fastcore._planning.threadpool import run_in_threadpool
 from fastcore._routing import FOUND, Router
+from fastcore._routing.mounts import match_mount
 from fastcore._websocket.routes import APIWebSocketRoute, PlainWebSocketRoute
 from fastcore.dependencies import ASYNC, analyze
 from fastcore.encoders import jsonable_encoder
@@ -210,10 +211,11 @@ async def _route(dispatcher: Any, scope: dict[str, Any], receive: Any, send: Any
             scope["path_params"] = params
             await target(scope, receive, send)
             return
-    for prefix, app in dispatcher.mounts:
-        if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("/", ""):
-            await app({**scope, "root_path": root + prefix}, receive, send)
-            return
+    found = match_mount(dispatcher.mounts, scope) if dispatcher.mounts else None
+    if found is not None:
+        # NOTE: as Starlette's router: root_path, path parameters
+        await found[0].handle({**scope, **found[1], "route": found[0]}, receive, send)
+        return
     await send(_WS_CLOSE)  # NOTE: as Starlette: no route closes the handshake (403)
 
 

@@ -7,6 +7,7 @@ in a signature is raised here as a FastCoreError naming the callable and paramet
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import inspect
@@ -278,6 +279,8 @@ def _markers(metadata: tuple[Any, ...], default: Any) -> tuple[Param | Depends |
     for item in metadata:
         if isinstance(item, (Param, Depends)):
             marker = unwrap_marker(item)
+    if isinstance(marker, Param):
+        marker = _named_by_fields(metadata, marker)
     if isinstance(default, (Param, Depends)):
         marker, default = default, Undefined
     elif marker is not None and isinstance(marker, Param) and default is Undefined:
@@ -285,6 +288,30 @@ def _markers(metadata: tuple[Any, ...], default: Any) -> tuple[Param | Depends |
     if isinstance(marker, Param) and default is Undefined and marker.default is not Undefined:
         default = marker.default
     return marker, default
+
+
+def _named_by_fields(metadata: tuple[Any, ...], marker: Param) -> Param:
+    """``marker`` named as a pydantic ``Field(alias=...)`` beside it in ``Annotated`` names it.
+
+    FastAPI merges every ``FieldInfo`` of the metadata, in order, into its marker (its
+    ``Query`` is one): the last that gives a name (``alias`` or ``validation_alias``) names
+    the parameter, so ``Annotated[int, Field(alias="xx"), Query()]`` reads ``?xx=``.
+    """
+    fields = sys.modules.get("pydantic.fields")
+    if fields is None:
+        return marker
+    names: tuple[Any, Any] | None = None
+    for item in metadata:
+        if unwrap_marker(item) is marker:
+            if marker.given_alias is not None or marker.validation_alias is not None:
+                names = None  # NOTE: the marker's own names, given after the Field's
+        elif (
+            isinstance(item, fields.FieldInfo)
+            and not isinstance(item, Param)
+            and (item.alias is not None or item.validation_alias is not None)
+        ):
+            names = (item.alias, item.validation_alias)
+    return marker if names is None else marker.with_names(*names)
 
 
 class _Analyzer:
@@ -440,11 +467,12 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
     pydantic's (``fastcore._validation.pydantic_params``): the marker's constraints join it as a
     pydantic ``Field``.
     """
-    foreign = pydantic_metadata(metadata)
-    if foreign or (marker._source != "body" and is_pydantic_scalar(tp)):
+    foreign = [_unnamed(m) for m in pydantic_metadata(metadata)]
+    settings = marker.pydantic_settings()
+    if foreign or settings or (marker._source != "body" and is_pydantic_scalar(tp)):
         from pydantic import Field
 
-        kw = marker.constraints()
+        kw = {**marker.constraints(), **settings}
         extra = [*foreign, Field(**kw)] if kw else foreign
         args_ = (tp, *extra)
         return typing.Annotated[args_] if extra else tp  # type: ignore[valid-type]
@@ -459,6 +487,24 @@ def _with_constraints(tp: Any, metadata: tuple[Any, ...], marker: Param) -> Any:
     args = (inner, *metas)  # NOTE: not inline: mypy reads X[(a, *b)] as 3.11's X[a, *b]
     constrained = typing.Annotated[args]  # type: ignore[valid-type]
     return constrained | None if optional else constrained
+
+
+_NAMES = ("alias", "validation_alias", "serialization_alias", "alias_priority")
+
+
+def _unnamed(item: Any) -> Any:
+    """A ``Field(alias=...)`` of the metadata without its names, which name the parameter
+    (``_named_by_fields``) and mean nothing to the value's validator (pydantic warns)."""
+    fields = sys.modules.get("pydantic.fields")
+    if fields is None or not isinstance(item, fields.FieldInfo):
+        return item
+    if all(getattr(item, k) is None for k in _NAMES):
+        return item
+    clone = copy.copy(item)
+    for name in _NAMES:
+        setattr(clone, name, None)
+    clone._attributes_set = {k: v for k, v in item._attributes_set.items() if k not in _NAMES}
+    return clone
 
 
 def _with_discriminator(tp: Any, marker: Param) -> Any:
