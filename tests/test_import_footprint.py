@@ -47,6 +47,10 @@ LAZY = [
     # The form reader: imported by a route with a Form() or File() parameter.
     "fastcore._planning.forms",
     "fastcore._planning.form_models",
+    # Parsers and readers a route plans in only when it has such a parameter: date, time and
+    # duration types; query, header or cookie parameter models.
+    "fastcore._validation.temporal",
+    "fastcore._planning.param_models",
     # Starlette's request, response, routing and datastructures modules (~4 MiB together):
     # loaded by a route that takes a Request or builds a Response, never by a JSON one.
     "starlette.requests",

@@ -27,7 +27,6 @@ from fastcore._planning.body_limits import (
     set_outer_limit,
 )
 from fastcore._planning.exit_stack import RequestStack, _GeneratorExit
-from fastcore._planning.param_models import model_extractor
 from fastcore._planning.request_io import parse_cookies, read_body
 from fastcore._planning.threadpool import run_in_threadpool, run_to_completion
 from fastcore._routing import parse_query as _parse_query
@@ -210,6 +209,9 @@ _MAPPINGS = {"path": "path_params", "query": "query", "header": "headers", "cook
 
 def _param_extractor(field: ParamField) -> Extractor:
     if field.model is not None:
+        # PERF: the parameter models' reader is imported by the routes that have one
+        from fastcore._planning.param_models import model_extractor
+
         return model_extractor(field, validator_for)
     if len(getattr(field.marker, "alias_choices", ())) > 1 and field.source != "path":
         return _choices_extractor(field)

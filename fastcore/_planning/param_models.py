@@ -31,22 +31,11 @@ from fastcore.params import Cookie, Header, Param, Query, Undefined, unwrap_mark
 if typing.TYPE_CHECKING:
     from fastcore.dependencies import ParamField
 
-__all__ = ["ModelDocField", "ModelKey", "doc_fields", "model_extractor", "param_model"]
+__all__ = ["ModelDocField", "ModelKey", "doc_fields", "model_extractor"]
 
 Errors = list[dict[str, Any]]
 _SEQUENCES = (list, set, frozenset, tuple, Sequence, typing.Sequence)
 _MARKERS: dict[str, type[Param]] = {"query": Query, "header": Header, "cookie": Cookie}
-
-
-def param_model(tp: Any) -> type | None:
-    """The model class of ``Model`` or ``Model | None``, or None when ``tp`` is no model."""
-    if t.is_optional(tp) and tp is not Any:
-        tp = t.non_none(tp)
-    if not t.is_class(tp):
-        return None
-    if t.is_pydantic_type(tp) or issubclass(tp, msgspec.Struct) or dataclasses.is_dataclass(tp):
-        return typing.cast(type, tp)
-    return None
 
 
 def _is_sequence(tp: Any) -> bool:

@@ -27,6 +27,7 @@ __all__ = [
     "is_sequence_of_scalars",
     "is_union",
     "non_none",
+    "param_model",
     "split_annotated",
 ]
 
@@ -135,6 +136,21 @@ def is_pydantic_type(tp: Any) -> bool:
     if is_class(tp) and issubclass(tp, BaseModel):
         return True
     return any(is_pydantic_type(a) for a in get_args(tp) if a is not Ellipsis)
+
+
+def param_model(tp: Any) -> type | None:
+    """The model class of ``Model`` or ``Model | None``, or None when ``tp`` is no model.
+
+    A query, header or cookie parameter typed so is a parameter model (read by
+    fastcore/_planning/param_models.py, imported only by the routes that have one).
+    """
+    if is_optional(tp) and tp is not Any:
+        tp = non_none(tp)
+    if not is_class(tp):
+        return None
+    if is_pydantic_type(tp) or issubclass(tp, msgspec.Struct) or dataclasses.is_dataclass(tp):
+        return typing.cast(type, tp)
+    return None
 
 
 def _is_model(tp: Any) -> bool:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastcore._validation.errors import EXACT, LAX, STRICT, Fail
-from fastcore._validation.temporal import _to_date, _to_datetime, _to_time, _to_timedelta
 
 __all__ = ["SCALARS"]
 
@@ -233,18 +232,48 @@ def _to_uuid(value: Any) -> tuple[uuid.UUID, int]:
     return uuid.UUID(value), LAX
 
 
-#: The lax parser of each scalar type; the tag is pydantic's name for it in union locs.
-SCALARS: dict[Any, tuple[str, Callable[[Any], tuple[Any, int]]]] = {
-    int: ("int", _to_int),
-    float: ("float", _to_float),
-    bool: ("bool", _to_bool),
-    str: ("str", _to_str),
-    bytes: ("bytes", _to_bytes),
-    type(None): ("none", _to_none),
-    decimal.Decimal: ("decimal", _to_decimal),
-    uuid.UUID: ("uuid", _to_uuid),
-    dt.datetime: ("datetime", _to_datetime),
-    dt.date: ("date", _to_date),
-    dt.time: ("time", _to_time),
-    dt.timedelta: ("timedelta", _to_timedelta),
+Scalar = tuple[str, Callable[[Any], tuple[Any, int]]]
+
+#: The date, time and duration types, whose parsers are imported on first use (temporal.py).
+_TEMPORAL = {
+    dt.datetime: ("datetime", "_to_datetime"),
+    dt.date: ("date", "_to_date"),
+    dt.time: ("time", "_to_time"),
+    dt.timedelta: ("timedelta", "_to_timedelta"),
 }
+
+
+class _Scalars(dict[Any, Scalar]):
+    """The scalar parsers by type; the date and time ones are added the first time one is read.
+
+    PERF: the temporal parsers (about 450 lines) are imported by an app with a date, time or
+    duration parameter only. Read at plan time (validators keep the parser they got), so the
+    lookup here costs nothing per request.
+    """
+
+    def __contains__(self, tp: object) -> bool:
+        return dict.__contains__(self, tp) or tp in _TEMPORAL
+
+    def __missing__(self, tp: Any) -> Scalar:
+        if tp not in _TEMPORAL:
+            raise KeyError(tp)
+        from fastcore._validation import temporal
+
+        for kind, (tag, name) in _TEMPORAL.items():
+            self[kind] = (tag, getattr(temporal, name))
+        return self[tp]
+
+
+#: The lax parser of each scalar type; the tag is pydantic's name for it in union locs.
+SCALARS = _Scalars(
+    {
+        int: ("int", _to_int),
+        float: ("float", _to_float),
+        bool: ("bool", _to_bool),
+        str: ("str", _to_str),
+        bytes: ("bytes", _to_bytes),
+        type(None): ("none", _to_none),
+        decimal.Decimal: ("decimal", _to_decimal),
+        uuid.UUID: ("uuid", _to_uuid),
+    }
+)

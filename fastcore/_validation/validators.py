@@ -195,9 +195,13 @@ def _big_int(value: Any) -> bool:
     return value.__class__ is int and not -(2**63) <= value < 2**63
 
 
+_TO_INT = SCALARS[int][1]
+_TO_FLOAT = SCALARS[float][1]
+
+
 def _int(value: Any) -> Any:
     try:
-        number = SCALARS[int][1](value)[0]
+        number = _TO_INT(value)[0]
     except Fail:
         raise LookupError(value) from None
     if _big_int(number):
@@ -206,7 +210,7 @@ def _int(value: Any) -> Any:
 
 
 def _float(value: Any) -> Any:
-    return SCALARS[float][1](value)[0]
+    return _TO_FLOAT(value)[0]
 
 
 _SEQUENCE_INPUTS = (list, tuple, set, frozenset)

@@ -19,7 +19,6 @@ from typing import Any
 
 import msgspec
 
-from fastcore._planning.param_models import param_model
 from fastcore._validation import hints as t
 from fastcore._validation.pydantic_params import is_pydantic_scalar, pydantic_metadata
 from fastcore.exceptions import DependencyScopeError, FastCoreError
@@ -398,7 +397,7 @@ class _Analyzer:
         source = marker._source
         annotation = _with_discriminator(_with_constraints(tp, metadata, marker), marker)
         is_seq = source != "body" and t.is_sequence_of_scalars(tp)
-        model = param_model(tp) if source in ("query", "header", "cookie") else None
+        model = t.param_model(tp) if source in ("query", "header", "cookie") else None
         if model is not None:
             annotation = tp  # NOTE: as FastAPI: the model's own fields carry the constraints
         elif source in ("query", "header", "cookie", "path") and not (
