@@ -25,7 +25,7 @@ from _support import build_id, builds
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.load.inmemory import _Transport  # noqa: E402
+from bench.load.inmemory import MemoryTransport  # noqa: E402
 from fastcore import FastAPI  # noqa: E402
 from fastcore._planning.msgpack import transcode  # noqa: E402
 from fastcore.server.config import ServerConfig  # noqa: E402
@@ -133,7 +133,7 @@ def test_request(benchmark: Any, kind: str, build: str) -> None:
     state = ServerState(ServerConfig(), loop, app, mod)
     dispatch = Dispatch(app, state, mod)
     state.handler = dispatch.handler
-    transport = _Transport()
+    transport = MemoryTransport()
     conn = mod.HttpProtocol(state)
     conn.connection_made(transport)
     raw = _raw(kind)

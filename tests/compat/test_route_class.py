@@ -27,9 +27,7 @@ import fastcore.exceptions
 import fastcore.responses
 import fastcore.routing
 import fastcore.testclient
-from fastcore.server.config import ServerConfig
-from fastcore.server.dispatch import Dispatch
-from fastcore.server.server import ServerState
+from bench.load.inmemory import InMemoryServer, parse_response
 from tests.support.builds import ids, implementations
 
 EVENTS: list[str] = []
@@ -231,32 +229,6 @@ def test_plain_routes_keep_the_fast_lane() -> None:
     assert plans["/timed/"].simple_call is None  # served through TimedRoute's handler
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.out = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def close(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-
 PROTOCOLS = implementations("protocol")
 
 
@@ -270,34 +242,21 @@ def test_route_class_on_fastcores_server(
 
     app = _app(fastcore)
     ref = fastcore.testclient.TestClient(app).request(method, url, **kw())
-    loop = asyncio.new_event_loop()
+    request = httpx.Request(method, "http://t" + url, **kw())
+    head = f"{method} {request.url.raw_path.decode()} HTTP/1.1\r\nHost: t\r\n"
+    body = request.read()
+    for name, value in request.headers.items():
+        if name.lower() not in ("host", "transfer-encoding"):
+            head += f"{name}: {value}\r\n"
+    if body and "content-length" not in request.headers:
+        head += f"content-length: {len(body)}\r\n"
+    server = InMemoryServer(app, mod)
     try:
-        state = ServerState(ServerConfig(), loop, app, mod)
-        state.handler = Dispatch(app, state, mod).handler
-        request = httpx.Request(method, "http://t" + url, **kw())
-        head = f"{method} {request.url.raw_path.decode()} HTTP/1.1\r\nHost: t\r\n"
-        body = request.read()
-        for name, value in request.headers.items():
-            if name.lower() not in ("host", "transfer-encoding"):
-                head += f"{name}: {value}\r\n"
-        if body and "content-length" not in request.headers:
-            head += f"content-length: {len(body)}\r\n"
-        transport = _Transport()
-        conn = mod.HttpProtocol(state)
-
-        async def feed() -> None:  # NOTE: inside the loop, as a server calls the protocol
-            conn.connection_made(transport)
-            conn.data_received(head.encode() + b"\r\n" + body)
-            for _ in range(20):
-                await asyncio.sleep(0.001)
-
-        loop.run_until_complete(feed())
+        status, headers, raw_body = parse_response(server.request(head.encode() + b"\r\n" + body))
+        server.settle()
     finally:
-        loop.close()
-    raw_head, _, raw_body = bytes(transport.out).partition(b"\r\n\r\n")
-    lines = raw_head.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-    assert int(lines[0].split(" ")[1]) == ref.status_code
+        server.close()
+    assert status == ref.status_code
     assert raw_body.decode() == ref.text
     assert headers.get("x-timed") == ref.headers.get("x-timed")
     assert headers.get("content-type") == ref.headers.get("content-type")

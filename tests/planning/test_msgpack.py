@@ -9,7 +9,6 @@ the plain shapes are served by the direct lane itself, never by the Dispatch pat
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime
 import enum
@@ -23,11 +22,9 @@ import pydantic
 import pytest
 from starlette.responses import Response
 
+from bench.load.inmemory import InMemoryServer, parse_head
 from fastcore import APIRouter, BackgroundTasks, Body, Depends, FastAPI
 from fastcore._planning.msgpack import preferred, same_in_msgpack
-from fastcore.server.config import ServerConfig
-from fastcore.server.dispatch import Dispatch
-from fastcore.server.server import ServerState
 from fastcore.testclient import TestClient
 from tests.support.builds import ids, implementations
 
@@ -435,50 +432,12 @@ def test_openapi_documents_msgpack_beside_json_on_opted_in_routes() -> None:
 # -- fastcore's server: the lane and the ASGI entry answer the same ------------------------
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def close(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-
-def _parse(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    pairs = [line.split(": ", 1) for line in lines[1:]]
-    headers = sorted((k.lower(), v) for k, v in pairs if k.lower() != "date")
-    return status, headers, body
-
-
-class _Server:
+class _Server(InMemoryServer):
     """A protocol build fed raw requests in memory; counts what the Dispatch paths served."""
 
     def __init__(self, mod: ModuleType, app: FastAPI) -> None:
-        self.mod = mod
-        self.loop = asyncio.new_event_loop()
-        app.freeze()
-        self.state = ServerState(ServerConfig(), self.loop, app, mod)
-        self.dispatch = dispatch = Dispatch(app, self.state, mod)
+        super().__init__(app, mod)
+        dispatch = self.dispatch
         self.slow: list[str] = []
         for name in ("serve", "respond", "fail", "later"):
             original = getattr(dispatch, name)
@@ -488,37 +447,18 @@ class _Server:
                 return _original(*args)
 
             setattr(dispatch, name, counted)
-        self.state.handler = lane = dispatch.handler
+        lane = self.state.handler
         assert type(lane).__name__ == "DirectLane"
         lane.fallback = dispatch
 
-    def request(self, raw: bytes) -> tuple[int, list[tuple[str, str]], bytes, int]:
-        transport = _Transport()
-        conn = self.mod.HttpProtocol(self.state)
-        conn.connection_made(transport)
-
-        async def settle() -> None:
-            for _ in range(200):  # a def dependency finishes in a pool thread
-                if transport.writes and b"\r\n\r\n" in b"".join(transport.writes):
-                    break
-                await asyncio.sleep(0.005)
-            for _ in range(5):
-                await asyncio.sleep(0)
-
-        # NOTE: a loop callback, not a Task: the lane starts handlers eagerly, as in the server
-        self.loop.call_soon(conn.data_received, raw)
-        self.loop.run_until_complete(settle())
-        status, headers, body = _parse(b"".join(transport.writes))
-        return status, headers, body, len(transport.writes)
-
-    def close(self) -> None:
-        """The idle host Tasks end with the loop."""
-        self.dispatch.close()
-        pending = asyncio.all_tasks(self.loop)
-        for task in pending:
-            task.cancel()
-        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
+    def answer(self, raw: bytes) -> tuple[int, list[tuple[str, str]], bytes, int]:
+        """(status, sorted headers but Date, body, transport writes), on a new connection."""
+        self.connect()
+        data = self.request(raw)
+        self.settle()
+        status, pairs, body = parse_head(data)
+        headers = sorted((k, v) for k, v in pairs if k != "date")
+        return status, headers, body, self.transport.writes
 
 
 @pytest.fixture(scope="module", params=PROTOCOLS, ids=ids(PROTOCOLS))
@@ -557,7 +497,7 @@ def test_the_lane_answers_a_msgpack_body_as_the_asgi_entry(
     if accept:
         headers["accept"] = accept
     body = msgspec.msgpack.encode(doc)
-    status, got, out, _ = server.request(_raw("POST", path, headers, body))
+    status, got, out, _ = server.answer(_raw("POST", path, headers, body))
     assert (status, got, out) == _reference("POST", path, headers, body)
 
 
@@ -577,13 +517,13 @@ def test_the_lane_answers_a_msgpack_body_as_the_asgi_entry(
 )
 def test_the_lane_answers_as_the_asgi_entry(server: _Server, path: str, accept: str | None) -> None:
     headers = {"accept": accept} if accept else {}
-    status, got, out, _ = server.request(_raw("GET", path, headers))
+    status, got, out, _ = server.answer(_raw("GET", path, headers))
     assert (status, got, out) == _reference("GET", path, headers, b"")
 
 
 def test_head_is_answered_as_the_asgi_entry(server: _Server) -> None:
     headers = {"accept": MSGPACK}
-    status, got, out, _ = server.request(_raw("HEAD", "/data", headers))
+    status, got, out, _ = server.answer(_raw("HEAD", "/data", headers))
     assert (status, got, out) == _reference("HEAD", "/data", headers, b"")
 
 
@@ -592,12 +532,12 @@ def test_plain_msgpack_is_served_by_the_lane_itself(server: _Server, path: str) 
     doc = next(doc for p, doc in DOCS if p == path)  # NOTE: the first of each is valid
     headers = {"content-type": MSGPACK, "accept": MSGPACK}
     server.slow.clear()
-    status, got, out, writes = server.request(
+    status, got, out, writes = server.answer(
         _raw("POST", path, headers, msgspec.msgpack.encode(doc))
     )
     assert status in (200, 201) and dict(got)["content-type"] == MSGPACK
     assert server.slow == [] and writes == 1
-    status, got, out, writes = server.request(_raw("GET", "/data", {"accept": MSGPACK}))
+    status, got, out, writes = server.answer(_raw("GET", "/data", {"accept": MSGPACK}))
     assert dict(got)["content-type"] == MSGPACK and server.slow == [] and writes == 1
 
 

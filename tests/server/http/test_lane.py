@@ -7,8 +7,8 @@ memory, no sockets) and through the TestClient (the ASGI path); status and body 
 match, for valid and invalid values alike.
 """
 
-import asyncio
 import json
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Annotated
 from urllib.parse import quote
@@ -18,10 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.load.inmemory import InMemoryServer, parse_response
 from fastcore import Cookie, FastAPI, Header, Query
-from fastcore.server.config import ServerConfig
-from fastcore.server.dispatch import Dispatch
-from fastcore.server.server import ServerState
 from fastcore.testclient import TestClient
 from tests.support.builds import ids, implementations
 
@@ -66,58 +64,23 @@ async def create(item_id: int, item: Item):
     return {"id": item_id, "item": item}
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.out = bytearray()
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-    def resume_reading(self) -> None:
-        pass
-
-
-class _Server:
-    """A protocol build fed raw requests in memory, on its own event loop."""
+class _Server(InMemoryServer):
+    """The app on a protocol build in memory (bench/load/inmemory.py), a connection a request."""
 
     def __init__(self, mod: ModuleType) -> None:
-        self.mod = mod
-        self.loop = asyncio.new_event_loop()
-        app.freeze()
-        self.state = ServerState(ServerConfig(), self.loop, app, mod)
-        self.state.handler = Dispatch(app, self.state, mod).handler
+        super().__init__(app, mod)
 
-    def request(self, raw: bytes) -> tuple[int, object]:
-        transport = _Transport()
-        conn = self.mod.HttpProtocol(self.state)
-        conn.connection_made(transport)
-        conn.data_received(raw)
-        for _ in range(5):  # a handler that suspends finishes in a Task
-            self.loop.run_until_complete(asyncio.sleep(0))
-        head, _, body = bytes(transport.out).partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
+    def answer(self, raw: bytes) -> tuple[int, object]:
+        self.connect()
+        status, _, body = parse_response(self.request(raw))
         return status, json.loads(body)
 
 
 @pytest.fixture(scope="module", params=PROTOCOLS, ids=ids(PROTOCOLS))
-def server(request: pytest.FixtureRequest) -> _Server:
-    return _Server(request.param)
+def server(request: pytest.FixtureRequest) -> Iterator[_Server]:
+    served = _Server(request.param)
+    yield served
+    served.close()
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +93,7 @@ def _get(target: str, headers: str = "") -> bytes:
 
 
 def _same(server: _Server, client: TestClient, raw: bytes, target: str, **kw: object) -> None:
-    status, body = server.request(raw)
+    status, body = server.answer(raw)
     ref = client.request(raw.split(b" ", 1)[0].decode(), target, **kw)
     assert (status, body) == (ref.status_code, ref.json()), raw
 
@@ -159,7 +122,7 @@ def test_path_values_match_the_asgi_path(server: _Server, client: TestClient, wo
 @pytest.mark.parametrize("word", [w for w in WORDS if w.strip() == w and w.isascii()])
 def test_header_and_cookie_values_match(server: _Server, client: TestClient, word: str) -> None:
     headers = f"X-Count: {word}\r\nCookie: session={word}\r\n"
-    status, body = server.request(_get("/h", headers))
+    status, body = server.answer(_get("/h", headers))
     ref = client.get("/h", headers={"X-Count": word, "Cookie": f"session={word}"})
     assert (status, body) == (ref.status_code, ref.json())
 
@@ -190,7 +153,7 @@ def test_bodies_match_the_asgi_path(
     head = f"POST /items/3 HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n"
     if ctype:
         head += f"Content-Type: {ctype}\r\n"
-    status, got = server.request(head.encode() + b"\r\n" + body)
+    status, got = server.answer(head.encode() + b"\r\n" + body)
     headers = {"Content-Type": ctype} if ctype else {}
     ref = client.post("/items/3", content=body, headers=headers)
     assert (status, got) == (ref.status_code, ref.json())

@@ -25,10 +25,8 @@ from starlette.responses import (
     Response,
 )
 
+from bench.load.inmemory import InMemoryServer, parse_head
 from fastcore import APIRouter, BackgroundTasks, Depends, FastAPI, Header, HTTPException
-from fastcore.server.config import ServerConfig
-from fastcore.server.dispatch import Dispatch
-from fastcore.server.server import ServerState
 from fastcore.testclient import TestClient
 from tests.support.builds import ids, implementations
 
@@ -158,66 +156,16 @@ def build(inline: bool) -> FastAPI:
     return app
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
+class _Server(InMemoryServer):
+    """The app on a protocol build in memory (bench/load/inmemory.py), a connection a request."""
 
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def close(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-
-def _parse(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = [tuple(line.split(": ", 1)) for line in lines[1:]]
-    return status, [(k.lower(), v) for k, v in headers if k.lower() != "date"], body  # type: ignore[misc]
-
-
-class _Server:
-    def __init__(self, mod: ModuleType, app: FastAPI) -> None:
-        self.mod = mod
-        self.loop = asyncio.new_event_loop()
-        app.freeze()
-        self.state = ServerState(ServerConfig(), self.loop, app, mod)
-        self.state.handler = Dispatch(app, self.state, mod).handler
-
-    def request(self, target: str, headers: str = "") -> tuple[int, list[Any], bytes, int]:
-        transport = _Transport()
-        conn = self.mod.HttpProtocol(self.state)
-        conn.connection_made(transport)
-        raw = f"GET {target} HTTP/1.1\r\nHost: t\r\n{headers}\r\n".encode()
-
-        async def settle() -> None:
-            conn.data_received(raw)  # NOTE: on the loop, as the server calls it
-            for _ in range(200):  # a def call finishes in a pool thread
-                if transport.writes and b"\r\n\r\n" in b"".join(transport.writes):
-                    break
-                await asyncio.sleep(0.005)
-            for _ in range(5):
-                await asyncio.sleep(0)
-
-        self.loop.run_until_complete(settle())
-        status, got, body = _parse(b"".join(transport.writes))
-        return status, got, body, len(transport.writes)
+    def get(self, target: str, headers: str = "") -> tuple[int, list[Any], bytes, int]:
+        """(status, headers but Date, body, how many transport writes) of ``GET target``."""
+        self.connect()
+        raw = self.request(f"GET {target} HTTP/1.1\r\nHost: t\r\n{headers}\r\n".encode())
+        self.settle()
+        status, pairs, body = parse_head(raw)
+        return status, [(k, v) for k, v in pairs if k != "date"], body, self.transport.writes
 
 
 @pytest.fixture(params=[False, True], ids=["threadpool", "inline"])
@@ -257,22 +205,22 @@ TARGETS = [
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_shapes_answer_as_the_asgi_entry(app: FastAPI, mod: ModuleType, target: str) -> None:
-    status, headers, body, _ = _Server(mod, app).request(target)
+    status, headers, body, _ = _Server(app, mod).get(target)
     assert (status, headers, body) == _reference(app, target, {})
 
 
 def test_http_exception_from_a_dependency(app: FastAPI, mod: ModuleType) -> None:
     for target in ("/async-deps", "/r/1"):
-        status, headers, body, _ = _Server(mod, app).request(target, "X-Token: bad\r\n")
+        status, headers, body, _ = _Server(app, mod).get(target, "X-Token: bad\r\n")
         assert (status, headers, body) == _reference(app, target, {"X-Token": "bad"})
         assert status == 403 and ("x-why", "token") in headers
 
 
 def test_response_objects_are_one_write(app: FastAPI, mod: ModuleType) -> None:
     for target in ("/plain", "/json-response", "/redirect", "/html"):
-        *_, writes = _Server(mod, app).request(target)
+        *_, writes = _Server(app, mod).get(target)
         assert writes == 1, target
-    status, headers, _, _ = _Server(mod, app).request("/json-response")
+    status, headers, _, _ = _Server(app, mod).get("/json-response")
     cookies = [v for k, v in headers if k == "set-cookie"]
     assert (
         cookies
@@ -285,14 +233,14 @@ def test_response_objects_are_one_write(app: FastAPI, mod: ModuleType) -> None:
 
 
 def test_a_bad_header_is_a_500(app: FastAPI, mod: ModuleType) -> None:
-    status, _, body, _ = _Server(mod, app).request("/bad-header")
+    status, _, body, _ = _Server(app, mod).get("/bad-header")
     assert status == 500 and body == b"Internal Server Error"
 
 
 def test_yield_cleanup_after_the_write_in_order(app: FastAPI, mod: ModuleType) -> None:
     EVENTS.clear()
-    server = _Server(mod, app)
-    status, _, body, _ = server.request("/async-deps")
+    server = _Server(app, mod)
+    status, _, body, _ = server.get("/async-deps")
     assert status == 200
 
     async def cleaned_up() -> None:
@@ -312,13 +260,13 @@ def test_yield_cleanup_after_the_write_in_order(app: FastAPI, mod: ModuleType) -
 
 def test_an_exception_is_thrown_into_the_yield_dependency(app: FastAPI, mod: ModuleType) -> None:
     EVENTS.clear()
-    status, headers, body, _ = _Server(mod, app).request("/db-error")
+    status, headers, body, _ = _Server(app, mod).get("/db-error")
     assert status == 500 and EVENTS == ["db open", "db saw ValueError", "db close"]
     assert (status, headers, body) == _reference(app, "/db-error", {})
 
 
 def test_a_dependency_that_raises_after_yield(app: FastAPI, mod: ModuleType) -> None:
-    status, _, body, _ = _Server(mod, app).request("/after-yield")
+    status, _, body, _ = _Server(app, mod).get("/after-yield")
     ref_status, _, ref_body = _reference(app, "/after-yield", {})
     assert (status, body) == (ref_status, ref_body) == (200, b'{"x":"x"}')
 
@@ -335,19 +283,19 @@ def _wait_for(server: _Server, events: list[str]) -> None:
 
 def test_background_tasks_run_after_the_write(app: FastAPI, mod: ModuleType) -> None:
     EVENTS.clear()
-    server = _Server(mod, app)
-    status, _, body, _ = server.request("/background")
+    server = _Server(app, mod)
+    status, _, body, _ = server.get("/background")
     _wait_for(server, ["task"])
     assert (status, body, EVENTS) == (200, b"queued", ["task"])
     EVENTS.clear()
-    status, _, body, _ = server.request("/background-param")
+    status, _, body, _ = server.get("/background-param")
     _wait_for(server, ["param task"])
     assert (status, body, EVENTS) == (200, b"queued", ["param task"])
 
 
 def test_the_per_request_cache(app: FastAPI, mod: ModuleType) -> None:
     EVENTS.clear()
-    _Server(mod, app).request("/def-deps?count=1")
+    _Server(app, mod).get("/def-deps?count=1")
     assert EVENTS == ["settings"]
 
 
@@ -357,7 +305,7 @@ def test_overrides_are_honoured(app: FastAPI, mod: ModuleType) -> None:
 
     app.dependency_overrides[get_settings] = fake_settings
     try:
-        status, headers, body, _ = _Server(mod, app).request("/def-deps?count=2")
+        status, headers, body, _ = _Server(app, mod).get("/def-deps?count=2")
         assert b'"fake"' in body
         assert (status, headers, body) == _reference(app, "/def-deps?count=2", {})
     finally:

@@ -24,10 +24,8 @@ import pytest
 import fastcore
 import fastcore.responses
 import fastcore.security
-from fastcore.server.config import ServerConfig
+from bench.load.inmemory import InMemoryServer, parse_head
 from fastcore.server.contract import Fallback
-from fastcore.server.dispatch import Dispatch
-from fastcore.server.server import ServerState
 from tests.support.builds import ids, implementations
 
 PROTOCOLS = implementations("protocol")
@@ -147,76 +145,28 @@ def steps_app(fw: Any) -> Any:
     return app
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.out = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def writelines(self, chunks: Any) -> None:
-        for chunk in chunks:
-            self.out += chunk
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def is_closing(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-
 def _served(mod: ModuleType, app: Any, target: str, headers: dict[str, str]) -> dict[str, Any]:
     """``target`` through fastcore's server in memory; what a client sees, and the events."""
-    loop = asyncio.new_event_loop()
-    app.freeze()
-    state = ServerState(ServerConfig(), loop, app, mod)
-    dispatch = Dispatch(app, state, mod)
-    state.handler = dispatch.handler
-    transport = _Transport()
-    conn = mod.HttpProtocol(state)
-    conn.connection_made(transport)
     lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     raw = f"GET {target} HTTP/1.1\r\nHost: t\r\n{lines}\r\n".encode()
 
     async def settle() -> None:
-        loop.call_soon(conn.data_received, raw)  # NOTE: from a callback, as a worker's transport
-        for _ in range(400):  # NOTE: a def dependency runs in a pool thread
-            await asyncio.sleep(0.002)
-            if b"\r\n\r\n" in transport.out and EVENTS[-1:] != ["sync open"]:
+        for _ in range(400):  # NOTE: a def dependency's exit runs in a pool thread
+            if EVENTS[-1:] != ["sync open"]:
                 break
+            await asyncio.sleep(0.002)
         for _ in range(20):
             await asyncio.sleep(0.002)
 
     EVENTS.clear()
+    server = InMemoryServer(app, mod)
     try:
-        loop.run_until_complete(settle())
+        status, pairs, body = parse_head(server.request(raw))
+        server.loop.run_until_complete(settle())
     finally:
-        conn.connection_lost(None)
-        dispatch.close()
-        loop.run_until_complete(asyncio.sleep(0))
-        loop.close()
-    head, _, body = bytes(transport.out).partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    seen = {
-        k.lower(): v
-        for k, _, v in (line.decode().partition(": ") for line in head.split(b"\r\n")[1:])
-        if k.lower() in ("x-dep", "x-why", "www-authenticate", "content-type")
-    }
+        server.close()
+    keep = ("x-dep", "x-why", "www-authenticate", "content-type")
+    seen = {k: v for k, v in pairs if k in keep}
     return {"status": status, "headers": seen, "body": body, "events": list(EVENTS)}
 
 
