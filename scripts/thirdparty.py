@@ -156,6 +156,40 @@ LIBRARIES = {
             source="github:laurentS/slowapi@HEAD",
             requires=("limits>=2.3", "mock", "hiro", "requests", "httpx", "pytest", "starlette"),
         ),
+        Library(
+            # NOTE: its sdist on PyPI (0.2.2) ships no tests; the GitHub snapshot does
+            name="fastapi-cache2",
+            source="github:long2ice/fastapi-cache@HEAD",
+            requires=(
+                "pendulum",
+                "typing-extensions>=4.1.0",
+                "redis>=4.2.0",
+                "aiomcache",
+                # tests import examples/, whose app renders a Jinja2 template
+                "jinja2",
+                "pytest",
+                "requests",
+                "httpx",
+                "uvicorn",
+            ),
+        ),
+        Library(
+            # NOTE: its sdist on PyPI ships no tests; the GitHub snapshot does
+            name="asgi-correlation-id",
+            source="github:snok/asgi-correlation-id@HEAD",
+            requires=(
+                "starlette",
+                "packaging",
+                "celery",
+                "pytest",
+                "pytest-mock",
+                "pytest-asyncio",
+                "sentry-sdk",
+                "httpx",
+                "requests",
+                "websockets",
+            ),
+        ),
     )
 }
 

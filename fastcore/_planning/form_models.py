@@ -4,7 +4,8 @@ A form model's fields are the form's own fields, never nested under the paramete
 ``Annotated[Profile, Form()]`` reads ``name=Rick``. FastAPI's rules, followed here:
 
 - each model field takes its value by its name (an empty value or an empty file input is a
-  missing one; a list field collects the repeated name); every other form key is given to the
+  missing one; a list field collects the repeated name, its empty strings included, its empty
+  file inputs left out); every other form key is given to the
   model as well, so ``extra="forbid"`` (a Struct's ``forbid_unknown_fields``) answers
   ``extra_forbidden`` for it;
 - ``Model | None`` (or a union with None) is its default when none of the models' names is in
@@ -82,6 +83,10 @@ def _is_empty(value: Any) -> bool:
     # part with no filename when no file was chosen; both count as not sent.
     if isinstance(value, str):
         return value == ""
+    return _is_empty_file(value)
+
+
+def _is_empty_file(value: Any) -> bool:
     from starlette.datastructures import UploadFile
 
     return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
@@ -104,7 +109,8 @@ def _shaped(keys: Sequence[ModelKey], form: FormData) -> dict[str, Any]:
         taken.update(k.wire)
         for wire in k.wire:
             if k.many:
-                found = [v for v in form.getlist(wire) if not _is_empty(v)]
+                # NOTE: as FastAPI: a list keeps its empty strings, not its empty file inputs
+                found = [v for v in form.getlist(wire) if not _is_empty_file(v)]
                 if found:
                     values[wire] = found
                     break

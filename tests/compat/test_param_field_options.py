@@ -107,3 +107,32 @@ def test_requests(method: str, url: str, kw: dict[str, Any]) -> None:
 def test_openapi() -> None:
     ref, ours = _clients(options_app)
     assert ours.get("/openapi.json").json() == ref.get("/openapi.json").json()
+
+
+class Listed(BaseModel):
+    value: Annotated[list[str], Field(validation_alias=AliasChoices("first", "second"))]
+
+
+def listed_app(fw: Any) -> Any:
+    app = fw.FastAPI()
+
+    @app.post("/parameter")
+    def parameter(
+        value: Annotated[list[str], fw.Form(validation_alias=AliasChoices("first", "second"))],
+    ) -> dict[str, Any]:
+        return {"value": value}
+
+    @app.post("/model")
+    def model(params: Annotated[Listed, fw.Form()]) -> dict[str, Any]:
+        return params.model_dump(exclude_unset=True)
+
+    return app
+
+
+@pytest.mark.parametrize("url", ["/parameter", "/model"])
+@pytest.mark.parametrize(
+    "data",
+    [{"second": [""]}, {"second": ["", "hello"]}, {"first": [""], "second": ["hello"]}, {}],
+)
+def test_form_lists_keep_empty_strings(url: str, data: dict[str, Any]) -> None:
+    _same(listed_app, "POST", url, data=data)
