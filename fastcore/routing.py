@@ -531,9 +531,13 @@ def _url_path_for(route: Any, name: str, params: dict[str, Any]) -> URLPath:
     return URLPath(path=route.url_path(**params), protocol="http")
 
 
-def _starlette_copy(route: Any, prefix: str, dependencies: list[Depends]) -> Any:
+def _starlette_copy(
+    route: Any, prefix: str, dependencies: list[Depends], max_body_size: int | None = None
+) -> Any:
     """A WebSocket route, Starlette ``Route`` or ``Mount`` of an included router, under
-    ``prefix`` (a WebSocket API route with ``dependencies`` first); None for another kind."""
+    ``prefix`` (a WebSocket API route with ``dependencies`` first); None for another kind.
+    A ``Mount`` reads its body under ``max_body_size``, as FastAPI wraps an included mount
+    in the inclusion's limit (Starlette's ``Mount(max_body_size=...)``)."""
     from fastcore._websocket.routes import APIWebSocketRoute, PlainWebSocketRoute
 
     if isinstance(route, APIWebSocketRoute):
@@ -547,7 +551,9 @@ def _starlette_copy(route: Any, prefix: str, dependencies: list[Depends]) -> Any
     if routing is None:  # NOTE: no Starlette route exists before starlette.routing is imported
         return None
     if isinstance(route, routing.Mount):
-        return routing.Mount(prefix + route.path, app=route.app, name=route.name)
+        return routing.Mount(
+            prefix + route.path, app=route.app, name=route.name, max_body_size=max_body_size
+        )
     if isinstance(route, routing.Route):
         return routing.Route(
             prefix + route.path,
@@ -1051,7 +1057,8 @@ class APIRouter(RouteDecorators, WebSocketRouterMethods, FrontendMethods):
             copy: Any = self._api_route_copy(route, router, context)
         else:
             deps = [*self.dependencies, *context.dependencies]
-            copy = _starlette_copy(route, self.prefix + prefix, deps)
+            limit = _first(router.max_body_size, context.max_body_size, self.max_body_size)
+            copy = _starlette_copy(route, self.prefix + prefix, deps, limit)
             if copy is None:
                 return None
         copy._original = getattr(route, "_original", route)

@@ -185,9 +185,12 @@ LIBRARIES = {
                 "pytest-mock",
                 "pytest-asyncio",
                 "sentry-sdk",
-                "httpx",
+                # its tests build AsyncClient(app=...), which httpx 0.28 removed
+                "httpx<0.28",
                 "requests",
                 "websockets",
+                # celery's own pytest plugin (celery_session_app/_worker), as its CI had it
+                "pytest-celery<1",
             ),
         ),
     )

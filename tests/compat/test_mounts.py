@@ -161,3 +161,27 @@ def test_max_body_size_reaches_mounts(sub_limit: int | None, url: str, body: str
     expected = ref.post(url, content=BODIES[body]())
     got = ours.post(url, content=BODIES[body]())
     assert (got.status_code, got.text) == (expected.status_code, expected.text)
+
+
+def included_mount_app(fw: Any) -> Any:
+    mounted = fw.FastAPI()
+
+    @mounted.post("/")
+    async def echo(request: fw.Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    router = fw.APIRouter()
+    router.mount("/mounted", mounted)
+    app = fw.FastAPI()
+    app.include_router(router, prefix="/nested", max_body_size=5)
+    return app
+
+
+@pytest.mark.parametrize("body", [b"12345", b"123456", _chunks])
+def test_included_mount_takes_the_inclusions_limit(body: Any) -> None:
+    ref, ours = _clients(included_mount_app)
+    content = body() if callable(body) else body
+    expected = ref.post("/nested/mounted/", content=content)
+    content = body() if callable(body) else body
+    got = ours.post("/nested/mounted/", content=content)
+    assert (got.status_code, got.text) == (expected.status_code, expected.text)
