@@ -59,6 +59,10 @@ class _UndefinedType:
 
 Undefined: Any = _UndefinedType()
 
+#: ``alias=`` not given to a marker (``None`` given is another thing: FastAPI's markers clear
+#: a ``Field``'s alias with it).
+NO_ALIAS: Any = type("_NoAlias", (), {"__repr__": lambda self: "NO_ALIAS"})()
+
 
 class ParamTypes(Enum):
     """Where a non-body parameter is read (FastAPI's ``fastapi.params.ParamTypes``): the
@@ -128,7 +132,7 @@ class Param(metaclass=_MarkerType):
         default: Any = Undefined,
         *,
         default_factory: Callable[[], Any] | None = None,
-        alias: str | None = None,
+        alias: str | None = NO_ALIAS,
         validation_alias: Any = None,
         title: str | None = None,
         description: str | None = None,
@@ -195,8 +199,11 @@ class Param(metaclass=_MarkerType):
         self.json_schema_extra = dict(json_schema_extra or {}, **extra)
 
     def _name(self, alias: str | None, validation_alias: Any) -> None:
-        #: What the parameter was given, for ``with_names``.
-        self.given_alias = alias
+        #: Whether ``alias=`` was given (``None`` included), as FastAPI's markers tell: such a
+        #: marker names the parameter over a ``Field(alias=...)`` before it in ``Annotated``.
+        self.alias_given = alias is not NO_ALIAS
+        if alias is NO_ALIAS:
+            alias = None
         #: pydantic's ``validation_alias``: a string is the name the request uses, as FastAPI
         #: reads it (the wire key, the docs' name and title, the 422's loc) over ``alias``.
         self.validation_alias = validation_alias

@@ -157,24 +157,8 @@ LIBRARIES = {
             requires=("limits>=2.3", "mock", "hiro", "requests", "httpx", "pytest", "starlette"),
         ),
         Library(
-            # NOTE: its sdist on PyPI (0.2.2) ships no tests; the GitHub snapshot does
-            name="fastapi-cache2",
-            source="github:long2ice/fastapi-cache@HEAD",
-            requires=(
-                "pendulum",
-                "typing-extensions>=4.1.0",
-                "redis>=4.2.0",
-                "aiomcache",
-                # tests import examples/, whose app renders a Jinja2 template
-                "jinja2",
-                "pytest",
-                "requests",
-                "httpx",
-                "uvicorn",
-            ),
-        ),
-        Library(
-            # NOTE: its sdist on PyPI ships no tests; the GitHub snapshot does
+            # NOTE: its sdists on PyPI ship no tests (and 5.x builds with uv_build, which
+            # needs a Rust toolchain here); the GitHub snapshot (4.3.4) does
             name="asgi-correlation-id",
             source="github:snok/asgi-correlation-id@HEAD",
             requires=(

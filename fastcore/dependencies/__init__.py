@@ -302,7 +302,7 @@ def _named_by_fields(metadata: tuple[Any, ...], marker: Param) -> Param:
     names: tuple[Any, Any] | None = None
     for item in metadata:
         if unwrap_marker(item) is marker:
-            if marker.given_alias is not None or marker.validation_alias is not None:
+            if marker.alias_given or marker.validation_alias is not None:
                 names = None  # NOTE: the marker's own names, given after the Field's
         elif (
             isinstance(item, fields.FieldInfo)
@@ -311,6 +311,21 @@ def _named_by_fields(metadata: tuple[Any, ...], marker: Param) -> Param:
         ):
             names = (item.alias, item.validation_alias)
     return marker if names is None else marker.with_names(*names)
+
+
+def _factory_from_fields(metadata: tuple[Any, ...], marker: Param) -> Param:
+    """``marker`` with the ``default_factory`` of a pydantic ``Field`` in the metadata, which
+    FastAPI merges into its marker (``Annotated[int, Field(default_factory=f)]``)."""
+    fields = sys.modules.get("pydantic.fields")
+    if fields is None:
+        return marker
+    for item in reversed(metadata):
+        factory = getattr(item, "default_factory", None)
+        if isinstance(item, fields.FieldInfo) and not isinstance(item, Param) and factory:
+            marker = copy.copy(marker)
+            marker.default_factory = factory
+            return marker
+    return marker
 
 
 class _Analyzer:
@@ -392,6 +407,9 @@ class _Analyzer:
     ) -> ParamField:
         if marker is None:
             marker = unwrap_marker(self._infer_marker(name, tp, default))
+            marker = _named_by_fields(metadata, marker)  # NOTE: Field(alias=...) alone
+        if marker.default_factory is None and default is Undefined:
+            marker = _factory_from_fields(metadata, marker)
         if isinstance(marker, Path) or marker._source == "path":
             default = self._check_path(name, marker, default)
         source = marker._source

@@ -136,3 +136,50 @@ def listed_app(fw: Any) -> Any:
 )
 def test_form_lists_keep_empty_strings(url: str, data: dict[str, Any]) -> None:
     _same(listed_app, "POST", url, data=data)
+
+
+def inferred_app(fw: Any) -> Any:
+    app = fw.FastAPI()
+    count = Annotated[int, Field(alias="original", title="Original")]
+
+    @app.get("/query")
+    def query(
+        preserved: Annotated[count, fw.Query()],
+        replaced: Annotated[count, fw.Query(alias="replacement")],
+        cleared: Annotated[count, fw.Query(alias=None)],
+    ) -> dict[str, int]:
+        return {"preserved": preserved, "replaced": replaced, "cleared": cleared}
+
+    @app.get("/inferred")
+    @app.get("/inferred/{item_id}")
+    def inferred(
+        item_id: Annotated[int, Field(default_factory=lambda: 5)],
+        n: Annotated[int, Field(alias="count")] = 10,
+    ) -> dict[str, int]:
+        return {"item_id": item_id, "n": n}
+
+    @app.post("/body")
+    def body(
+        first: Annotated[list[int], Field(alias="numbers")],
+        second: Annotated[list[int], Field(alias="unused", validation_alias="more")],
+    ) -> dict[str, Any]:
+        return {"first": first, "second": second}
+
+    return app
+
+
+INFERRED_CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/query?original=1&replacement=2&cleared=3", {}),
+    ("GET", "/query?preserved=1&replaced=2&original=3", {}),
+    ("GET", "/inferred/1?count=2", {}),
+    ("GET", "/inferred/1", {}),
+    ("GET", "/inferred", {}),
+    ("GET", "/inferred?n=3", {}),
+    ("POST", "/body", {"json": {"numbers": [1], "more": [2]}}),
+    ("POST", "/body", {"json": {"first": [1], "unused": [2]}}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "kw"), INFERRED_CASES)
+def test_field_names_without_or_over_a_marker(method: str, url: str, kw: dict[str, Any]) -> None:
+    _same(inferred_app, method, url, **kw)
