@@ -6,7 +6,7 @@ phase. wrk cannot stop after a request count by itself, so a Lua script rotates 
 five endpoints and stops the thread once it has sent its quota; each wrk run is given a
 duration from the rate measured so far, and runs repeat until the phase's count is reached
 (wrk's own "requests" count, completed responses, is what is summed). Reports, never fails:
-prints PASS/FAIL against the targets (peak <= 30 MiB, growth < 1 MiB) and exits 0.
+prints PASS/FAIL against the targets (peak <= 32 MiB, issues 9 and 11; growth < 1 MiB) and exits 0.
 
     python -m bench.load.memory [--requests 500000]
 """
@@ -29,7 +29,7 @@ from bench.load.servers import SERVERS, Server, fastcore_cli_available, worker_p
 from bench.load.smoke import smoke_check
 from bench.load.wrk import CONNECTIONS, lua_literal, parse, wrk_command
 
-TARGET_PEAK_MIB = 30.0
+TARGET_PEAK_MIB = 32.0
 TARGET_GROWTH_MIB = 1.0
 
 
