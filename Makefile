@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The compiled sources: .pyx/.pxi/.pxd, and the .py files compiled as they are (setup.py's ONE_SOURCE).
-PYX := $(wildcard fastcore/_routing/*.pyx fastcore/server/http/*.pyx fastcore/server/http/*.pxi \
-	fastcore/server/http/*.pxd) fastcore/server/http/cycle.py fastcore/server/http/connection.py
+# The compiled sources: .pyx/.pxd, and the .py files compiled as they are (setup.py's ONE_SOURCE).
+PYX := $(wildcard fastcore/_routing/*.pyx fastcore/server/http/*.pyx \
+	fastcore/server/http/*.pxd) fastcore/server/http/cycle.py fastcore/server/http/connection.py \
+	fastcore/server/http/lane.py
 BUILT := build/.extensions-built
 HOST ?= 127.0.0.1
 PORT ?= 8000

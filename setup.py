@@ -21,6 +21,7 @@ EXTENSIONS = [
 ONE_SOURCE = {
     "fastcore.server.http._connection_c": "fastcore/server/http/connection.py",
     "fastcore.server.http._cycle_c": "fastcore/server/http/cycle.py",
+    "fastcore.server.http._lane_c": "fastcore/server/http/lane.py",
 }
 
 

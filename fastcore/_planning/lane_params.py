@@ -1,6 +1,6 @@
 """Which constrained parameters the server's lane converts in place (both builds).
 
-The lane (``fastcore/server/http/lane.py`` and ``_lane_c.pxi`` beside it) converts an
+The lane (``fastcore/server/http/lane.py``, both builds) converts an
 unconstrained str, int or bool path/query/header/cookie value itself and leaves every other
 value to the parameter's extractor. ``Path(ge=1)``/``Query(le=100)`` on an int are the most common
 constraints in FastAPI code (its tutorial's); this finds them so the lane can check the

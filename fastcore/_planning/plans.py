@@ -146,7 +146,7 @@ class RoutePlan:
         self.extractors = call.extractors
         # PERF: a route whose async handler reads only path, query, header and cookie
         # values and at most a JSON body is served by fastcore's server without a
-        # coroutine of its own (the direct lane, fastcore/server/http/lane.py and _lane_c.pxi).
+        # coroutine of its own (the direct lane, fastcore/server/http/lane.py).
         body_plan = needs.body_plan
         simple = not (needs.has_yield or call.subs or call.specials)
         if (body_plan is not None and body_plan.is_form) or needs.max_body_size is not None:

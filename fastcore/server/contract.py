@@ -3,7 +3,7 @@
 The server owns this module; the framework's planning layer fills it. At start-up a FastCore
 app hands the server one ``LaneRoutes`` (``LaneApp.lane_routes``): the router, a frozen
 ``LaneSpec`` per route plan, and the app's paths beside the lane (its ASGI entry and its
-error handling). The direct lane (``fastcore/server/http/lane.py``, ``_lane_c.pxi``) and
+error handling). The direct lane (``fastcore/server/http/lane.py``, both builds) and
 ``fastcore/server/dispatch.py`` read a route only through its spec and call the app only
 through the ``typing.Protocol``s below, so the server imports no private name of the
 framework, and what makes a route leave the lane is a value (``Fallback``) that a test or a

@@ -2,11 +2,11 @@
 
 For an app that describes its routes to the server (a FastCore without middleware: the
 ``LaneApp`` of ``fastcore/server/contract.py``) the protocol's handler is the ``DirectLane``
-(``fastcore/server/http/lane.py``, ``_lane_c.pxi``), which serves simple routes itself with no
-scope dict and no ASGI messages. ``Dispatch`` holds every other path, in Python: routes with
-dependencies, Request parameters, forms or a body still arriving; Response objects
-(written in one ``cycle.write_response``, their background tasks run after it);
-exception handlers; a handler that suspends. Apps with middleware, 404s, mounts and
+(``fastcore/server/http/lane.py``, compiled as it is into ``_lane_c``), which serves simple
+routes itself with no scope dict and no ASGI messages. ``Dispatch`` holds every other path,
+in Python: routes with dependencies, Request parameters, forms or a body still arriving;
+Response objects (written in one ``cycle.write_response``, their background tasks run
+after it); exception handlers; a handler that suspends. Apps with middleware, 404s, mounts and
 other ASGI apps go through the ASGI entry with the cycle's ``receive``/``send``.
 
 Coroutines are started eagerly: one that finishes without suspending (most ``async def``

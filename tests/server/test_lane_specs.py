@@ -296,10 +296,10 @@ def _private_imports(path: Path) -> list[str]:
 
 def test_the_server_imports_no_private_framework_name() -> None:
     """fastcore/server/ and the lane read the framework only through the contract."""
-    # NOTE: the lane's two builds are fastcore/server/http/lane.py and _lane_c.pxi beside it;
-    # a one-source module's .pxd cimports (connection.py, cycle.py) are imports too
+    # NOTE: the lane is fastcore/server/http/lane.py, one source for both builds; a one-source
+    # module's .pxd cimports (connection.py, cycle.py, lane.py) are imports too
     server = ROOT / "fastcore" / "server"
-    files = [p for ext in ("py", "pxi", "pyx", "pxd") for p in server.rglob(f"*.{ext}")]
+    files = [p for ext in ("py", "pyx", "pxd") for p in server.rglob(f"*.{ext}")]
     assert any("lane" in p.name for p in files)
     offending = [hit for path in files for hit in _private_imports(path)]
     # NOTE: fastcore._accel (which build of a twin to load) and fastcore._status (which

@@ -4,3 +4,4 @@
 
 cpdef bint body_allowed(int status) noexcept
 cpdef check_header(object name, object value)
+cpdef object ascii_int(str raw, long long low, long long high)

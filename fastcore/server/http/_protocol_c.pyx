@@ -6,9 +6,9 @@ The same classes, attributes and behaviour as the pure twin (read its docstring 
 design); here they are extension types, so the httptools callbacks and the lane run
 without interpreter frames or attribute dicts. Only this per-request part is twinned:
 the connection's state and cold paths (``connection.py``, compiled as ``_connection_c``)
-and the request cycle with its writer (``cycle.py``, compiled as ``_cycle_c``) are one
-source for both builds, their C declarations in the ``.pxd`` files beside them; the
-lane (``_lane_c.pxi``) is included here. What is not on the per-request path (error
+the request cycle with its writer (``cycle.py``, compiled as ``_cycle_c``) and the lane
+(``lane.py``, compiled as ``_lane_c``) are one source for both builds, their C declarations
+in the ``.pxd`` files beside them. What is not on the per-request path (error
 bodies, target checks, percent-decoding) is shared through ``http11``.
 """
 
@@ -19,6 +19,7 @@ import httptools
 from fastcore.server.http import http11
 from fastcore.server.http._connection_c cimport Connection, Shared
 from fastcore.server.http._cycle_c cimport RequestCycle
+from fastcore.server.http._lane_c cimport DirectLane
 from fastcore.server.http.http11 import (
     HOST_CHARS,
     Reject,
@@ -53,9 +54,9 @@ HEAD = P_HEAD
 BODY = P_BODY
 RESPONDING = P_RESPONDING
 
-# The one-source types (cycle.py, connection.py) in this module's namespace as well, as the
-# pure protocol re-exports them: a cimport binds their C names only.
-globals().update(RequestCycle=RequestCycle, Shared=Shared)
+# The one-source types (cycle.py, connection.py, lane.py) in this module's namespace as well,
+# as the pure protocol re-exports them: a cimport binds their C names only.
+globals().update(DirectLane=DirectLane, RequestCycle=RequestCycle, Shared=Shared)
 
 cdef dict _METHODS = {}
 # PERF: http11's limit as a C global: no module-dict lookup per request.
@@ -98,9 +99,6 @@ cdef inline bint _ends_one_head(bytes data):
         and p[n - 5] != 10
         and p[n - 5] != 13
     )
-
-
-include "_lane_c.pxi"
 
 
 cdef class HttpProtocol(Connection):

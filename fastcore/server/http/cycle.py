@@ -35,6 +35,8 @@ from fastcore.server.http.http11 import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
     from fastcore.server.http.protocol import HttpProtocol
 
 __all__ = ["RequestCycle"]
@@ -243,7 +245,9 @@ class RequestCycle:
             protocol._write(data)  # NOTE: write_raw inlined
         protocol.cycle_done(self)
 
-    def write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def write_response(
+        self, status: int, headers: list[tuple[bytes, bytes]], body: bytes | memoryview
+    ) -> None:
         """A Response whose body is known (status, raw headers, body): one write, no messages.
 
         The same checks and head as ``send``'s two messages; fastcore's server calls it for
@@ -266,7 +270,7 @@ class RequestCycle:
         self.protocol.write_raw(head)
         self.protocol.cycle_done(self)
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: MutableMapping[str, Any]) -> None:
         """ASGI ``send``: ``http.response.start`` then ``http.response.body`` messages."""
         kind = message["type"]
         if kind == "http.response.start":
@@ -323,7 +327,7 @@ class RequestCycle:
         self.response_complete = True
         protocol.cycle_done(self)
 
-    def _head(self, body: bytes, more: bool) -> bytes:
+    def _head(self, body: bytes | memoryview, more: bool) -> bytes:
         assert self._pending_start is not None
         status, headers = self._pending_start
         self.status = status

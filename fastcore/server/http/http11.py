@@ -23,6 +23,7 @@ __all__ = [
     "ChunkWalk",
     "Reject",
     "address",
+    "ascii_int",
     "body_offset",
     "bytes_waiting",
     "check_header",
@@ -149,6 +150,19 @@ def check_header(name: bytes, value: bytes) -> None:
         or b"\0" in value
     ):
         raise ValueError(f"invalid character in response header {name!r}: {value!r}")
+
+
+def ascii_int(raw: str, low: int, high: int) -> int | None:
+    """``raw`` as an int if it is an optional ``-`` and 1 to 18 ASCII digits with a value
+    within ``low..high``, else None (the lane's own reading of an int parameter; anything
+    else is the parameter's extractor's to read or refuse). Compiled, ``_http11_c``'s C loop."""
+    if raw.isascii():
+        digits = raw[1:] if raw[:1] == "-" else raw
+        if digits.isdigit() and len(digits) <= 18:
+            number = int(raw)
+            if low <= number <= high:
+                return number
+    return None
 
 
 def decode_path(raw: bytes) -> str:

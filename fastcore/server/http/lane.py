@@ -1,8 +1,15 @@
-"""The fast lane from a parsed request to the bytes written (pure build).
+# cython: annotation_typing=False, boundscheck=True, wraparound=True
+# (compiled with Python's indexing; the annotations are mypy's only: the C types are in
+# _lane_c.pxd)
+"""The fast lane from a parsed request to the bytes written.
 
-Part of the protocol's surface (``fastcore.server.http.protocol`` re-exports ``DirectLane``);
-the compiled build is ``_lane_c.pxi`` beside it, included into ``_protocol_c.pyx`` so that
-the lane reads the request cycle's C fields. Both do the same, step for step.
+Part of the protocol's surface (``fastcore.server.http.protocol`` re-exports ``DirectLane``).
+One source for both builds: Cython compiles this file as ``fastcore.server.http._lane_c``
+(pure-Python mode), with the C types of its classes, fields and functions in ``_lane_c.pxd``
+beside it, which cimports the request cycle's (``_cycle_c.pxd``) so that the lane reads its
+C fields and calls its writer in C; the compiled protocol cimports ``DirectLane`` and calls
+``serve`` in C. The one C-level spot (an int read from its ASCII digits) is ``ascii_int``,
+imported from ``http11`` here and cimported from ``_http11_c`` there.
 
 fastcore's server calls ``DirectLane(cycle)`` for every request to a FastCore app without
 middleware. For a route whose plan is ``simple_call`` (an async handler reading path,
@@ -30,21 +37,30 @@ from fastcore.server.contract import (
     Answer,
     Cycle,
     Errors,
+    Kind,
     LaneParam,
     LaneRoutes,
     LaneSpec,
     Media,
     RequestState,
+    Source,
     is_response,
 )
+from fastcore.server.http.http11 import ascii_int
 
 if TYPE_CHECKING:
     from fastcore.server.dispatch import Dispatch
 
 __all__ = ["DirectLane", "content_type"]
 
+# NOTE: compiled, these are C ints (_lane_c.pxd): what the lane writes itself (contract.Answer)
 _JSON, _TEXT, _MSGPACK = int(Answer.JSON), int(Answer.TEXT), int(Answer.MSGPACK)
+# A body's media kind (contract.Media)
 _BODY_JSON, _BODY_MSGPACK = int(Media.JSON), int(Media.MSGPACK)
+# Where a typed parameter is read from, and the types converted in place (contract.Source, .Kind)
+_PATH, _QUERY = int(Source.PATH), int(Source.QUERY)
+_HEADER, _COOKIE = int(Source.HEADER), int(Source.COOKIE)
+_STR, _INT, _BOOL = int(Kind.STR), int(Kind.INT), int(Kind.BOOL)
 _SLOW: Any = object()
 #: Content-Type values seen, and their media kind (a client sends the same one).
 _JSON_TYPES: dict[bytes, int] = {}
@@ -59,7 +75,11 @@ def content_type(raw_headers: list[tuple[bytes, bytes]]) -> bytes | None:
 
 
 class _Param:
-    """One parameter of a lane route (its ``LaneParam``), in plain int fields."""
+    """One parameter of a lane route (its ``LaneParam``), in plain int fields (C fields when
+    compiled). PERF: an unconstrained str, int or bool read from the path, query, headers or
+    cookies is looked up and converted in ``_arguments`` (no extractor call); anything else,
+    or any value not accepted as is, goes to the parameter's Python extractor, which gives
+    the same value or the error."""
 
     __slots__ = (
         "default",
@@ -82,32 +102,42 @@ class _Param:
         self.key = spec.key
         self.has_default = spec.has_default
         self.default = spec.default
-        self.low, self.high = spec.low, spec.high
-        self.words = spec.words if spec.words is not None else {}
-
-
-def _convert(p: _Param, raw: Any) -> Any:
-    kind = p.kind
-    if kind == 1:
-        return raw if type(raw) is str else _SLOW
-    if kind == 2:
-        if type(raw) is int:
-            return raw if p.low <= raw <= p.high else _SLOW
-        if type(raw) is str and raw.isascii():
-            digits = raw[1:] if raw[:1] == "-" else raw
-            if digits.isdigit() and len(digits) <= 18:
-                number = int(raw)
-                return number if p.low <= number <= p.high else _SLOW
-        return _SLOW
-    if kind == 3 and type(raw) is str:
-        found = p.words.get(raw)
-        if found is not None:
-            return found
-    return _SLOW
+        self.low = spec.low
+        self.high = spec.high
+        self.words: dict[str, bool] = dict(spec.words) if spec.words is not None else {}
 
 
 class _LanePlan:
     """A route's ``LaneSpec``, with the app's ``LaneRoutes`` hooks, as the lane reads it."""
+
+    __slots__ = (
+        "body_key",
+        "body_name",
+        "body_values",
+        "call",
+        "content_type_line",
+        "cookies",
+        "decoder",
+        "direct",
+        "fast",
+        "finish",
+        "headers",
+        "invalid",
+        "media",
+        "msgpack_decoder",
+        "negotiate",
+        "new_state",
+        "overrides",
+        "params",
+        "parse_query",
+        "query",
+        "serialize",
+        "spec",
+        "status_code",
+        "steps",
+        "submit",
+        "sync",
+    )
 
     def __init__(self, spec: LaneSpec, routes: LaneRoutes) -> None:
         self.spec = spec
@@ -115,14 +145,19 @@ class _LanePlan:
         #: A ``def`` handler: called on the loop (``sync_inline=True``) or handed to ``submit``.
         self.sync = spec.sync or spec.submit is not None
         self.body_values = spec.body_values
-        self.query, self.headers, self.cookies = spec.query, spec.headers, spec.cookies
+        self.query = spec.query
+        self.headers = spec.headers
+        self.cookies = spec.cookies
         self.decoder = spec.decoder
         self.msgpack_decoder = spec.msgpack_decoder  # NOTE: the route reads MessagePack too
-        self.body_key, self.body_name = spec.body_key, spec.body_name
+        self.body_key = spec.body_key
+        self.body_name = spec.body_name
         self.media = spec.media
-        self.params = tuple(_Param(p) for p in spec.params)
-        self.fast, self.status_code = int(spec.answer), spec.status_code
-        self.content_type_line, self.serialize = spec.content_type_line, spec.serialize
+        self.params = tuple([_Param(p) for p in spec.params])
+        self.fast = int(spec.answer)
+        self.status_code = spec.status_code
+        self.content_type_line = spec.content_type_line
+        self.serialize = spec.serialize
         self.negotiate = spec.negotiate
         self.finish = spec.general.finish
         # NOTE: Fallback.STEPS: the dependencies' flat plan
@@ -136,19 +171,17 @@ class _LanePlan:
 
 
 class _Call:
-    """One request on the lane; its request state is built only if something reads it.
+    """One request on the lane. PERF: the request state that extractors, error handlers and
+    Response objects read is built only if one of them runs (~0.2 µs a request otherwise)."""
 
-    PERF: no ``__init__`` (a Python frame): the lane sets ``cycle`` and ``params``, the
-    rest start as these class-level defaults until a request sets its own.
-    """
-
+    __slots__ = ("body", "body_values", "cycle", "data", "pairs", "params", "query")
     cycle: Cycle
     params: dict[str, Any]
-    query: dict[str, str] | None = None
-    pairs: list[tuple[str, str]] = []  # NOTE: replaced per request, never mutated
-    body: bytes | None = None
-    body_values: dict[str, Any] | None = None
-    data: RequestState | None = None
+    query: dict[str, str] | None
+    pairs: list[tuple[str, str]] | None
+    body: bytes | None
+    body_values: dict[str, Any] | None
+    data: RequestState | None
 
     def request_data(self, lane: _LanePlan) -> RequestState:
         rd = self.data
@@ -157,8 +190,10 @@ class _Call:
             rd = lane.new_state(
                 None, None, self.params, cycle.query_string, cycle.raw_headers, cycle
             )
-            if self.query is not None:
-                rd.query, rd.query_pairs = self.query, self.pairs
+            query, pairs = self.query, self.pairs
+            if query is not None and pairs is not None:  # NOTE: set together
+                rd.query = query
+                rd.query_pairs = pairs
             if self.body is not None:
                 rd.body = self.body
             if self.body_values is not None:
@@ -180,13 +215,21 @@ class DirectLane:
         }
 
     def __call__(self, cycle: Cycle) -> None:
+        self.serve(cycle)
+
+    def serve(self, cycle: Cycle) -> None:
+        """Answer ``cycle`` or hand it to the fallback (both protocols call this directly)."""
         status, plan, params = self.match(cycle.method, cycle.path)
         lane = self.lanes.get(plan) if status == self.found else None
         if lane is None:
             self.fallback.asgi(cycle)
             return
-        req = _Call()
-        req.cycle, req.params = cycle, params
+        # PERF: no __init__ (a Python frame in the pure build): every field set here;
+        # compiled, __new__ is the type's tp_new, no type call
+        req = _Call.__new__(_Call)
+        req.cycle = cycle
+        req.params = params
+        req.query = req.pairs = req.body = req.body_values = req.data = None
         call = lane.call
         if call is None or lane.body_values is not None:
             call = self._call_for(lane, req)
@@ -221,7 +264,7 @@ class DirectLane:
                     body = lane.serialize(result)
                     cycle.write_simple(lane.status_code, lane.content_type_line, body)
                 else:
-                    _answer(self.fallback, lane, req, result)
+                    _answer(fallback, lane, req, result)
                 return
             except BaseException:
                 _leave_task(loop, host)
@@ -236,7 +279,8 @@ class DirectLane:
         """What the lane calls for a route with a body or without a simple handler: the
         handler once its body has fully arrived, or its flat plan's ``direct`` coroutine
         function (started as a handler is); else None, the request handed over."""
-        call, steps = lane.call, lane.steps
+        call = lane.call
+        steps = lane.steps
         if (call is not None or steps is not None) and lane.body_values is not None:
             req.body = req.cycle.take_body()  # NOTE: None while the body is still arriving
             if req.body is None:
@@ -313,13 +357,18 @@ class _Pooled:
         self.fallback.fail(self.req.cycle, exc, self.req.request_data(self.lane))
 
 
-def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:
+def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:  # noqa: C901
     """The handler's keyword arguments; a 422 for invalid input, or None on a flat-plan
     route (its dependencies still run, so the general path answers)."""
+    cycle = req.cycle
     if lane.query:
-        qs = req.cycle.query_string
-        req.pairs = lane.parse_query(qs) if qs else []
-        req.query = dict(req.pairs)
+        qs = cycle.query_string
+        if qs:
+            req.pairs = lane.parse_query(qs)
+            req.query = dict(req.pairs)
+        else:
+            req.pairs = []
+            req.query = {}
     if lane.headers:
         req.request_data(lane).parse_headers()
     if lane.cookies:
@@ -331,15 +380,43 @@ def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:
         rd = req.request_data(lane)
         rd.body_values, body_errors = lane.body_values(
             req.body,  # type: ignore[arg-type]  # NOTE: taken before the call (never None)
-            content_type(req.cycle.raw_headers),
+            content_type(cycle.raw_headers),
         )
     for p in lane.params:
         value = _SLOW
-        raw = _raw(lane, p, req)
-        if raw is not _SLOW:
-            value = _convert(p, raw)
-        elif p.has_default:
-            value = p.default
+        source = p.source
+        # The value as the request carries it (PERF: read and converted here, in place of
+        # the extractor: no Python call for the usual str, int and bool values)
+        if source == _PATH:
+            mapping: dict[str, Any] | None = req.params
+        elif source == _QUERY:
+            mapping = req.query
+        elif source == _HEADER:
+            mapping = req.request_data(lane).headers
+        elif source == _COOKIE:
+            mapping = req.request_data(lane).cookies
+        else:
+            mapping = None
+        if mapping is not None:
+            raw = mapping.get(p.key, _SLOW)
+            if raw is _SLOW:
+                if p.has_default:
+                    value = p.default
+            elif p.kind == _STR:
+                if type(raw) is str:
+                    value = raw
+            elif p.kind == _INT:
+                if type(raw) is int:
+                    if p.low <= raw <= p.high:
+                        value = raw
+                elif type(raw) is str:
+                    number = ascii_int(raw, p.low, p.high)
+                    if number is not None:
+                        value = number
+            elif p.kind == _BOOL and type(raw) is str:
+                found = p.words.get(raw)
+                if found is not None:
+                    value = found
         if value is _SLOW:
             value = p.extract(req.request_data(lane), errors)
         kwargs[p.name] = value
@@ -350,22 +427,6 @@ def _arguments(lane: _LanePlan, req: _Call) -> dict[str, Any] | None:
             return None
         raise lane.invalid(errors, req.body)
     return kwargs
-
-
-def _raw(lane: _LanePlan, p: _Param, req: _Call) -> Any:
-    """The parameter's value as the request carries it; _SLOW when absent or not typed."""
-    source = p.source
-    if source == 0:
-        mapping: dict[str, Any] = req.params
-    elif source == 1:
-        mapping = req.query or {}
-    elif source == 2:
-        mapping = req.request_data(lane).headers
-    elif source == 3:
-        mapping = req.request_data(lane).cookies
-    else:
-        return _SLOW
-    return mapping.get(p.key, _SLOW)
 
 
 def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
@@ -388,7 +449,7 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
     try:
         value = decoder.decode(body)
     except ValueError:  # NOTE: msgspec's and pydantic's errors, UnicodeDecodeError too
-        return False  # the plan's explaining path reports every error
+        return False  # NOTE: the plan's explaining path reports every error
     req.body_values = {lane.body_key: value}
     if req.data is not None:
         req.data.body_values = req.body_values
@@ -399,16 +460,17 @@ def _body_fast(lane: _LanePlan, req: _Call, kwargs: dict[str, Any]) -> bool:
 def _answer(fallback: Dispatch, lane: _LanePlan, req: _Call, result: Any) -> None:
     # NOTE: a lane route has no Response or BackgroundTasks parameter, so what it returns
     # is all there is to send.
+    cycle = req.cycle
     if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
-        req.cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
+        cycle.write_simple(lane.status_code, lane.content_type_line, lane.serialize(result))
     elif lane.fast == _TEXT and type(result) is str:
-        req.cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
+        cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
     elif lane.fast == _MSGPACK and (type(result) is dict or not is_response(result)):
         # NOTE: JSON or MessagePack, as the request's Accept prefers (fastcore/_planning/msgpack.py)
         status, negotiate = lane.status_code, lane.negotiate
         assert negotiate is not None  # NOTE: every Answer.MSGPACK spec has one
-        lines, body = negotiate(req.cycle.raw_headers, status, result, lane.serialize)
-        req.cycle.write_simple(status, lines, body)
+        lines, body = negotiate(cycle.raw_headers, status, result, lane.serialize)
+        cycle.write_simple(status, lines, body)
     else:
         rd = req.request_data(lane)
-        fallback.respond(req.cycle, lane.spec, lane.finish(result, rd), rd)
+        fallback.respond(cycle, lane.spec, lane.finish(result, rd), rd)

@@ -1,6 +1,6 @@
 """The server's direct lane answers exactly as the ASGI entry does, in both builds.
 
-The lane (fastcore/server/http/lane.py, _lane_c.pxi beside it) serves simple routes without
+The lane (fastcore/server/http/lane.py, compiled as it is into _lane_c) serves simple routes without
 an ASGI scope, and the compiled one converts unconstrained str/int/bool parameters and
 msgspec JSON bodies itself. Here the same requests go through the protocol (fed in
 memory, no sockets) and through the TestClient (the ASGI path); status and body must

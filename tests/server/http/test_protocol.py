@@ -15,6 +15,7 @@ from fastcore.server.config import ServerConfig
 from fastcore.server.http.http11 import (
     ChunkWalk,
     Reject,
+    ascii_int,
     check_header,
     check_target,
     decode_path,
@@ -115,6 +116,45 @@ def test_compiled_header_check_is_http11s(name: Any, value: Any) -> None:
         except ValueError as exc:
             outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
+
+
+INT_VALUES = [
+    "0",
+    "7",
+    "42",
+    "-5",
+    "-0",
+    "007",
+    "",
+    "-",
+    "+5",
+    " 5",
+    "5 ",
+    "4_2",
+    "1e3",
+    "²",
+    "١٢",
+    "9" * 18,
+    "9" * 19,
+    "-" + "9" * 18,
+    "12a",
+    "--1",
+    "3.0",
+]
+
+
+@pytest.mark.parametrize("raw", INT_VALUES)
+@pytest.mark.parametrize(("low", "high"), [(-(2**63), 2**63 - 1), (1, 100), (-10, 0)])
+def test_compiled_int_reading_is_http11s(raw: str, low: int, high: int) -> None:
+    """The lane's C reading of an int (``_http11_c.ascii_int``, which the one-source lane
+    calls under http11's name) gives what ``http11.ascii_int`` does: the value of an
+    optional ``-`` and 1 to 18 ASCII digits within the bounds, else None."""
+    compiled = pytest.importorskip("fastcore.server.http._http11_c")
+    expected = ascii_int(raw, low, high)
+    assert compiled.ascii_int(raw, low, high) == expected
+    plain = raw.lstrip("-")
+    valid = raw.isascii() and plain.isdigit() and len(plain) <= 18 and raw.count("-") <= 1
+    assert expected == (int(raw) if valid and low <= int(raw) <= high else None)
 
 
 def test_paths_are_decoded_as_starlette_does() -> None:
