@@ -69,6 +69,7 @@ cdef class _LanePlan:
     cdef object new_state
     cdef object parse_query
     cdef object invalid
+    cdef bint bare
 
 
 @cython.final
@@ -92,7 +93,7 @@ cdef class DirectLane:
     cdef object found
     cdef dict lanes
 
-    @cython.locals(lane=_LanePlan, req=_Call)
+    @cython.locals(lane=_LanePlan, req=_Call, fast=int)
     cpdef serve(self, RequestCycle cycle)
     cdef object _call_for(self, _LanePlan lane, _Call req)
     cdef _steps(self, _LanePlan lane, _Call req)

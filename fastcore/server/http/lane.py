@@ -111,6 +111,7 @@ class _LanePlan:
     """A route's ``LaneSpec``, with the app's ``LaneRoutes`` hooks, as the lane reads it."""
 
     __slots__ = (
+        "bare",
         "body_key",
         "body_name",
         "body_values",
@@ -168,6 +169,11 @@ class _LanePlan:
         self.new_state = routes.request_state
         self.parse_query = routes.parse_query
         self.invalid = routes.invalid
+        #: Nothing to read from the request: the handler is called with no arguments.
+        self.bare = (
+            not (self.params or self.query or self.headers or self.cookies)
+            and self.body_values is None
+        )
 
 
 class _Call:
@@ -217,7 +223,7 @@ class DirectLane:
     def __call__(self, cycle: Cycle) -> None:
         self.serve(cycle)
 
-    def serve(self, cycle: Cycle) -> None:
+    def serve(self, cycle: Cycle) -> None:  # noqa: C901 (the request path: one frame)
         """Answer ``cycle`` or hand it to the fallback (both protocols call this directly)."""
         status, plan, params = self.match(cycle.method, cycle.path)
         lane = self.lanes.get(plan) if status == self.found else None
@@ -239,11 +245,14 @@ class DirectLane:
             if lane.sync:  # NOTE: a def handler: on the loop (sync_inline=True) or the pool
                 _call_def(self.fallback, lane, req, call)
                 return
-            kwargs = _arguments(lane, req)
-            if kwargs is None:  # NOTE: a flat-plan route's invalid input: the general path
-                self.fallback.serve(cycle, lane.spec, req.request_data(lane))
-                return
-            coro = call(**kwargs)
+            if lane.bare:  # PERF: nothing to read from the request: no argument pass
+                coro = call()
+            else:
+                kwargs = _arguments(lane, req)
+                if kwargs is None:  # NOTE: a flat-plan route's invalid input: the general path
+                    self.fallback.serve(cycle, lane.spec, req.request_data(lane))
+                    return
+                coro = call(**kwargs)
             # The coroutine runs eagerly under the dispatcher's host Task, so that it sees a
             # current task (asyncio.timeout, anyio cancel scopes): see fastcore/server/dispatch.py
             fallback = self.fallback
@@ -258,11 +267,15 @@ class DirectLane:
                 yielded = coro.send(None)
             except StopIteration as done:
                 _leave_task(loop, host)
-                # PERF: the JSON answer inline (one Python frame less); the rest in _answer
+                # PERF: the JSON and text answers inline (one Python frame less); the rest in
+                # _answer
                 result = done.value
-                if lane.fast == _JSON and (type(result) is dict or not is_response(result)):
+                fast = lane.fast
+                if fast == _JSON and (type(result) is dict or not is_response(result)):
                     body = lane.serialize(result)
                     cycle.write_simple(lane.status_code, lane.content_type_line, body)
+                elif fast == _TEXT and type(result) is str:
+                    cycle.write_simple(lane.status_code, lane.content_type_line, result.encode())
                 else:
                     _answer(fallback, lane, req, result)
                 return

@@ -236,7 +236,9 @@ class HttpProtocol(Connection, asyncio.Protocol):
                 raise Reject(400, "Bad Request")
             self._follow_chunks()
         keep_alive = self._keep_alive() and not self.shared.draining
-        cycle = RequestCycle(self, name, url, query, self.headers, version, keep_alive)
+        # PERF: __new__ and _setup, as the compiled build makes it (__init__ is a frame more)
+        cycle = RequestCycle.__new__(RequestCycle)
+        cycle._setup(self, name, url, query, self.headers, version, keep_alive)
         if self.expect and self.content_length != 0:
             cycle.expect_continue = True
         self.current = cycle
