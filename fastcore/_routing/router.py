@@ -284,7 +284,17 @@ class Router:
             allowed = node.allowed
         if path[:1] == "/":
             segs = path.split("/")
-            found = _search(self._root, segs, 1, method)
+            node, i, n = self._root, 1, len(segs)
+            # PERF: down the static segments while a node offers no alternative to its static
+            # child (no parameter or path child to try after it): _search's own answer from
+            # there, without a frame per segment
+            while i < n and not node.params and node.rest is None:
+                child = node.children.get(segs[i])
+                if child is None:
+                    break
+                node = child
+                i += 1
+            found = _search(node, segs, i, method)
             if isinstance(found, _Route):
                 return (FOUND, found.target, found.params(segs))
             if allowed is None:
