@@ -32,10 +32,12 @@ woke the sleeping worker, which preempted the loop, found the GIL taken and slep
 
 Threads start as needed, up to the bound, and are daemons (a stuck ``def`` handler does not
 hold the process). A call whose awaiter is cancelled before it starts is dropped; one already
-running finishes in its thread while the awaiter moves on (anyio would make the awaiter wait:
-with ``anyio.from_thread.run`` blocked on the loop that wait can hang a cancelled request, as
-anyio's cancel scopes would not reach it here); ``run_to_completion`` (a ``def`` generator's
-exit, which FastAPI shields) is always run and waited for.
+running is waited for, as anyio's ``to_thread.run_sync`` waits (FastAPI's): the cancelled
+request's cleanup runs only after its ``def`` call returned (a generator it entered has pushed
+its exit by then). One difference remains: a coroutine the call runs through
+``anyio.from_thread.run`` is not cancelled with the request (anyio's cancel scopes do not
+reach it here), so the request waits for it to finish too. ``run_to_completion`` (a ``def``
+generator's exit, which FastAPI shields) is always run and waited for.
 """
 
 from __future__ import annotations
@@ -168,6 +170,25 @@ class _Shielded(asyncio.Future):  # type: ignore[type-arg]
     """
 
     def cancel(self, msg: Any = None) -> bool:
+        return False
+
+
+class _Running(_Shielded):
+    """A ``run_in_threadpool`` call's future: a cancelled awaiter waits while the call runs.
+
+    As anyio's ``to_thread.run_sync`` (FastAPI's, not abandoned on cancel): the request's
+    task gets its CancelledError only once its ``def`` call has returned, so its cleanup
+    (the exit stack, a generator entered in that call) never runs beside the call, nor
+    before the call pushed its exits. A call that has not started yet is dropped instead:
+    ``cancel`` only marks it (``abandoned``), and the worker that takes it settles it
+    without running it. The worker alone decides, so no cancel can slip in between a
+    check and the call's start.
+    """
+
+    abandoned = False
+
+    def cancel(self, msg: Any = None) -> bool:
+        self.abandoned = True
         return False
 
 
@@ -329,6 +350,12 @@ class _Pool:
             if future.cancelled():  # NOTE: its awaiter left before it started: dropped
                 del job, future, returns
                 continue
+            if type(future) is _Running and future.abandoned:
+                # NOTE: its awaiter was cancelled before it started: not run, and settled
+                # so that the awaiting task wakes to its CancelledError
+                returns.put(future, True, None)
+                del job, future, returns
+                continue
             if returns.anyio_token is not token and locals_ is not None:
                 token = locals_.current_token = returns.anyio_token
             _run(*job)
@@ -390,12 +417,16 @@ def set_max_threads(n: int) -> None:
 
 
 def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
-    """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context."""
+    """An awaitable of ``func(*args, **kwargs)`` run in the pool, with this task's context.
+
+    Cancelling the awaiter drops a call not yet started; one already running is waited for
+    (``_Running``), as anyio's worker threads do.
+    """
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return _in_anyio_thread(func, args, kwargs, shielded=False)
-    future = loop.create_future()
+    future: asyncio.Future[T] = _Running(loop=loop)
     _get_pool().submit(loop, contextvars.copy_context(), func, args, kwargs, future)
     return future
 

@@ -14,11 +14,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.from_thread
 import pytest
 
+import fastcore
 from fastcore._planning import threadpool
 from fastcore._planning.threadpool import run_in_threadpool, set_max_threads
 
@@ -241,3 +242,101 @@ def test_run_to_completion_runs_and_waits_even_when_cancelled_early(small_pool: 
 
     asyncio.run(main())
     assert ended == ["cleanup", "task"]
+
+
+def test_a_cancelled_awaiter_waits_for_its_running_call() -> None:
+    """As anyio's ``to_thread.run_sync`` (FastAPI's): cleanup never runs beside the call."""
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def call() -> int:
+        started.set()
+        release.wait(5)
+        order.append("call returned")
+        return 1
+
+    async def main() -> None:
+        task = asyncio.ensure_future(_awaiting(run_in_threadpool(call)))
+        for _ in range(5000):
+            if started.is_set():
+                break
+            await asyncio.sleep(0.001)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()  # NOTE: still waiting for the running call
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        order.append("task ended")
+
+    asyncio.run(main())
+    assert order == ["call returned", "task ended"]
+
+
+_ORDER: list[str] = []
+
+
+def _session() -> Iterator[str]:
+    _ORDER.append("session open")
+    try:
+        yield "db"
+    finally:
+        _ORDER.append("session closed")
+
+
+def test_a_cancelled_request_cleans_up_after_its_def_call() -> None:
+    """A def handler's request cancelled mid-call (a middleware that stops on disconnect):
+    its def generator dependency, entered in the same hop, still exits, after the call."""
+    started, release = threading.Event(), threading.Event()
+    order = _ORDER
+    order.clear()
+    app = fastcore.FastAPI()
+
+    @app.get("/")
+    def handler(db: Annotated[str, fastcore.Depends(_session)]) -> dict[str, str]:
+        started.set()
+        release.wait(5)
+        order.append("handler returned")
+        return {"db": db}
+
+    async def main() -> None:
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(10)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/",
+            "raw_path": b"/",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"t")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        task = asyncio.ensure_future(app(scope, receive, send))
+        for _ in range(5000):
+            if started.is_set() or task.done():
+                break
+            await asyncio.sleep(0.001)
+        assert started.is_set(), sent
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        order.append("task ended")
+        assert not sent  # NOTE: cancelled: nothing was answered
+
+    asyncio.run(main())
+    assert order == ["session open", "handler returned", "session closed", "task ended"]
