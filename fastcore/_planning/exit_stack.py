@@ -17,6 +17,7 @@ route handler, the scope's stack) pushes and enters onto it as onto any other.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import AsyncGenerator, Generator
 from types import TracebackType
 from typing import Any
@@ -84,9 +85,14 @@ class RequestStack(contextlib.AsyncExitStack):
         return value
 
     def enter_generator(self, gen: Generator[Any, None, None]) -> Any:
-        """What ``enter_context(contextmanager(f)(...))`` does, for ``gen = f(...)``."""
+        """What ``enter_context(contextmanager(f)(...))`` does, for ``gen = f(...)``.
+
+        The generator is advanced in a copy of the context, as its exit is: a ``def``
+        generator called on the loop (``sync_inline``) sets contextvars for itself only, as
+        in FastAPI's worker threads, never for the request's next calls or the next request.
+        """
         try:
-            value = next(gen)
+            value = contextvars.copy_context().run(next, gen)
         except StopIteration:
             raise RuntimeError("generator didn't yield") from None
         self._push_exit_callback(_GeneratorExit(gen), True)  # type: ignore[attr-defined]
@@ -129,7 +135,8 @@ class _AsyncGeneratorExit:
 
 
 class _GeneratorExit:
-    """The exit of one generator dependency called on the loop: ``contextmanager``'s."""
+    """The exit of one generator dependency: ``contextmanager``'s, in a copy of the context
+    (FastAPI runs each ``def`` generator's exit in a worker with a copy of its own)."""
 
     __slots__ = ("gen",)
 
@@ -137,6 +144,9 @@ class _GeneratorExit:
         self.gen = gen
 
     def __call__(self, typ: _Exc, value: BaseException | None, tb: TracebackType | None) -> bool:
+        return contextvars.copy_context().run(self._exit, typ, value, tb)
+
+    def _exit(self, typ: _Exc, value: BaseException | None, tb: TracebackType | None) -> bool:
         gen = self.gen
         if typ is None:
             try:

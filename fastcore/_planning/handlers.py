@@ -346,10 +346,10 @@ class _InlineContext(_ThreadedContext):
     """A sync generator dependency entered and exited on the loop (``sync_inline=True``)."""
 
     async def __aenter__(self) -> Any:
-        return self.cm.__enter__()
+        return contextvars.copy_context().run(self.cm.__enter__)
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
-        return self.cm.__exit__(*exc_info)
+        return contextvars.copy_context().run(self.cm.__exit__, *exc_info)
 
 
 class CallPlan:
@@ -501,7 +501,9 @@ class CallPlan:
         if self.inline:
             if type(stack) is RequestStack:
                 return stack.enter_generator(self.call(**kwargs))
-            return stack.enter_context(self.cm_factory(**kwargs))
+            # NOTE: another stack (a custom route handler's), from run_sync on the loop: a
+            # copy of the context for the entry; contextlib's exit runs in the stack's
+            return contextvars.copy_context().run(stack.enter_context, self.cm_factory(**kwargs))
         gen = self.call(**kwargs)
         try:
             value = contextvars.copy_context().run(next, gen)
@@ -523,8 +525,8 @@ class CallPlan:
         if kind is ASYNC:
             return await self.call(**kwargs)
         if kind is SYNC:
-            if self.inline:
-                return self.call(**kwargs)
+            if self.inline:  # NOTE: in a copy of the context, as in a pool thread
+                return contextvars.copy_context().run(self.call, **kwargs)
             return await run_in_threadpool(self.call, **kwargs)
         stack = rd.stack
         if self.function_scoped:
@@ -540,7 +542,7 @@ class CallPlan:
         elif kind is ASYNC_GEN:
             return await stack.enter_async_context(self.cm_factory(**kwargs))
         elif self.inline:
-            return stack.enter_context(self.cm_factory(**kwargs))
+            return await stack.enter_async_context(_InlineContext(self.cm_factory(**kwargs)))
         return await stack.enter_async_context(_ThreadedContext(self.cm_factory(**kwargs)))
 
     async def _invoke_limited(self, kwargs: dict[str, Any], rd: RequestData, semaphore: Any) -> Any:
@@ -556,7 +558,7 @@ class CallPlan:
         if kind is SYNC:
             async with semaphore:
                 if self.inline:
-                    return self.call(**kwargs)
+                    return contextvars.copy_context().run(self.call, **kwargs)
                 return await run_in_threadpool(self.call, **kwargs)
         stack = rd.stack
         if self.function_scoped:

@@ -182,7 +182,7 @@ class _Hop:
         while gens:
             gen = gens.pop()
             try:
-                _copy().run(_GeneratorExit(gen), None, None, None)
+                _GeneratorExit(gen)(None, None, None)  # NOTE: in a copy of the context
             except BaseException as exc:
                 if not _unwind(gens, exc):
                     raise
@@ -227,21 +227,9 @@ def _unwind(gens: list[Any], exc: BaseException) -> bool:
     raises what an exit raised instead."""
     with contextlib.ExitStack() as stack:
         for gen in gens:
-            stack.push(_InCopy(gen))
+            stack.push(_GeneratorExit(gen))  # NOTE: each in a copy of the context
         return bool(stack.__exit__(type(exc), exc, exc.__traceback__))
     return False  # pragma: no cover - the with block always returns
-
-
-class _InCopy:
-    """A generator's exit (``contextmanager``'s), in its own copy of the context."""
-
-    __slots__ = ("exit",)
-
-    def __init__(self, gen: Any) -> None:
-        self.exit = _GeneratorExit(gen)
-
-    def __call__(self, *exc_info: Any) -> bool:
-        return _copy().run(self.exit, *exc_info)  # type: ignore[no-any-return]
 
 
 def _plain_call() -> Any:

@@ -24,6 +24,7 @@ last step.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ _GEN = 5  # a generator on the loop (sync_inline=True), entered on the stack
 _GEN_POOL = 6  # a generator entered and exited in the pool
 
 Special = Callable[[RequestData], Any]
+_copy = contextvars.copy_context
 
 
 class _Step:
@@ -157,7 +159,8 @@ class Steps:
                     raise RuntimeError("generator didn't yield") from None
                 stack.push_async_generator(gen)  # NOTE: the route's RequestStack
             elif kind == _CALL:
-                value = call(**kw)
+                # NOTE: in a copy of the context, as in a pool thread: what a def sets stays its own
+                value = _copy().run(call, **kw)
             else:
                 value = await _in_pool(step, kw, stack)
             values.append(value)
@@ -220,7 +223,7 @@ def _kind(plan: CallPlan) -> int | None:
 
 def _awaitable(handler: Callable[..., Any]) -> Callable[..., Any]:
     async def call(**kwargs: Any) -> Any:
-        return handler(**kwargs)
+        return _copy().run(handler, **kwargs)
 
     return call
 

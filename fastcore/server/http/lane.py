@@ -31,6 +31,7 @@ The lane knows a route only through its ``LaneSpec`` and the app only through it
 from __future__ import annotations
 
 from asyncio.tasks import _enter_task, _leave_task
+from contextvars import copy_context
 from typing import TYPE_CHECKING, Any
 
 from fastcore.server.contract import (
@@ -341,7 +342,9 @@ def _call_def(fallback: Dispatch, lane: _LanePlan, req: _Call, call: Any) -> Non
         fallback.serve(req.cycle, lane.spec, req.request_data(lane))
         return
     if lane.submit is None:
-        _answer(fallback, lane, req, call(**kwargs))  # type: ignore[arg-type]
+        # NOTE: sync_inline: in a copy of the context, as in a pool thread (what it sets is
+        # not seen by the connection's next request)
+        _answer(fallback, lane, req, copy_context().run(call, **kwargs))  # type: ignore[arg-type]
     else:
         lane.submit(_Pooled(fallback, lane, req), call, kwargs)  # type: ignore[arg-type]
 
