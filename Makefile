@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The compiled sources: .pyx/.pxd, and the .py files compiled as they are (setup.py's ONE_SOURCE).
 PYX := $(wildcard fastcore/_routing/*.pyx fastcore/server/http/*.pyx \
 	fastcore/server/http/*.pxd) fastcore/server/http/cycle.py fastcore/server/http/connection.py \
-	fastcore/server/http/lane.py
+	fastcore/server/http/lane.py fastcore/_planning/steps.py
 BUILT := build/.extensions-built
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -19,6 +19,7 @@ EXTENSIONS = [
 ]
 #: The twins written once: the compiled module's name and the pure module it is built from.
 ONE_SOURCE = {
+    "fastcore._planning._steps_c": "fastcore/_planning/steps.py",
     "fastcore.server.http._connection_c": "fastcore/server/http/connection.py",
     "fastcore.server.http._cycle_c": "fastcore/server/http/cycle.py",
     "fastcore.server.http._lane_c": "fastcore/server/http/lane.py",
@@ -36,8 +37,10 @@ def _stale_one_source() -> None:
         folder = os.path.dirname(source)
         pxds = [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".pxd")]
         generated = source[: -len(".py")] + ".c"
-        if os.path.exists(generated) and max(map(os.path.getmtime, pxds)) > os.path.getmtime(
-            generated
+        if (
+            pxds
+            and os.path.exists(generated)
+            and max(map(os.path.getmtime, pxds)) > os.path.getmtime(generated)
         ):
             os.utime(source)
 

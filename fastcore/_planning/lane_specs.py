@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from fastcore._accel import load
 from fastcore._planning.bodies import BodyPlan, media_kind
 from fastcore._planning.exit_stack import RequestStack
 from fastcore._planning.handlers import Extractor, RequestData
 from fastcore._planning.lane_params import int_bounds
 from fastcore._planning.plans import RoutePlan
 from fastcore._planning.pooled import build_pooled, passthrough
-from fastcore._planning.steps import build_steps
 from fastcore._planning.threadpool import idle, submit_call
 from fastcore._routing import FOUND, parse_query
 from fastcore._validation import _BOOL_WORDS
@@ -41,6 +41,9 @@ from fastcore.server.contract import (
 if TYPE_CHECKING:
     from fastcore._planning.handlers import Errors
 
+
+#: The flat plan's module: compiled (``_steps_c``, from the same source) or pure.
+_STEPS = load("fastcore._planning.steps")
 __all__ = ["fallback_of", "lane_param", "lane_routes", "lane_spec"]
 
 _SOURCES = {"path": Source.PATH, "query": Source.QUERY, "header": Source.HEADER}
@@ -130,7 +133,7 @@ def lane_spec(plan: RoutePlan) -> LaneSpec:
         decoder = msgpack_decoder = None
         params = [LaneParam(name, extract) for name, extract in plan.extractors]
     fallback = fallback_of(plan)
-    steps = build_steps(plan) if fallback is not Fallback.NONE else None
+    steps = _STEPS.build_steps(plan) if fallback is not Fallback.NONE else None
     # NOTE: a def handler over def dependencies: the lane hands the whole request to the pool
     pooled = build_pooled(plan) if steps is None and fallback is not Fallback.NONE else None
     if steps is not None or pooled is not None:
