@@ -17,6 +17,7 @@ path (flow control, refusals, timeouts, shutdown, closing, upgrades) is ``Connec
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httptools
@@ -62,6 +63,11 @@ def _rejection(exc: Exception) -> Reject:
     return Reject(400, "Bad Request")
 
 
+def _lost(*_: Any) -> Any:
+    """What a lost connection's parser methods became (nothing calls them after)."""
+    raise ConnectionError("the connection is lost")
+
+
 class HttpProtocol(Connection, asyncio.Protocol):
     """One client connection. ``state`` is the server's shared ``ServerState``."""
 
@@ -76,12 +82,13 @@ class HttpProtocol(Connection, asyncio.Protocol):
         self.limit_body_size: int = config.limit_body_size
         self.timeout_body: float = config.timeout_body
         self.limit_body_rate: int = config.limit_body_rate
-        self.parser = httptools.HttpRequestParser(self)
+        parser = httptools.HttpRequestParser(self)
+        self.parser: httptools.HttpRequestParser | None = parser
         # PERF: bound methods looked up once per connection, not once per request
-        self._feed = self.parser.feed_data
-        self._get_version = self.parser.get_http_version
-        self._get_method = self.parser.get_method
-        self._keep_alive = self.parser.should_keep_alive
+        self._feed: Callable[[bytes], None] = parser.feed_data
+        self._get_version: Callable[[], str] = parser.get_http_version
+        self._get_method: Callable[[], bytes] = parser.get_method
+        self._keep_alive: Callable[[], bool] = parser.should_keep_alive
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_size = 0
@@ -93,6 +100,20 @@ class HttpProtocol(Connection, asyncio.Protocol):
         self.blank = 0
 
     # -- asyncio.Protocol -----------------------------------------------------------------
+    def connection_lost(self, exc: Exception | None) -> None:
+        """As a connection's, then the parser let go.
+
+        The parser's callbacks are this protocol's bound methods, and it is this protocol's:
+        a reference cycle (15 objects a connection) that only a full garbage collection
+        frees, so a worker's memory grew with every closed connection until one ran (about
+        1.4 MiB of peak RSS over one bench-load round). Nothing parses once the connection
+        is lost (``data_received`` is not called again; a running handler's cycle never
+        reaches the parser).
+        """
+        Connection.connection_lost(self, exc)
+        self.parser = None
+        self._feed = self._get_version = self._get_method = self._keep_alive = _lost
+
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return  # NOTE: lingering after a refusal (or closed): read and discard
