@@ -23,6 +23,7 @@ from starlette.exceptions import WebSocketException as StarletteWebSocketExcepti
 
 __all__ = [
     "ClientDisconnected",
+    "DeclarationError",
     "DependencyScopeError",
     "EndpointContext",
     "FastAPIDeprecationWarning",
@@ -68,6 +69,13 @@ class EndpointContext(TypedDict, total=False):
 
 class FastCoreError(FastAPIError):
     """A configuration mistake found at start-up: a bad route, signature or option."""
+
+
+class DeclarationError(FastCoreError, AssertionError):
+    """A parameter declared in a way FastAPI refuses with an ``AssertionError`` when the route
+    is declared (a path parameter that is a list, a query parameter of models, a default set
+    inside ``Annotated``...); raised by the route decorator, as FastAPI's, and an instance of
+    both, so code written for either framework catches it."""
 
 
 class ClientDisconnected(OSError):

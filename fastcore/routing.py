@@ -24,12 +24,18 @@ from fastcore._defaults import Default, DefaultPlaceholder
 from fastcore._frontend import FrontendMethods, include_low_priority
 from fastcore._lazy import lazy_attributes
 from fastcore._planning.body_limits import check_form_limits, check_max_body_size
-from fastcore._planning.serialize import check_return_annotation
+from fastcore._planning.serialize import check_response_model, check_return_annotation
 from fastcore._planning.specials import route_dependant, special_types
 from fastcore._routing import parse_template
 from fastcore._validation import hints as t
 from fastcore._websocket.api import WebSocketRouterMethods
-from fastcore.exceptions import FastAPIError, FastCoreError
+from fastcore.exceptions import (
+    DeclarationError,
+    DependencyScopeError,
+    FastAPIError,
+    FastCoreError,
+    PydanticV1NotSupportedError,
+)
 from fastcore.params import Depends, Undefined
 
 if TYPE_CHECKING:
@@ -225,6 +231,7 @@ class APIRoute:
         self.handler_override: Any = None
         self._deferred_handler: Any = None
         self._body_field: Any = Undefined
+        _check_declaration(self)
 
     @property
     def response_model(self) -> Any:
@@ -381,6 +388,25 @@ class APIRoute:
             pattern = r"\{" + re.escape(key) + r"(:[^}]*)?\}"
             path = re.sub(pattern, text.replace("\\", "\\\\"), path)
         return path
+
+
+def _check_declaration(route: APIRoute) -> None:
+    """What FastAPI refuses when a route is declared, refused by the decorator here too: its
+    response models (``check_response_model``), and the parameter declarations FastAPI
+    asserts on, a pydantic.v1 model and a scope error (read from ``route.dependant``, which
+    the app plans from later). Anything else the analysis finds (a hint naming a class that
+    is defined later in the module) is read again, and reported, when the app starts."""
+    where = f"route {route.name!r}"
+    check_response_model(route.response_model, where)
+    for status, response in route.responses.items():
+        if isinstance(response, dict) and "model" in response:
+            check_response_model(response["model"], f"{where}, response {status!r}")
+    try:
+        route.dependant  # noqa: B018 - read now, as FastAPI reads it in APIRoute.__init__
+    except (DeclarationError, DependencyScopeError, PydanticV1NotSupportedError):
+        raise
+    except Exception:
+        route._dependant = None
 
 
 def _is_response_class(tp: Any) -> bool:

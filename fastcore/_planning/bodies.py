@@ -189,9 +189,19 @@ class BodyPlan:
 
     is_form = False  # NOTE: a FormPlan reads the stream itself; this one gets the bytes
 
-    def __init__(self, fields: Sequence[ParamField], embed: bool, msgpack: bool = False) -> None:
+    def __init__(
+        self,
+        fields: Sequence[ParamField],
+        embed: bool,
+        msgpack: bool = False,
+        declared: Sequence[str] | None = None,
+    ) -> None:
         self.fields = tuple(fields)
         self.embed = embed
+        #: The body keys in the order the handler and its dependencies declare them, when a
+        #: key is declared more than once (``item: Item`` in both): FastAPI validates each
+        #: declaration, so a 422 lists a key's errors once per declaration. None: once each.
+        self.declared = tuple(declared) if declared and len(declared) > len(self.fields) else None
         #: Whether a MessagePack body is read (the route opted in), else it is not JSON.
         self.msgpack = msgpack
         self.validators = tuple(validator_for(f.annotation) for f in self.fields)
@@ -223,6 +233,23 @@ class BodyPlan:
         self, body: bytes, content_type: bytes | None
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The body parameters by wire key, and every error; invalid JSON raises at once."""
+        if self.declared is None:
+            return self._values(body, content_type)
+        out, errors = self._values(body, content_type)
+        if not errors:
+            return out, errors
+        if not self.embed:
+            return out, errors * len(self.declared)
+        by_key: dict[Any, list[dict[str, Any]]] = {}
+        for error in errors:
+            by_key.setdefault(error["loc"][1] if len(error["loc"]) > 1 else None, []).append(error)
+        ordered = [e for key in self.declared for e in by_key.get(key, [])]
+        ordered.extend(e for key, errs in by_key.items() if key not in self.declared for e in errs)
+        return out, ordered
+
+    def _values(
+        self, body: bytes, content_type: bytes | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if self.embed:
             return self._embedded(body, content_type)
         field = self.fields[0]
@@ -325,4 +352,4 @@ def build_body_plan(
         return FormPlan(found, validator_for, FormLimits(**(form_limits or {})))
     marker = found[0].marker
     embed = len(found) > 1 or bool(isinstance(marker, Body) and marker.embed)
-    return BodyPlan(found, embed, msgpack)
+    return BodyPlan(found, embed, msgpack, [f.key for f in fields])

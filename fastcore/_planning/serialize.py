@@ -8,6 +8,7 @@ fit the model is a server error (ResponseValidationError), never silent.
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import dataclasses
 import inspect
 import sys
@@ -23,7 +24,11 @@ from fastcore._planning.shaping import to_data
 from fastcore._validation import hints as t
 from fastcore._validation.dataclass_defaults import completer
 from fastcore.encoders import drop_none, enc_hook, encode_json, encode_model
-from fastcore.exceptions import FastCoreError, ResponseValidationError
+from fastcore.exceptions import (
+    FastCoreError,
+    PydanticV1NotSupportedError,
+    ResponseValidationError,
+)
 
 __all__ = [
     "Options",
@@ -241,6 +246,89 @@ def check_return_annotation(endpoint: Any, name: str) -> None:
             f"the response model from the type annotation with the path operation decorator "
             f"parameter response_model=None (route {name!r})"
         )
+
+
+_STREAM_ORIGINS = {
+    cabc.AsyncIterable,
+    cabc.AsyncIterator,
+    cabc.AsyncGenerator,
+    cabc.Iterable,
+    cabc.Iterator,
+    cabc.Generator,
+}
+
+
+def stream_item_type(annotation: Any) -> Any | None:
+    """``AsyncIterable[Item]`` -> ``Item``; a bare ``AsyncIterable`` -> Any; else None."""
+    if typing.get_origin(annotation) in _STREAM_ORIGINS:
+        args = typing.get_args(annotation)
+        return args[0] if args else Any
+    return None
+
+
+def check_response_model(tp: Any, where: str) -> None:
+    """FastAPI's declaration-time refusal of a response model (``response_model=``, the
+    return annotation or a ``responses={...: {"model": ...}}``) it cannot serialize: a
+    ``pydantic.v1`` model, or a class neither msgspec nor pydantic knows (an arbitrary class,
+    alone or inside a list, a union...). A forward reference is left for start-up; a
+    stream's items are checked."""
+    item = stream_item_type(tp)
+    if item is not None or any(tp is origin for origin in _STREAM_ORIGINS):
+        tp = item
+    if tp is None or isinstance(tp, (str, typing.ForwardRef)):
+        return
+    if t.is_pydantic_v1_type(tp):
+        raise PydanticV1NotSupportedError(
+            "pydantic.v1 models are no longer supported by FastAPI."
+            f" Please update the response model {tp!r} ({where})."
+        )
+    try:
+        info = msgspec.inspect.type_info(tp)
+    except Exception:  # NOTE: a type msgspec cannot describe: planning explains it later
+        return
+    for cls in _custom_classes(info, set()):
+        if not _pydantic_knows(cls):
+            raise FastCoreError(
+                f"Invalid args for response field! Hint: check that {tp!r} is a valid Pydantic "
+                f"field type ({cls!r} is neither a pydantic, msgspec, dataclass nor TypedDict "
+                f"type). If you are using a return type annotation that is not a valid Pydantic "
+                f"field (e.g. Union[Response, dict, None]) you can disable generating the "
+                f"response model from the type annotation with the path operation decorator "
+                f"parameter response_model=None ({where})"
+            )
+
+
+def _custom_classes(node: Any, seen: set[int]) -> typing.Iterator[Any]:
+    """The classes msgspec's description of a type leaves to a hook (``CustomType``)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, msgspec.inspect.CustomType):
+        yield node.cls
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _custom_classes(item, seen)
+    elif isinstance(node, msgspec.Struct):  # NOTE: msgspec.inspect's nodes are Structs
+        for name in node.__struct_fields__:
+            yield from _custom_classes(getattr(node, name), seen)
+
+
+def _pydantic_knows(cls: Any) -> bool:
+    """Whether ``cls`` is served as a model: one of fastcore's, or one pydantic (when
+    loaded) validates and serializes (a model, or a type it has a schema for)."""
+    if getattr(cls, "__module__", "").startswith("fastcore."):
+        return True  # NOTE: fastcore's own (ServerSentEvent...), pydantic models in FastAPI
+    if "pydantic" not in sys.modules:
+        return False
+    import pydantic
+
+    if t.is_class(cls) and issubclass(cls, pydantic.BaseModel):
+        return True
+    try:
+        pydantic.TypeAdapter(cls)
+    except Exception:
+        return False
+    return True
 
 
 def _same(value: Any) -> Any:

@@ -16,20 +16,18 @@ client pauses the generator; when the client goes away, the generator is closed 
 from __future__ import annotations
 
 import asyncio
-import collections.abc as cabc
 import contextlib
 import functools
 import inspect
 import json
 import math
-import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
 
 from fastcore import sse
 from fastcore._planning.handlers import CallPlan, RequestData, RequestNeeds
 from fastcore._planning.plans import RoutePlan
-from fastcore._planning.serialize import make_serializer
+from fastcore._planning.serialize import make_serializer, stream_item_type
 from fastcore._planning.threadpool import run_in_threadpool
 from fastcore.dependencies import ASYNC_GEN, GEN
 from fastcore.encoders import jsonable_encoder
@@ -49,27 +47,10 @@ __all__ = [
 
 JSONL, SSE, RAW = "jsonl", "sse", "raw"
 
-_STREAM_ORIGINS = {
-    cabc.AsyncIterable,
-    cabc.AsyncIterator,
-    cabc.AsyncGenerator,
-    cabc.Iterable,
-    cabc.Iterator,
-    cabc.Generator,
-}
-
 
 def is_stream(kind: str) -> bool:
     """Whether a handler of this kind (fastcore.dependencies) streams its items."""
     return kind in (ASYNC_GEN, GEN)
-
-
-def stream_item_type(annotation: Any) -> Any | None:
-    """``AsyncIterable[Item]`` -> ``Item``; a bare ``AsyncIterable`` -> Any; else None."""
-    if typing.get_origin(annotation) in _STREAM_ORIGINS:
-        args = typing.get_args(annotation)
-        return args[0] if args else Any
-    return None
 
 
 def _finite(data: Any) -> Any:

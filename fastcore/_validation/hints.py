@@ -153,6 +153,18 @@ def param_model(tp: Any) -> type | None:
     return None
 
 
+def is_pydantic_v1_type(tp: Any) -> bool:
+    """True when ``tp`` is, or contains, a ``pydantic.v1`` model (FastAPI 0.165 refuses
+    them); False unless ``pydantic.v1`` is loaded, which such a model needs."""
+    v1 = sys.modules.get("pydantic.v1")
+    if v1 is None:
+        return False
+    tp = split_annotated(tp)[0]
+    if is_class(tp) and issubclass(tp, v1.BaseModel):
+        return True
+    return any(is_pydantic_v1_type(a) for a in get_args(tp) if a is not Ellipsis)
+
+
 def _is_model(tp: Any) -> bool:
     if not is_class(tp):
         return False

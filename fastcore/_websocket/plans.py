@@ -30,8 +30,11 @@ from fastcore._websocket.routes import APIWebSocketRoute, PlainWebSocketRoute
 from fastcore.dependencies import ASYNC, analyze
 from fastcore.encoders import jsonable_encoder
 from fastcore.exceptions import (
+    DeclarationError,
+    DependencyScopeError,
     FastCoreError,
     HTTPException,
+    PydanticV1NotSupportedError,
     WebSocketException,
     WebSocketRequestValidationError,
 )
@@ -132,6 +135,21 @@ def _specials() -> dict[type, str]:
     extra: dict[type, str] = {WebSocket: "websocket", StarletteConnection: "websocket"}
     extra.setdefault(HTTPConnection, "websocket")
     return {**special_types(), **extra}
+
+
+def check_declaration(route: APIWebSocketRoute) -> None:
+    """FastAPI's declaration-time refusals, raised by ``@app.websocket`` as for HTTP routes
+    (``fastcore/routing.py``): the parameter declarations it asserts on, a pydantic.v1 model,
+    a scope error. The app plans the route, and reports anything else, when it starts."""
+    specials = _specials()
+    try:
+        analyze(route.endpoint, frozenset(route.template_params), specials)
+        if route.dependencies:
+            analyze(route_dependencies(route.dependencies), frozenset(), specials)
+    except (DeclarationError, DependencyScopeError, PydanticV1NotSupportedError):
+        raise
+    except Exception:
+        return
 
 
 def _plan(app: Any, route: APIWebSocketRoute, specials: dict[type, str]) -> WebSocketPlan:

@@ -58,6 +58,9 @@ class APIWebSocketRoute(_FastCoreWebSocketRoute):
         # Set by FastCore.freeze: the analysed signature and the plan.
         self.dependant: Any = None
         self.plan: Any = None
+        from fastcore._websocket.plans import check_declaration
+
+        check_declaration(self)
 
 
 class PlainWebSocketRoute(_FastCoreWebSocketRoute):

@@ -21,7 +21,12 @@ import msgspec
 
 from fastcore._validation import hints as t
 from fastcore._validation.pydantic_params import is_pydantic_scalar, pydantic_metadata
-from fastcore.exceptions import DependencyScopeError, FastCoreError
+from fastcore.exceptions import (
+    DeclarationError,
+    DependencyScopeError,
+    FastCoreError,
+    PydanticV1NotSupportedError,
+)
 from fastcore.params import (
     Body,
     Depends,
@@ -344,8 +349,13 @@ class _Analyzer:
         self.specials = specials
         self.parent_scopes = parent_scopes
 
-    def fail(self, param: str, why: str) -> FastCoreError:
-        return FastCoreError(f"{self.name}: parameter {param!r} {why}")
+    def fail(self, param: str, why: str, cls: type[FastCoreError] = FastCoreError) -> FastCoreError:
+        return cls(f"{self.name}: parameter {param!r} {why}")
+
+    def refuse(self, why: str) -> DeclarationError:
+        """What FastAPI refuses with an ``AssertionError`` when the route is declared: its
+        message (code matches it), after the callable's name."""
+        return DeclarationError(f"{self.name}: {why}")
 
     def run(self, marker: Depends | None = None) -> Dependant:
         dep = Dependant(
@@ -368,6 +378,7 @@ class _Analyzer:
 
     def add(self, dep: Dependant, name: str, hint: Any, default: Any) -> None:
         tp, metadata = t.split_annotated(hint)
+        self._check_markers(name, metadata, default)
         marker, default = _markers(metadata, default)
         if isinstance(marker, Depends):
             sub_call = marker.dependency if marker.dependency is not None else tp
@@ -386,7 +397,9 @@ class _Analyzer:
                 analyzer = _Analyzer(sub_call, self.path_names, self.specials, dep.scopes)
                 sub = analyzer.run(marker)
             except FastCoreError as exc:
-                raise self.fail(name, f"depends on {callable_name(sub_call)}: {exc}") from exc
+                cls = DeclarationError if isinstance(exc, DeclarationError) else FastCoreError
+                why = f"depends on {callable_name(sub_call)}: {exc}"
+                raise self.fail(name, why, cls) from exc
             dep.dependencies.append(SubDependency(name, sub, marker.use_cache))
             return
         special = self._special(tp)
@@ -394,6 +407,32 @@ class _Analyzer:
             dep.specials[name] = special
             return
         dep.params.append(self.field(name, tp, metadata, marker, default))
+
+    def _check_markers(self, name: str, metadata: tuple[Any, ...], default: Any) -> None:
+        """FastAPI's checks of the markers in ``Annotated`` against the default (its
+        ``analyze_param``): the last marker in ``Annotated`` counts."""
+        found = [m for m in metadata if isinstance(m, (Param, Depends))]
+        last = unwrap_marker(found[-1]) if found else None
+        given = _declared_marker(default)
+        if isinstance(last, Param) and last.default is not Undefined:
+            raise self.refuse(
+                f"`{type(last).__name__}` default value cannot be set in `Annotated` for"
+                f" {name!r}. Set the default value with `=` instead."
+            )
+        if isinstance(given, Depends) and isinstance(last, Depends):
+            raise self.refuse(
+                f"Cannot specify `Depends` in `Annotated` and default value together for {name!r}"
+            )
+        if isinstance(given, Depends) and isinstance(last, Param):
+            raise self.refuse(
+                "Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a"
+                f" default value together for {name!r}"
+            )
+        if isinstance(given, Param) and isinstance(last, Param):
+            raise self.refuse(
+                "Cannot specify FastAPI annotations in `Annotated` and default value"
+                f" together for {name!r}"
+            )
 
     def _special(self, tp: Any) -> str | None:
         if t.is_class(tp):
@@ -405,6 +444,11 @@ class _Analyzer:
     def field(
         self, name: str, tp: Any, metadata: tuple[Any, ...], marker: Param | None, default: Any
     ) -> ParamField:
+        if t.is_pydantic_v1_type(tp):
+            raise PydanticV1NotSupportedError(
+                "pydantic.v1 models are no longer supported by FastAPI."
+                f" Please update the model {tp!r} of {self.name}'s parameter {name!r}."
+            )
         if marker is None:
             marker = unwrap_marker(self._infer_marker(name, tp, default))
             marker = _named_by_fields(metadata, marker)  # NOTE: Field(alias=...) alone
@@ -421,9 +465,15 @@ class _Analyzer:
         elif source in ("query", "header", "cookie", "path") and not (
             t.is_scalar(tp) or is_seq or is_pydantic_scalar(annotation)
         ):
-            raise self.fail(name, f"has type {tp!r}, which a {source} parameter cannot carry")
+            raise self.refuse(
+                f"{source.capitalize()} parameter {name!r} must be one of the supported types:"
+                f" it has type {tp!r}, which a {source} parameter cannot carry"
+            )
         if source == "path" and is_seq:
-            raise self.fail(name, "is a path parameter and cannot be a list")
+            raise self.refuse(
+                f"Path parameter {name!r} must be one of the supported types: it has type"
+                f" {tp!r}, and a path parameter cannot be a list"
+            )
         return ParamField(
             name=name,
             source=source,
@@ -543,13 +593,18 @@ def analyze(
 
 
 def _check_body_names(dep: Dependant) -> None:
-    seen: dict[str, str] = {}
+    """Two declarations of one body key read one value: as FastAPI, the same name and type in
+    the handler and a dependency are one body field (``item: Item`` in both reads the one
+    body). fastcore reads one value per key, so the same key with another type is refused."""
+    seen: dict[str, tuple[str, Any]] = {}
     for d in dep.flat():
         for p in d.params:
             if p.source != "body":
                 continue
-            if p.key in seen and seen[p.key] != d.name:
+            first = seen.setdefault(p.key, (d.name, p.annotation))
+            if first[0] != d.name and first[1] != p.annotation:
                 raise FastCoreError(
-                    f"{d.name}: body parameter {p.key!r} is also declared by {seen[p.key]}"
+                    f"{d.name}: body parameter {p.key!r} is also declared by {first[0]} with"
+                    f" another type ({p.annotation!r}, not {first[1]!r}): fastcore reads one"
+                    " value per body key"
                 )
-            seen[p.key] = d.name

@@ -303,7 +303,15 @@ class _RouteDoc:
         self.body_media_type = "application/json"
         if plan is None:
             return
-        self.body_fields = [(f, self.schemas.add(schema_type(f))) for f in plan.fields]
+        from fastcore.dependencies.utils import _get_flat_body_params
+
+        # NOTE: FastAPI's body model lists the route's own body parameters first, then its
+        # dependencies' (a key once, where first declared); the plan reads them in call order
+        order: dict[str, int] = {}
+        for param in _get_flat_body_params(self.route.dependant):
+            order.setdefault(param.key, len(order))
+        fields = sorted(plan.fields, key=lambda f: order.get(f.key, len(order)))
+        self.body_fields = [(f, self.schemas.add(schema_type(f))) for f in fields]
         self.embed = getattr(plan, "doc_embed", plan.embed)
         self.body_media_type = plan.media_type
         if any(isinstance(f.marker, File) for f in plan.fields):

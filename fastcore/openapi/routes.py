@@ -270,5 +270,7 @@ def _add(app: Any, path: str, endpoint: Any, setting: str) -> None:
         response_class=None,
     )
     # NOTE: app-wide dependencies (an auth check, say) guard the API, not its docs: FastAPI
-    # serves these pages as plain routes outside them, and so do we.
+    # serves these pages as plain routes outside them, and so do we (the Dependant, read
+    # when the route was declared, is read again without them).
     route.dependencies = []
+    route.dependant = None
