@@ -157,6 +157,7 @@ class Param(metaclass=_MarkerType):
         allow_inf_nan: bool | None = None,
         max_digits: int | None = None,
         decimal_places: int | None = None,
+        validate_default: bool | None = None,
         **extra: Any,
     ) -> None:
         if default is ...:
@@ -191,6 +192,9 @@ class Param(metaclass=_MarkerType):
         self.strict, self.union_mode, self.fail_fast = strict, union_mode, fail_fast
         self.allow_inf_nan = allow_inf_nan
         self.max_digits, self.decimal_places = max_digits, decimal_places
+        #: pydantic's ``validate_default``: a default used for a missing value is validated
+        #: (and converted) as a sent value would be; None: as pydantic's ``Field()`` says.
+        self.validate_default = validate_default
         #: pydantic's callable form (``json_schema_extra=customize``): called with the
         #: parameter's finished schema, to change it in place (``fastcore/openapi/schemas.py``).
         self.schema_hook: Callable[[dict[str, Any]], None] | None = None

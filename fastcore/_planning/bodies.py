@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from fastcore import _validation as validation
+from fastcore._planning.defaults import validated_default
 from fastcore._planning.msgpack import is_msgpack, msgpack_decoder, parse_msgpack
 from fastcore._validation import hints as t
 from fastcore._validation.dataclass_defaults import completer
@@ -177,6 +178,9 @@ def validator_for(tp: Any) -> Validator:
 
 
 def _missing_or_default(field: ParamField, loc: tuple[Any, ...], container: Any) -> Any:
+    if field.validate_default and not field.required:
+        errors: list[dict[str, Any]] = []
+        return validated_default(field, loc, errors), errors
     if field.default_factory is not None:
         return field.default_factory(), []
     if field.default is not Undefined:

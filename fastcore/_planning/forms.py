@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus
 
 from fastcore import _validation as validation
+from fastcore._planning.defaults import validated_default
 from fastcore._planning.form_models import FormModelReader, form_models, is_nullable_form_model
 from fastcore._planning.request_io import client_disconnect
 from fastcore._validation import hints as t
@@ -455,6 +456,8 @@ class _FieldReader:
             if field.required:
                 errors.append(validation.missing(("body", self.key)))
                 return None
+            if field.validate_default:
+                return validated_default(field, ("body", self.key), errors)
             return field.default_factory() if field.default_factory else field.default
         if self.wants_bytes:
             raw = [await _as_bytes(v) for v in raw] if self.many else await _as_bytes(raw)
@@ -490,6 +493,8 @@ class _ChoicesReader(_FieldReader):
             if field.required:
                 errors.append(validation.missing(("body", self.key)))
                 return None
+            if field.validate_default:
+                return validated_default(field, ("body", self.key), errors)
             return field.default_factory() if field.default_factory else field.default
         if self.wants_bytes:
             raw = [await _as_bytes(v) for v in raw] if self.many else await _as_bytes(raw)

@@ -26,6 +26,7 @@ from fastcore._planning.body_limits import (
     refuse_declared,
     set_outer_limit,
 )
+from fastcore._planning.defaults import validated_default
 from fastcore._planning.exit_stack import RequestStack, _GeneratorExit
 from fastcore._planning.request_io import parse_cookies, read_body
 from fastcore._planning.threadpool import run_in_threadpool, run_to_completion
@@ -219,6 +220,7 @@ def _param_extractor(field: ParamField) -> Extractor:
     convert = validation.converter(field.annotation)
     tp, loc = field.annotation, (field.source, field.key)
     required, default, factory = field.required, field.default, field.default_factory
+    checked = field.validate_default
     # PERF: scalars are looked up here rather than through ``get``: one frame less per
     # parameter (~70 ns) on every request.
     mapping = None if field.is_sequence else _MAPPINGS.get(field.source)
@@ -230,6 +232,8 @@ def _param_extractor(field: ParamField) -> Extractor:
             if required:
                 errors.append(validation.missing(loc))
                 return None
+            if checked:
+                return validated_default(field, loc, errors)
             return factory() if factory is not None else default
         try:
             return convert(raw)
@@ -275,6 +279,8 @@ def _choices_extractor(field: ParamField) -> Extractor:
             if required:
                 errors.append(validation.missing((field.source, key)))
                 return None
+            if field.validate_default:
+                return validated_default(field, (field.source, key), errors)
             return factory() if factory is not None else default
         try:
             return convert(raw)

@@ -55,6 +55,8 @@ def lane_param(name: str, extract: Extractor, field: ParamField | None) -> LaneP
     """What the lane may do with one parameter itself; anything else is ``extract``'s."""
     if field is None or field.is_sequence or len(getattr(field.marker, "alias_choices", ())) > 1:
         return LaneParam(name, extract)
+    if field.validate_default:
+        return LaneParam(name, extract)  # NOTE: the default is validated by ``extract``
     source = _SOURCES.get(field.source)
     kind = _KINDS.get(field.annotation) if type(field.annotation) is type else None
     low, high = INT64

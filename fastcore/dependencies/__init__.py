@@ -65,6 +65,9 @@ class ParamField:
     marker: Param
     is_sequence: bool = False
     model: Any = None  # the class of a parameter model (fastcore._planning.param_models)
+    #: pydantic's ``validate_default``: a missing value's default is validated as a sent one
+    #: (fastcore/_planning/defaults.py), never on the lane.
+    validate_default: bool = False
 
     def __post_init__(self) -> None:
         # NOTE: fastcore reads its own marker, never pydantic's view of it (params.py)
@@ -474,16 +477,20 @@ class _Analyzer:
                 f"Path parameter {name!r} must be one of the supported types: it has type"
                 f" {tp!r}, and a path parameter cannot be a list"
             )
+        factory = marker.default_factory
+        if default is Undefined and factory is None:
+            default, factory = _pydantic_default(metadata)
         return ParamField(
             name=name,
             source=source,
             key=_wire_key(name, marker),
             annotation=annotation,
             default=default,
-            default_factory=marker.default_factory,
+            default_factory=factory,
             marker=marker,
             is_sequence=is_seq,
             model=model,
+            validate_default=_validates_default(marker, metadata),
         )
 
     def _infer_marker(self, name: str, tp: Any, default: Any) -> Param:
@@ -504,6 +511,33 @@ class _Analyzer:
         # NOTE: as FastAPI: a path parameter is always required; a default it was given (the
         # same handler may be served under a prefix that names it) is not used
         return Undefined
+
+
+def _pydantic_fields(metadata: tuple[Any, ...]) -> list[Any]:
+    """pydantic ``Field()``s in ``Annotated`` metadata (not fastcore's markers' view)."""
+    module = sys.modules.get("pydantic.fields")
+    if module is None:
+        return []
+    return [m for m in metadata if isinstance(m, module.FieldInfo) and unwrap_marker(m) is m]
+
+
+def _pydantic_default(metadata: tuple[Any, ...]) -> tuple[Any, Any]:
+    """The default (or default_factory) a pydantic ``Field()`` in ``Annotated`` gives, as
+    FastAPI reads ``Annotated[int, Field(default_factory=f)]``; (Undefined, None) without."""
+    from_pydantic: tuple[Any, Any] = (Undefined, None)
+    for info in _pydantic_fields(metadata):
+        if info.default_factory is not None:
+            from_pydantic = (Undefined, info.default_factory)
+        elif not info.is_required():
+            from_pydantic = (info.default, None)
+    return from_pydantic
+
+
+def _validates_default(marker: Param, metadata: tuple[Any, ...]) -> bool:
+    """The marker's ``validate_default``, else a pydantic ``Field()``'s in ``Annotated``."""
+    if marker.validate_default is not None:
+        return bool(marker.validate_default)
+    return any(getattr(info, "validate_default", None) for info in _pydantic_fields(metadata))
 
 
 def _is_upload(tp: Any) -> bool:
