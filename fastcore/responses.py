@@ -9,6 +9,7 @@ server writes one whose body is known up front straight from its ``status_code``
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import (
@@ -47,8 +48,25 @@ def _optional(name: str) -> Any:
         return None
 
 
+def _warn_deprecated(name: str) -> None:
+    from fastcore.exceptions import FastAPIDeprecationWarning
+
+    warnings.warn(
+        f"{name} is deprecated, as in FastAPI 0.165: with a return type or response model "
+        "the data is serialized to JSON bytes directly, which is faster and needs no custom "
+        "response class (docs/tutorial.md, response models)",
+        FastAPIDeprecationWarning,
+        stacklevel=3,
+    )
+
+
 class UJSONResponse(JSONResponse):
-    """JSON encoded by ``ujson`` (install it separately), as FastAPI's."""
+    """JSON encoded by ``ujson`` (install it separately), as FastAPI's; deprecated as
+    FastAPI 0.165's is (a ``FastAPIDeprecationWarning`` when made)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _warn_deprecated("UJSONResponse")
+        super().__init__(*args, **kwargs)
 
     def render(self, content: Any) -> bytes:
         ujson = _optional("ujson")
@@ -57,7 +75,12 @@ class UJSONResponse(JSONResponse):
 
 
 class ORJSONResponse(JSONResponse):
-    """JSON encoded by ``orjson`` (install it separately), as FastAPI's."""
+    """JSON encoded by ``orjson`` (install it separately), as FastAPI's; deprecated as
+    FastAPI 0.165's is (a ``FastAPIDeprecationWarning`` when made)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _warn_deprecated("ORJSONResponse")
+        super().__init__(*args, **kwargs)
 
     def render(self, content: Any) -> bytes:
         orjson = _optional("orjson")

@@ -116,3 +116,18 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
 @pytest.mark.parametrize(("method", "url", "kw"), CASES)
 def test_validated_defaults(method: str, url: str, kw: dict[str, Any]) -> None:
     _same(_app, method, url, **kw)
+
+
+def test_orjson_and_ujson_responses_are_deprecated() -> None:
+    import fastapi.exceptions
+    import fastapi.responses
+
+    import fastcore.exceptions
+    import fastcore.responses
+
+    for fw in (fastapi, fastcore):
+        for name in ("ORJSONResponse", "UJSONResponse"):
+            with pytest.warns(
+                fw.exceptions.FastAPIDeprecationWarning, match=f"{name} is deprecated"
+            ):
+                getattr(fw.responses, name)(content=None)
