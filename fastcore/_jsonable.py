@@ -29,6 +29,8 @@ from enum import Enum
 from types import GeneratorType
 from typing import Any
 
+import msgspec
+
 __all__ = ["decimal_encoder", "isoformat", "jsonable_encoder"]
 
 Encoder = Callable[[Any], Any]
@@ -182,8 +184,9 @@ def jsonable_encoder(
             exclude_defaults=exclude_defaults,
             sqlalchemy_safe=sqlalchemy_safe,
         )
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return jsonable_encoder(dataclasses.asdict(obj), include=include, exclude=exclude, **nested)
+    record = _record(obj)
+    if record is not None:
+        return jsonable_encoder(record, include=include, exclude=exclude, **nested)
     leaf = _leaf(obj, undefined_type)
     if leaf is not _NOT_LEAF:
         return leaf
@@ -202,6 +205,17 @@ def jsonable_encoder(
             f" Please update the model {obj!r}."
         )
     return jsonable_encoder(_as_dict(obj), include=include, exclude=exclude, **nested)
+
+
+def _record(obj: Any) -> dict[str, Any] | None:
+    """A dataclass instance's fields (``dataclasses.asdict``), or a msgspec Struct's under
+    the names it is encoded with (fastcore's own models, security credentials among them,
+    and users' Structs); None for anything else."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, msgspec.Struct):
+        return {f.encode_name: getattr(obj, f.name) for f in msgspec.structs.fields(obj)}
+    return None
 
 
 _NOT_LEAF = object()

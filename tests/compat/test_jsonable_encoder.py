@@ -171,3 +171,22 @@ fastcore.params  # noqa: B018
 )
 def test_app_using_the_encoder_and_markers(method: str, url: str, kw: dict[str, Any]) -> None:
     _same(_patch_app, method, url, **kw)
+
+
+def test_security_credentials_encode_as_on_fastapi() -> None:
+    """fastcore's credentials are msgspec Structs, FastAPI's pydantic models: the same data."""
+    import fastapi.security
+
+    import fastcore.security
+
+    for name, kw in (
+        ("HTTPAuthorizationCredentials", {"scheme": "Bearer", "credentials": "t"}),
+        ("HTTPBasicCredentials", {"username": "u", "password": "p"}),
+    ):
+        ref = getattr(fastapi.security, name)(**kw)
+        ours = getattr(fastcore.security, name)(**kw)
+        expected = fastapi.encoders.jsonable_encoder(ref)
+        assert fastcore.encoders.jsonable_encoder(ours) == expected
+        assert fastcore.encoders.jsonable_encoder(ours, exclude={"scheme", "password"}) == (
+            fastapi.encoders.jsonable_encoder(ref, exclude={"scheme", "password"})
+        )
