@@ -316,6 +316,8 @@ def _custom_classes(node: Any, seen: set[int]) -> typing.Iterator[Any]:
 def _pydantic_knows(cls: Any) -> bool:
     """Whether ``cls`` is served as a model: one of fastcore's, or one pydantic (when
     loaded) validates and serializes (a model, or a type it has a schema for)."""
+    if cls is object:
+        return True  # NOTE: ``dict[str, object]``: any value, as pydantic (and FastAPI) take it
     if getattr(cls, "__module__", "").startswith("fastcore."):
         return True  # NOTE: fastcore's own (ServerSentEvent...), pydantic models in FastAPI
     if "pydantic" not in sys.modules:
