@@ -24,6 +24,7 @@ import pytest
 
 import fastcore
 import fastcore.responses
+from bench.load.inmemory import MemoryTransport
 from fastcore.server.config import ServerConfig
 from fastcore.server.contract import Fallback
 from fastcore.server.dispatch import Dispatch
@@ -148,42 +149,6 @@ def pooled_app(fw: Any) -> Any:
     return app
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.out = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def writelines(self, chunks: Any) -> None:
-        for chunk in chunks:
-            self.out += chunk
-
-    def get_extra_info(self, name: str) -> None:
-        return None
-
-    def is_closing(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def set_write_buffer_limits(self, high: int) -> None:
-        pass
-
-    def can_write_eof(self) -> bool:
-        return False
-
-
 def _served(mod: ModuleType, app: Any, target: str, headers: dict[str, str]) -> dict[str, Any]:
     """``target`` through fastcore's server in memory; what a client sees, and the events."""
     loop = asyncio.new_event_loop()
@@ -191,7 +156,7 @@ def _served(mod: ModuleType, app: Any, target: str, headers: dict[str, str]) -> 
     state = ServerState(ServerConfig(), loop, app, mod)
     dispatch = Dispatch(app, state, mod)
     state.handler = dispatch.handler
-    transport = _Transport()
+    transport = MemoryTransport()
     conn = mod.HttpProtocol(state)
     conn.connection_made(transport)
     lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
@@ -288,7 +253,7 @@ def test_answers_and_order_as_fastapi(
 def test_the_exit_runs_after_the_response_is_written(mod: ModuleType) -> None:
     app = fastcore.FastAPI()
     written: list[bool] = []
-    transport = _Transport()
+    transport = MemoryTransport()
 
     def session() -> Iterator[str]:
         yield "db"
